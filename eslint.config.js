@@ -1,0 +1,22 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'shardkit-report/**', 'bench/results/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Take a random source as a parameter (see src/util/random.ts).' },
+        { object: 'Date', property: 'now', message: 'Take a clock as a parameter (see src/util/clock.ts).' },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/cli/**', 'bench/**', 'src/lab/**', '**/*.test.ts', 'test/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,109 @@
+/**
+ * One error hierarchy for all of shardkit (ARCHITECTURE.md, principle 8).
+ *
+ * Every error names what was wrong and what is allowed, carries a stable
+ * machine-readable `code`, and says whether retrying the same call can help
+ * (`retriable`, as in KafkaJS). Operations that throw leave every structure
+ * exactly as it was before the call.
+ */
+export class ShardkitError extends Error {
+  /** Stable identifier, e.g. `INVALID_ARGUMENT`. */
+  readonly code: string;
+  /** True when the same call may succeed later (e.g. a full queue, a node that is down). */
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Render a value for an error message: short, unambiguous, never throws. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (typeof value === 'function') return 'function';
+  return typeof value === 'object' ? `object ${Object.prototype.toString.call(value)}` : typeof value;
+}
+
+/**
+ * A caller passed something outside what is allowed. Not retriable: the same
+ * call fails the same way. The message names the parameter, the value given
+ * and what is allowed.
+ */
+export class InvalidArgumentError extends ShardkitError {
+  readonly parameter: string;
+  readonly allowed: string;
+  constructor(parameter: string, given: unknown, allowed: string) {
+    super('INVALID_ARGUMENT', `invalid ${parameter}: got ${describeValue(given)}; allowed: ${allowed}`);
+    this.parameter = parameter;
+    this.allowed = allowed;
+  }
+}
+
+/** A named thing (node, topic, partition, field, algorithm, strategy) does not exist. */
+export class NotFoundError extends ShardkitError {
+  readonly kind: string;
+  readonly id: string;
+  constructor(kind: string, id: string, known?: readonly string[], options: { retriable?: boolean } = {}) {
+    const list = known === undefined ? '' : `; known: ${known.length === 0 ? '(none)' : known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''}`;
+    super('NOT_FOUND', `unknown ${kind} ${JSON.stringify(id)}${list}`, options);
+    this.kind = kind;
+    this.id = id;
+  }
+}
+
+/** The operation is not valid in the current state (empty ring, stale generation, closed log...). */
+export class StateError extends ShardkitError {
+  constructor(message: string, options: { retriable?: boolean; code?: string; cause?: unknown } = {}) {
+    super(options.code ?? 'INVALID_STATE', message, options);
+  }
+}
+
+/** A bounded resource is full; the caller may retry after it drains. */
+export class CapacityError extends ShardkitError {
+  constructor(message: string) {
+    super('CAPACITY_EXCEEDED', message, { retriable: true });
+  }
+}
+
+/** Stored data failed validation (bad CRC, torn write, foreign file). */
+export class CorruptionError extends ShardkitError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CORRUPTION', message, options);
+  }
+}
+
+/** An internal rule (`checkInvariants()`) was broken: always a bug in shardkit. */
+export class InvariantError extends ShardkitError {
+  constructor(message: string) {
+    super('INVARIANT_VIOLATED', message);
+  }
+}
+
+/** Throw an InvariantError with `message` unless `condition` holds. */
+export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new InvariantError(typeof message === 'function' ? message() : message);
+}
+
+/** Validate an integer parameter in [min, max]; returns it. */
+export function requireInt(parameter: string, value: unknown, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(parameter, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Validate a finite number parameter in [min, max] (inclusive); returns it. */
+export function requireNumber(parameter: string, value: unknown, min: number, max: number = Number.MAX_VALUE): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InvalidArgumentError(parameter, value, `a finite number from ${min} to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,52 @@
+/**
+ * Keys and their bytes. A key is a string (hashed as its UTF-8 bytes) or raw
+ * bytes. Hash functions read strings without allocating: ASCII strings are read
+ * char by char; any other string is encoded once into a shared scratch buffer
+ * with `TextEncoder.encodeInto` (lone surrogates become U+FFFD, as TextEncoder
+ * does), which grows only when a longer key arrives.
+ */
+import { InvalidArgumentError } from '../errors.js';
+
+/** What users give us: a string (UTF-8) or bytes. */
+export type Key = string | Uint8Array;
+
+/** A 32-bit hash function: key → unsigned 32-bit integer (0 … 2^32−1). */
+export type Hash32 = (key: Key) => number;
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(1024);
+
+/** Throw a typed error unless `key` is a string or a Uint8Array. O(1). */
+export function assertKey(key: unknown, parameter = 'key'): asserts key is Key {
+  if (typeof key !== 'string' && !(key instanceof Uint8Array)) {
+    throw new InvalidArgumentError(parameter, key, 'a string (hashed as UTF-8) or a Uint8Array');
+  }
+}
+
+/** True when every UTF-16 unit of `s` is < 0x80, so its UTF-8 bytes are its char codes. O(n). */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Encode `s` as UTF-8 into the shared scratch buffer and return the byte count.
+ * The bytes are valid until the next call (read them with `scratchBytes()`).
+ * No allocation unless the scratch must grow. Not re-entrant by design: hash
+ * functions consume the bytes before returning.
+ */
+export function encodeToScratch(s: string): number {
+  const need = s.length * 3;
+  if (need > scratch.length) scratch = new Uint8Array(Math.max(need, scratch.length * 2));
+  return encoder.encodeInto(s, scratch).written;
+}
+
+/** The shared scratch buffer filled by `encodeToScratch`. */
+export function scratchBytes(): Uint8Array {
+  return scratch;
+}
+
+/** The UTF-8 bytes of a key as a fresh Uint8Array (allocates; not for hot paths). */
+export function keyBytes(key: Key): Uint8Array {
+  return typeof key === 'string' ? encoder.encode(key) : key;
+}

@@ -1,0 +1,237 @@
+/**
+ * The shared suite every placement strategy runs (ARCHITECTURE.md, principle 2:
+ * one interface, many strategies; the way Hono runs one router suite over
+ * every router). A strategy's own test file calls `placementSuite(...)` with a
+ * factory and the promises it makes; a promise it does not make is declared
+ * (with the reason) instead of silently skipped.
+ */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import type { Key } from '../hash/key.js';
+import { InvalidArgumentError, NotFoundError, ShardkitError } from '../errors.js';
+import { type NodeSpec, type Placement, isPartitioned, keyDistribution } from './placement.js';
+
+export interface SuiteOptions<P extends Placement> {
+  /** Build a placement over these nodes. */
+  create(nodes: readonly NodeSpec[]): P;
+  /**
+   * Adding a node moves keys only to it, removing one only from it (and,
+   * through the plan, the moved fraction stays near the optimum). `false`
+   * must come with `minimalMovementWhyNot`.
+   */
+  minimalMovement: boolean;
+  minimalMovementWhyNot?: string;
+  /** Max/mean key share a placement of `nodes` equal-weight nodes promises (measured on `loadShares()`). */
+  balanceBound(nodes: number): number;
+  /** Whether `weight` scales a node's share. */
+  weighted: boolean;
+  /** Which node ids may be removed from a placement (jump: only the last). Default: any. */
+  removable?(p: P): readonly string[];
+  /** Node counts to test with (default [1, 2, 5, 16]). */
+  nodeCounts?: readonly number[];
+  /** The seed of the property tests (printed on failure by fast-check). */
+  seed?: number;
+}
+
+const SAMPLE: readonly string[] = Array.from({ length: 10_000 }, (_, i) => `user:${i}`);
+const names = (n: number, prefix = 'node'): NodeSpec[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }));
+
+/** Keys moved between two placements, by (from → to). */
+function movedKeys(a: Placement, b: Placement, sample: readonly Key[]): Map<string, number> {
+  const moved = new Map<string, number>();
+  for (const k of sample) {
+    const x = a.locate(k);
+    const y = b.locate(k);
+    if (x !== y) moved.set(`${x}→${y}`, (moved.get(`${x}→${y}`) ?? 0) + 1);
+  }
+  return moved;
+}
+
+/** The plan must agree with what lookups before and after say, on the sample. */
+function expectPlanMatchesLookups(before: Placement, after: Placement, plan: { movedFraction: number; moves: readonly { from: string; to: string; fraction: number }[]; method: string }): void {
+  const moved = movedKeys(before, after, SAMPLE);
+  const pairs = new Set(plan.moves.map((m) => `${m.from}→${m.to}`));
+  for (const pair of moved.keys()) expect(pairs, `key moved ${pair} but the plan has no such move`).toContain(pair);
+  const sampled = [...moved.values()].reduce((s, c) => s + c, 0) / SAMPLE.length;
+  // Exact plans: the sample estimates the exact fraction (binomial, 5σ). Sampled plans use their own sample.
+  const sigma = Math.sqrt(Math.max(plan.movedFraction * (1 - plan.movedFraction), 1e-4) / SAMPLE.length);
+  expect(Math.abs(sampled - plan.movedFraction), `sampled moved fraction ${sampled} vs plan ${plan.movedFraction}`).toBeLessThan(5 * sigma + 0.005);
+  const sum = plan.moves.reduce((s, m) => s + m.fraction, 0);
+  expect(sum).toBeCloseTo(plan.movedFraction, 9);
+}
+
+export function placementSuite<P extends Placement>(strategy: string, o: SuiteOptions<P>): void {
+  const counts = o.nodeCounts ?? [1, 2, 5, 16];
+  const removable = (p: P): readonly string[] => (o.removable ? o.removable(p) : p.nodeIds);
+
+  describe(`placement suite: ${strategy}`, () => {
+    it('is deterministic: two placements built alike put every key on the same node', () => {
+      const a = o.create(names(7));
+      const b = o.create(names(7));
+      for (const k of SAMPLE.slice(0, 2000)) expect(a.locate(k)).toBe(b.locate(k));
+    });
+
+    it.each(counts)('is total: every key maps to a live node (%i nodes)', (n) => {
+      const p = o.create(names(n));
+      p.checkInvariants();
+      const live = new Set(p.nodeIds);
+      for (const k of SAMPLE) expect(live.has(p.locate(k))).toBe(true);
+      const shares = p.loadShares();
+      expect([...shares.values()].reduce((s, x) => s + x, 0)).toBeCloseTo(1, 6);
+    });
+
+    it('hashes strings as UTF-8: a string key and its bytes land on the same node', () => {
+      const p = o.create(names(9));
+      const enc = new TextEncoder();
+      for (const k of ['a', 'héllo', '日本語', '😀', 'x\ud800y', ...SAMPLE.slice(0, 200)]) expect(p.locate(enc.encode(k))).toBe(p.locate(k));
+    });
+
+    it('returns preference lists of distinct nodes, primary first', () => {
+      const p = o.create(names(6));
+      for (const k of SAMPLE.slice(0, 500)) {
+        const list = p.preferenceList(k, 3);
+        expect(list).toHaveLength(3);
+        expect(new Set(list).size).toBe(3);
+        expect(list[0]).toBe(p.locate(k));
+        const all = p.preferenceList(k, 6);
+        expect(all.slice(0, 3)).toEqual(list);
+        expect(new Set(all).size).toBe(6);
+      }
+      expect(() => p.preferenceList('k', 7)).toThrow(InvalidArgumentError);
+      expect(() => p.preferenceList('k', 0)).toThrow(InvalidArgumentError);
+    });
+
+    it('the plan of a node joining equals what lookups before and after say (10,000 keys)', () => {
+      for (const n of [1, 4, 10]) {
+        const before = o.create(names(n));
+        const { placement: after, plan } = before.withNode({ id: 'joiner' });
+        after.checkInvariants();
+        expect(after.nodeIds).toContain('joiner');
+        expectPlanMatchesLookups(before, after, plan);
+      }
+    });
+
+    it('the plan of a node leaving equals what lookups before and after say (10,000 keys)', () => {
+      for (const n of [2, 5, 10]) {
+        const before = o.create(names(n));
+        const victim = removable(before)[0] as string;
+        const { placement: after, plan } = before.withoutNode(victim);
+        after.checkInvariants();
+        expect(after.nodeIds).not.toContain(victim);
+        expectPlanMatchesLookups(before, after, plan);
+      }
+    });
+
+    it('leaves the old placement unchanged by a membership change (placements are values)', () => {
+      const before = o.create(names(5));
+      const owners = SAMPLE.slice(0, 1000).map((k) => before.locate(k));
+      before.withNode('extra');
+      before.withoutNode(removable(before)[0] as string);
+      expect(SAMPLE.slice(0, 1000).map((k) => before.locate(k))).toEqual(owners);
+      before.checkInvariants();
+    });
+
+    it('adding a node that exists is a no-op with an empty plan', () => {
+      const p = o.create(names(4));
+      const { placement, plan } = p.withNode('node-2');
+      expect(plan.moves).toHaveLength(0);
+      expect(plan.movedFraction).toBe(0);
+      expect(placement.nodeIds).toEqual(p.nodeIds);
+    });
+
+    if (o.minimalMovement) {
+      it('adding a node moves keys only to that node; removing one moves keys only from it (DDIA ch. 6, rebalancing)', () => {
+        for (const n of [1, 3, 8]) {
+          const before = o.create(names(n));
+          const { placement: after } = before.withNode('new');
+          for (const pair of movedKeys(before, after, SAMPLE).keys()) expect(pair.endsWith('→new')).toBe(true);
+          const victim = removable(after).includes('new') ? 'new' : (removable(after)[0] as string);
+          const { placement: back } = after.withoutNode(victim);
+          for (const pair of movedKeys(after, back, SAMPLE).keys()) expect(pair.startsWith(`${victim}→`)).toBe(true);
+        }
+      });
+
+      it('property: over random join/leave histories keys move only to joiners and from leavers (seeded)', () => {
+        fc.assert(
+          fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(1000)), { minLength: 1, maxLength: 12 }), (ops) => {
+            let p = o.create(names(3));
+            let fresh = 0;
+            for (const [join, pick] of ops) {
+              if (join || p.nodeIds.length <= 1) {
+                const id = `j${fresh++}`;
+                const { placement } = p.withNode({ id });
+                for (const pair of movedKeys(p, placement, SAMPLE.slice(0, 1500)).keys()) expect(pair.endsWith(`→${id}`)).toBe(true);
+                p = placement;
+              } else {
+                const ids = removable(p);
+                const victim = ids[pick % ids.length] as string;
+                const { placement } = p.withoutNode(victim);
+                for (const pair of movedKeys(p, placement, SAMPLE.slice(0, 1500)).keys()) expect(pair.startsWith(`${victim}→`)).toBe(true);
+                p = placement;
+              }
+              p.checkInvariants();
+            }
+          }),
+          { seed: o.seed ?? 1234, numRuns: 25 },
+        );
+      });
+    } else {
+      it.skip(`minimal movement is not promised: ${o.minimalMovementWhyNot ?? '(no reason given)'}`, () => {});
+    }
+
+    it.each(counts.filter((c) => c > 1))('stays within its promised balance bound (%i nodes)', (n) => {
+      const p = o.create(names(n));
+      const shares = [...p.loadShares().values()];
+      const mean = 1 / n;
+      expect(Math.max(...shares) / mean).toBeLessThanOrEqual(o.balanceBound(n));
+    });
+
+    if (o.weighted) {
+      it('gives a node of weight 3 about three times the share of a node of weight 1', () => {
+        const p = o.create([{ id: 'big', weight: 3 }, { id: 'a' }, { id: 'b' }, { id: 'c' }]);
+        const dist = keyDistribution(p, SAMPLE);
+        const big = dist.get('big') as number;
+        const small = ((dist.get('a') as number) + (dist.get('b') as number) + (dist.get('c') as number)) / 3;
+        expect(big / small).toBeGreaterThan(2.2);
+        expect(big / small).toBeLessThan(3.8);
+      });
+    }
+
+    it('rejects bad input with a typed error and stays unchanged', () => {
+      const p = o.create(names(3));
+      const owners = SAMPLE.slice(0, 100).map((k) => p.locate(k));
+      expect(() => p.locate(42 as unknown as string)).toThrow(InvalidArgumentError);
+      expect(() => p.locate(null as unknown as string)).toThrow(InvalidArgumentError);
+      expect(() => p.withNode('')).toThrow(InvalidArgumentError);
+      expect(() => p.withNode({ id: 'w', weight: -1 })).toThrow(InvalidArgumentError);
+      expect(() => p.withoutNode('no-such-node')).toThrow(NotFoundError);
+      expect(() => o.create([{ id: 'a' }, { id: 'a' }])).toThrow(InvalidArgumentError);
+      try {
+        p.locate(42 as unknown as string);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ShardkitError);
+        expect((e as Error).message).toMatch(/42/);
+      }
+      expect(SAMPLE.slice(0, 100).map((k) => p.locate(k))).toEqual(owners);
+      p.checkInvariants();
+    });
+
+    it('describes itself in a readable summary', () => {
+      const text = o.create(names(3)).describe();
+      expect(text.length).toBeGreaterThan(10);
+    });
+
+    if (isPartitioned(o.create(names(2)))) {
+      it('maps each key through its partition to the partition owner', () => {
+        const p = o.create(names(5));
+        if (!isPartitioned(p)) throw new Error('unreachable');
+        for (const k of SAMPLE.slice(0, 2000)) {
+          const part = p.partitionOf(k);
+          expect(part).toBeGreaterThanOrEqual(0);
+          expect(part).toBeLessThan(p.partitionCount);
+          expect(p.ownerOf(part)).toBe(p.locate(k));
+        }
+      });
+    }
+  });
+}
