@@ -1,0 +1,8 @@
+/**
+ * The subcommands of `shardkit`, one file each. Add a command by adding its
+ * `register` here (one line).
+ */
+import type { Command } from 'commander';
+import { register as demo } from './demo-command.js';
+
+export const commands: ReadonlyArray<(program: Command) => void> = [demo];
