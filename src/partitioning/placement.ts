@@ -54,6 +54,12 @@ export interface Plan {
   readonly method: 'exact' | 'sampled';
   /** Sample size, for sampled plans. */
   readonly sampleSize?: number;
+  /**
+   * Ring-shaped strategies: every hash range that changes owner, in ring
+   * order, one entry per contiguous range (a joining node: all `to` it;
+   * a leaving node: all `from` it). The ring's transfer map.
+   */
+  readonly transfers?: readonly TransferRange[];
 }
 
 /** What a membership change returns. */
