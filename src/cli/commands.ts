@@ -4,5 +4,6 @@
  */
 import type { Command } from 'commander';
 import { register as demo } from './demo-command.js';
+import { register as lab } from './lab-command.js';
 
-export const commands: ReadonlyArray<(program: Command) => void> = [demo];
+export const commands: ReadonlyArray<(program: Command) => void> = [demo, lab];

@@ -1,0 +1,9 @@
+/**
+ * The lab's experiments, in report order. An experiment is listed only when
+ * the module it measures exists: the lab never reports numbers it did not
+ * measure.
+ */
+import type { Experiment } from '../experiment.js';
+import { rebalancing } from './rebalancing.js';
+
+export const experiments: readonly Experiment[] = [rebalancing];

@@ -1,0 +1,207 @@
+/**
+ * Load a sample of the user's keys for `shardkit lab --keys <file>`.
+ *
+ * The file is streamed (readline over a read stream), so a multi-gigabyte file
+ * costs memory proportional to the sample, not to the file: one key per line,
+ * or one column of a CSV file (`column`: a header name or a 1-based index).
+ * Every key is offered to a reservoir (Vitter's algorithm R) driven by the
+ * seeded `Random`, so the same file and seed give the same sample. Blank lines
+ * are skipped; a trailing `\r` (CRLF files) is dropped.
+ *
+ * Bad input fails fast with one clear line (a `KeysFileError`): a missing or
+ * unreadable file, an empty file, binary data (a NUL byte, invalid UTF-8, a
+ * "line" longer than `maxLineBytes`), an unknown column, or fewer distinct keys
+ * than `minKeys`. Cost: O(file bytes) time, O(sampleSize) memory.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Transform, type TransformCallback } from 'node:stream';
+import { ShardkitError, requireInt } from '../errors.js';
+import type { Random } from '../util/random.js';
+
+/** A keys file the lab cannot use: the message says which file and why, in one line. */
+export class KeysFileError extends ShardkitError {
+  constructor(message: string) {
+    super('INVALID_KEYS_FILE', message);
+  }
+}
+
+export interface LoadKeysOptions {
+  /** Seeded source for the reservoir. */
+  random: Random;
+  /** Keys kept (default 100,000). */
+  sampleSize?: number;
+  /** CSV mode: a header name, or a 1-based column index (then the first line is data unless `header` is true). */
+  column?: string;
+  /** CSV mode: whether the first line is a header (default: true when `column` is a name, false for an index). */
+  header?: boolean;
+  /** Fewest distinct keys the sample must hold (default 100). */
+  minKeys?: number;
+  /** Longest line accepted, in bytes (default 1 MiB): longer means this is not a keys file. */
+  maxLineBytes?: number;
+}
+
+export interface KeySample {
+  readonly keys: string[];
+  /** Keys read from the file (non-blank lines, minus a CSV header). */
+  readonly linesRead: number;
+  /** Distinct keys in the sample. */
+  readonly distinct: number;
+}
+
+/** Default sample size: large enough for percent-level shares, small enough for a fast run. */
+export const DEFAULT_SAMPLE_SIZE = 100_000;
+
+/**
+ * Stream `path` and return a seeded reservoir sample of its keys.
+ * Rule of use: validate the result size yourself only if you need more than `minKeys`.
+ */
+export async function loadKeys(path: string, options: LoadKeysOptions): Promise<KeySample> {
+  const sampleSize = requireInt('sample size', options.sampleSize ?? DEFAULT_SAMPLE_SIZE, 1, 50_000_000);
+  const minKeys = requireInt('minimum keys', options.minKeys ?? 100, 1);
+  const maxLineBytes = requireInt('maximum line bytes', options.maxLineBytes ?? 1 << 20, 16);
+  if (sampleSize < minKeys) throw new KeysFileError(`--sample-size ${sampleSize} is too small: the lab needs at least ${minKeys} keys`);
+  await checkReadableFile(path);
+
+  const column = options.column === undefined ? undefined : parseColumn(options.column);
+  let header = options.header ?? (column !== undefined && column.name !== undefined);
+  let columnIndex = column?.index;
+
+  const guard = new BinaryGuard(path, maxLineBytes);
+  const input = createReadStream(path);
+  input.on('error', (e) => guard.destroy(e));
+  const lines = createInterface({ input: input.pipe(guard), crlfDelay: Infinity });
+
+  const reservoir: string[] = [];
+  let seen = 0;
+  let lineNo = 0;
+  try {
+    for await (const raw of lines) {
+      lineNo++;
+      if (raw.includes('\uFFFD')) throw new KeysFileError(`${path}: line ${lineNo} is not valid UTF-8 (is this a binary file?)`);
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim().length === 0) continue;
+      let key = line;
+      if (column !== undefined) {
+        const fields = splitCsvLine(line);
+        if (header) {
+          header = false;
+          if (column.name !== undefined) {
+            const i = fields.indexOf(column.name);
+            if (i < 0) throw new KeysFileError(`${path}: no column named ${JSON.stringify(column.name)} in the header (columns: ${fields.slice(0, 10).join(', ')})`);
+            columnIndex = i;
+          }
+          continue;
+        }
+        const field = fields[columnIndex as number];
+        if (field === undefined) throw new KeysFileError(`${path}: line ${lineNo} has ${fields.length} columns; column ${(columnIndex as number) + 1} was asked for`);
+        if (field.length === 0) continue;
+        key = field;
+      }
+      if (reservoir.length < sampleSize) reservoir.push(key);
+      else {
+        const j = Math.floor(options.random() * (seen + 1));
+        if (j < sampleSize) reservoir[j] = key;
+      }
+      seen++;
+    }
+  } catch (e) {
+    lines.close();
+    input.destroy();
+    if (e instanceof ShardkitError) throw e;
+    throw new KeysFileError(`${path}: cannot read: ${(e as Error).message}`);
+  }
+  if (seen === 0) throw new KeysFileError(`${path}: no keys (the file is empty or has only blank lines)`);
+  const distinct = new Set(reservoir).size;
+  if (distinct < minKeys) {
+    throw new KeysFileError(`${path}: only ${distinct} distinct keys; the lab needs at least ${minKeys}`);
+  }
+  return { keys: reservoir, linesRead: seen, distinct };
+}
+
+async function checkReadableFile(path: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new KeysFileError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot open (${code ?? (e as Error).message})`);
+  }
+  if (!stat.isFile()) throw new KeysFileError(`${path}: not a regular file`);
+  try {
+    await fs.access(path, fs.constants.R_OK);
+  } catch {
+    throw new KeysFileError(`${path}: not readable (permission denied)`);
+  }
+}
+
+function parseColumn(spec: string): { name?: string; index?: number } {
+  if (/^\d+$/.test(spec)) {
+    const n = Number(spec);
+    if (n < 1) throw new KeysFileError(`--column ${spec}: column numbers start at 1`);
+    return { index: n - 1 };
+  }
+  if (spec.length === 0) throw new KeysFileError('--column: give a header name or a 1-based column number');
+  return { name: spec };
+}
+
+/**
+ * Split one CSV line (RFC 4180 quoting: `"a,b"` and `""` inside quotes).
+ * Quoted fields spanning lines are not supported: keys do not contain newlines.
+ */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quoted) {
+      if (c === '"') {
+        if (line[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += c;
+    } else if (c === '"' && field.length === 0) quoted = true;
+    else if (c === ',') {
+      out.push(field);
+      field = '';
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+/** Passes bytes through; fails on a NUL byte or a line longer than the limit (binary data), before readline buffers it. */
+class BinaryGuard extends Transform {
+  private sinceNewline = 0;
+  private line = 1;
+  constructor(
+    private readonly path: string,
+    private readonly maxLineBytes: number,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    const nul = chunk.indexOf(0);
+    const end = nul < 0 ? chunk.length : nul;
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a, start); nl >= 0 && nl < end; nl = chunk.indexOf(0x0a, start)) {
+      if (this.sinceNewline + (nl - start) > this.maxLineBytes) break;
+      this.sinceNewline = 0;
+      this.line++;
+      start = nl + 1;
+    }
+    this.sinceNewline += end - start;
+    if (this.sinceNewline > this.maxLineBytes) {
+      done(new KeysFileError(`${this.path}: line ${this.line} is longer than ${this.maxLineBytes} bytes (is this a binary file?)`));
+      return;
+    }
+    if (nul >= 0) {
+      done(new KeysFileError(`${this.path}: line ${this.line} contains a NUL byte (is this a binary file?)`));
+      return;
+    }
+    done(null, chunk);
+  }
+}
