@@ -1,0 +1,175 @@
+/**
+ * How a term-partitioned (global) secondary index splits its terms across
+ * index partitions (DDIA ch. 6, "Partitioning Secondary Indexes by Term").
+ *
+ * - By hash of the term: even load, but a range of values is spread over every
+ *   index partition, so range queries are not supported.
+ * - By range of the term: boundaries taken from the data (quantiles of a
+ *   sample) or given explicitly; a range query reads only the index partitions
+ *   whose range overlaps it. Skewed values make hot index partitions.
+ */
+import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
+import { InvalidArgumentError, StateError, invariant, requireInt } from '../errors.js';
+import { type FieldValue, assertFieldValue, compareValues, termKey } from './values.js';
+
+/** The shared interface of term partitioning strategies. */
+export interface TermPartitioner {
+  /** `hash` or `range`. Descriptive only: callers use `supportsRange`. */
+  readonly kind: 'hash' | 'range';
+  /** Index partitions this partitioner maps terms to: 0 … partitionCount−1. */
+  readonly partitionCount: number;
+  /** Whether `overlapping()` can prune a range query. */
+  readonly supportsRange: boolean;
+  /** The index partition holding term `value` of `field`. Allocation-light, O(1) or O(log P). */
+  partitionOf(field: string, value: FieldValue): number;
+  /**
+   * The index partitions whose term range overlaps [min, max], ascending.
+   * Throws StateError when the partitioner cannot answer (hash).
+   */
+  overlapping(field: string, min: FieldValue, max: FieldValue): number[];
+  /** Throws InvariantError when an internal rule is broken. */
+  checkInvariants(): void;
+  /** A short readable summary. */
+  describe(): string;
+}
+
+/**
+ * Terms placed by MurmurHash3 x86_32 of `field NUL termKey(value)`, mod P.
+ * The field is part of the term (as in DDIA's `color:red`), so the same value
+ * in two fields need not share a partition. O(length of the term).
+ */
+export class HashTermPartitioner implements TermPartitioner {
+  readonly kind = 'hash' as const;
+  readonly supportsRange = false;
+  readonly partitionCount: number;
+
+  /** `partitionCount`: an integer ≥ 1. */
+  constructor(partitionCount: number) {
+    this.partitionCount = requireInt('term partition count', partitionCount, 1, 1 << 20);
+  }
+
+  partitionOf(field: string, value: FieldValue): number {
+    return murmur3x86_32(`${field}\u0000${termKey(value)}`) % this.partitionCount;
+  }
+
+  overlapping(field: string): number[] {
+    throw new StateError(
+      `queryRange needs a range-partitioned term index, but the terms of field ${JSON.stringify(field)} are partitioned by hash (a value range would touch every index partition); configure a RangeTermPartitioner for it`,
+      { code: 'UNSUPPORTED_OPERATION' },
+    );
+  }
+
+  checkInvariants(): void {
+    invariant(Number.isInteger(this.partitionCount) && this.partitionCount >= 1, 'hash term partitioner: partition count must be ≥ 1');
+  }
+
+  describe(): string {
+    return `terms by hash: murmur3(field, value) mod ${this.partitionCount}`;
+  }
+}
+
+/**
+ * Terms placed by range of value: partition i holds values v with
+ * boundaries[i−1] ≤ v < boundaries[i] (the first from −∞, the last to +∞),
+ * so P partitions need P−1 strictly increasing boundaries. One boundary list
+ * per field (each field has its own value distribution); a field without a
+ * list goes entirely to partition 0. Lookup: binary search, O(log P).
+ */
+export class RangeTermPartitioner implements TermPartitioner {
+  readonly kind = 'range' as const;
+  readonly supportsRange = true;
+  readonly partitionCount: number;
+  private readonly boundaries: ReadonlyMap<string, readonly FieldValue[]>;
+
+  /**
+   * `partitionCount` ≥ 1; `boundaries`: per field, at most partitionCount−1
+   * strictly increasing values (fewer leaves the last partitions empty for
+   * that field). Throws InvalidArgumentError otherwise.
+   */
+  constructor(partitionCount: number, boundaries: ReadonlyMap<string, readonly FieldValue[]> | Readonly<Record<string, readonly FieldValue[]>>) {
+    this.partitionCount = requireInt('term partition count', partitionCount, 1, 1 << 20);
+    const entries = boundaries instanceof Map ? [...boundaries.entries()] : Object.entries(boundaries as Record<string, readonly FieldValue[]>);
+    const out = new Map<string, readonly FieldValue[]>();
+    for (const [field, list] of entries) {
+      if (!Array.isArray(list)) throw new InvalidArgumentError(`boundaries of field ${JSON.stringify(field)}`, list, 'an array of values');
+      if (list.length > this.partitionCount - 1) {
+        throw new InvalidArgumentError(`boundaries of field ${JSON.stringify(field)}`, list, `at most partitionCount − 1 = ${this.partitionCount - 1} values`);
+      }
+      list.forEach((v, i) => {
+        assertFieldValue(`boundary ${i} of field ${JSON.stringify(field)}`, v);
+        if (i > 0 && compareValues(list[i - 1] as FieldValue, v) >= 0) {
+          throw new InvalidArgumentError(`boundaries of field ${JSON.stringify(field)}`, v, 'strictly increasing values (numbers before strings)');
+        }
+      });
+      out.set(field, Object.freeze([...list]));
+    }
+    this.boundaries = out;
+  }
+
+  /**
+   * Boundaries from the data: the values of each field in `sample`, split at
+   * quantiles into `partitionCount` parts of about equal count (duplicates
+   * collapse, so a field with few distinct values uses fewer partitions).
+   * O(S log S) per field.
+   */
+  static fromSample(partitionCount: number, sample: ReadonlyMap<string, readonly FieldValue[]> | Readonly<Record<string, readonly FieldValue[]>>): RangeTermPartitioner {
+    requireInt('term partition count', partitionCount, 1, 1 << 20);
+    const entries = sample instanceof Map ? [...sample.entries()] : Object.entries(sample as Record<string, readonly FieldValue[]>);
+    const bounds = new Map<string, FieldValue[]>();
+    for (const [field, values] of entries) {
+      if (!Array.isArray(values)) throw new InvalidArgumentError(`sample of field ${JSON.stringify(field)}`, values, 'an array of values');
+      values.forEach((v, i) => assertFieldValue(`sample value ${i} of field ${JSON.stringify(field)}`, v));
+      const sorted = [...values].sort(compareValues);
+      const list: FieldValue[] = [];
+      for (let i = 1; i < partitionCount && sorted.length > 0; i++) {
+        const v = sorted[Math.floor((i * sorted.length) / partitionCount)] as FieldValue;
+        const last = list[list.length - 1];
+        // The first boundary must exceed the smallest value, or partition 0 would be empty.
+        if ((last === undefined && compareValues(v, sorted[0] as FieldValue) > 0) || (last !== undefined && compareValues(last, v) < 0)) list.push(v);
+      }
+      bounds.set(field, list);
+    }
+    return new RangeTermPartitioner(partitionCount, bounds);
+  }
+
+  /** The boundaries of `field` (empty when the field has none). */
+  boundariesOf(field: string): readonly FieldValue[] {
+    return this.boundaries.get(field) ?? [];
+  }
+
+  partitionOf(field: string, value: FieldValue): number {
+    const b = this.boundaries.get(field);
+    if (b === undefined) return 0;
+    // First boundary > value; its index is the partition.
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareValues(b[mid] as FieldValue, value) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  overlapping(field: string, min: FieldValue, max: FieldValue): number[] {
+    const first = this.partitionOf(field, min);
+    const last = this.partitionOf(field, max);
+    const out: number[] = [];
+    for (let p = first; p <= last; p++) out.push(p);
+    return out;
+  }
+
+  checkInvariants(): void {
+    for (const [field, b] of this.boundaries) {
+      invariant(b.length <= this.partitionCount - 1, () => `range term partitioner: field ${field} has ${b.length} boundaries for ${this.partitionCount} partitions`);
+      for (let i = 1; i < b.length; i++) {
+        invariant(compareValues(b[i - 1] as FieldValue, b[i] as FieldValue) < 0, () => `range term partitioner: boundaries of ${field} not increasing at ${i}`);
+      }
+    }
+  }
+
+  describe(): string {
+    const parts = [...this.boundaries].map(([f, b]) => `${f}: ${b.length + 1} ranges`);
+    return `terms by range over ${this.partitionCount} partitions (${parts.join('; ') || 'no boundaries'})`;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Documents, primary keys and indexed values for the secondary indexes
+ * (DDIA ch. 6, "Partitioning and Secondary Indexes").
+ *
+ * A document is a plain object; its primary key is a separate non-empty
+ * string. An indexed field holds a string, a finite number, or nothing
+ * (absent, `undefined` or `null`: the document is simply not in that field's
+ * index). Values are ordered numbers first (numerically), then strings (by
+ * UTF-16 code unit), so range queries and range-partitioned term indexes have
+ * one total order even over mixed fields.
+ */
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+
+/** A value a secondary index can hold: a string or a finite number. */
+export type FieldValue = string | number;
+
+/** A document: a plain object. Only the configured indexed fields are read by the index. */
+export type Doc = Readonly<Record<string, unknown>>;
+
+/**
+ * The index's identity for a value: distinct for distinct values (`1` and
+ * `"1"` differ; `0` and `-0` are the same, as with `===`). O(length).
+ * Posting lists are keyed by it so one Map serves both types.
+ */
+export function termKey(value: FieldValue): string {
+  return typeof value === 'number' ? `n${value}` : `s${value}`;
+}
+
+/** True for a string or a finite number. O(1). */
+export function isFieldValue(value: unknown): value is FieldValue {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/**
+ * Total order on values: numbers before strings; numbers numerically; strings
+ * by UTF-16 code unit. Returns negative, 0 or positive. O(length).
+ */
+export function compareValues(a: FieldValue, b: FieldValue): number {
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+    return -1;
+  }
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const VALUE_ALLOWED = 'a string or a finite number';
+
+/** Throw InvalidArgumentError unless `value` is a FieldValue. O(1). */
+export function assertFieldValue(parameter: string, value: unknown): asserts value is FieldValue {
+  if (!isFieldValue(value)) throw new InvalidArgumentError(parameter, value, VALUE_ALLOWED);
+}
+
+/** Throw InvalidArgumentError unless `pk` is a non-empty string. O(1). */
+export function assertPrimaryKey(pk: unknown, parameter = 'primary key'): asserts pk is string {
+  if (typeof pk !== 'string' || pk.length === 0) throw new InvalidArgumentError(parameter, pk, 'a non-empty string');
+}
+
+/** Throw InvalidArgumentError unless `doc` is a non-null, non-array object. O(1). */
+export function assertDoc(doc: unknown): asserts doc is Doc {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || doc instanceof Uint8Array) {
+    throw new InvalidArgumentError('document', doc, 'a plain object of fields');
+  }
+}
+
+/**
+ * The value of an indexed field of `doc`, or undefined when the document does
+ * not have one (absent, undefined or null). Reads own properties only, so a
+ * field named `__proto__` or `constructor` is just a field. Throws
+ * InvalidArgumentError (naming the document and field) for any other type.
+ * O(1).
+ */
+export function indexedValue(doc: Doc, field: string, pk: string): FieldValue | undefined {
+  if (!Object.hasOwn(doc, field)) return undefined;
+  const v = doc[field];
+  if (v === undefined || v === null) return undefined;
+  if (!isFieldValue(v)) {
+    throw new InvalidArgumentError(`indexed field ${JSON.stringify(field)} of document ${JSON.stringify(pk)}`, v, `${VALUE_ALLOWED}, or absent (undefined/null)`);
+  }
+  return v;
+}
+
+/**
+ * Validate the list of indexed fields: an array of distinct non-empty strings,
+ * at least one. Returns a frozen copy. O(F).
+ */
+export function normalizeFields(fields: unknown): readonly string[] {
+  if (!Array.isArray(fields) || fields.length === 0) {
+    throw new InvalidArgumentError('fields', fields, 'a non-empty array of distinct non-empty field names');
+  }
+  const seen = new Set<string>();
+  for (const f of fields) {
+    if (typeof f !== 'string' || f.length === 0) throw new InvalidArgumentError('field name', f, 'a non-empty string');
+    if (seen.has(f)) throw new InvalidArgumentError('fields', f, 'distinct field names (this one appears twice)');
+    seen.add(f);
+  }
+  return Object.freeze([...(fields as string[])]);
+}
+
+/** Throw NotFoundError (kind `indexed field`, listing the known ones) unless `field` is indexed. O(F). */
+export function assertIndexedField(field: unknown, fields: readonly string[]): asserts field is string {
+  if (typeof field !== 'string') throw new InvalidArgumentError('field', field, `one of the indexed fields: ${fields.join(', ')}`);
+  if (!fields.includes(field)) throw new NotFoundError('indexed field', field, fields);
+}
