@@ -1,0 +1,441 @@
+/**
+ * The log of one partition: an ordered list of segments, the newest of which
+ * (the active segment) takes appends. Offsets start at 0 and grow by one per
+ * record; the log start offset advances with retention; compaction leaves
+ * gaps (DDIA ch. 11, "Log compaction"; Kafka's `UnifiedLog`).
+ *
+ * Durability: each append is one batch written with one write call; with
+ * fsync `always` it is fdatasync'ed before `append` returns, so a caller that
+ * acknowledges after `append` never acknowledges a record a crash can lose.
+ * `partition.json` (written atomically) holds the log start offset, the
+ * recovery point (everything below it is sealed and synced) and a
+ * clean-shutdown flag; after an unclean shutdown every segment from the
+ * recovery point on is validated and a torn tail truncated.
+ */
+import { CorruptionError, InvalidArgumentError, invariant, requireInt } from '../../errors.js';
+import type { Clock } from '../../util/clock.js';
+import type { FsyncPolicy, RecordInput, StoredRecord } from '../types.js';
+import type { StorageDirectory } from './directory.js';
+import { checkBatch, decodeRecords, encodeBatch, readBatchHeader } from './record-batch.js';
+import { scanSegment } from './recovery.js';
+import { parseSegmentName, Segment, SegmentCorruptionError } from './segment.js';
+
+/** Storage settings of a partition. */
+export interface PartitionLogConfig {
+  /** Roll to a new segment before the active one would exceed this many bytes. */
+  segmentBytes: number;
+  /** Roll when the active segment's first record is this old. */
+  segmentMs: number;
+  /** One offset-index entry per this many bytes of batches. */
+  indexIntervalBytes: number;
+  /** When appends are fdatasync'ed: every batch, every `fsyncIntervalMs`, or only at close. */
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+}
+
+/** Defaults (Kafka's, except a 64 MiB segment). */
+export const DEFAULT_PARTITION_CONFIG: PartitionLogConfig = {
+  segmentBytes: 64 * 1024 * 1024,
+  segmentMs: 7 * 24 * 3600 * 1000,
+  indexIntervalBytes: 4096,
+  fsync: 'always',
+  fsyncIntervalMs: 1000,
+};
+
+/** Validate a partial config against the defaults; typed errors name the field. */
+export function partitionConfig(c: Partial<PartitionLogConfig> = {}): PartitionLogConfig {
+  const out = { ...DEFAULT_PARTITION_CONFIG, ...c };
+  requireInt('segmentBytes', out.segmentBytes, 64, 2 ** 31);
+  requireInt('segmentMs', out.segmentMs, 1);
+  requireInt('indexIntervalBytes', out.indexIntervalBytes, 1);
+  requireInt('fsyncIntervalMs', out.fsyncIntervalMs, 0);
+  if (out.fsync !== 'always' && out.fsync !== 'interval' && out.fsync !== 'never') {
+    throw new InvalidArgumentError('fsync', out.fsync, '"always", "interval" or "never"');
+  }
+  return out;
+}
+
+interface PartitionMeta {
+  format: 'shardkit-partition';
+  logStartOffset: number;
+  recoveryPoint: number;
+  clean: boolean;
+}
+
+/** Reads use chunks of at least this size... */
+const MIN_READ_CHUNK_BYTES = 64 * 1024;
+/** ...and at most this size (a larger batch is read whole). */
+const MAX_READ_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** A partition's log over a `StorageDirectory`. */
+export class PartitionLog {
+  readonly path: string;
+  private readonly dir: StorageDirectory;
+  private readonly config: PartitionLogConfig;
+  private readonly clock: Clock;
+  /** Segments by increasing base offset; the last is active. Never empty. */
+  private segments: Segment[] = [];
+  private startOffset = 0;
+  private recoveryPoint = 0;
+  private lastSyncMs: number;
+  private closed = false;
+  /** Bytes truncated from a torn tail when this log was opened. */
+  readonly recoveredTruncatedBytes: number;
+
+  private constructor(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, truncated: number) {
+    this.dir = dir;
+    this.path = path;
+    this.config = config;
+    this.clock = clock;
+    this.lastSyncMs = clock.now();
+    this.recoveredTruncatedBytes = truncated;
+  }
+
+  /**
+   * Open (or create) the log under `path`, recovering after an unclean
+   * shutdown. O(bytes after the recovery point) + O(index entries).
+   * Throws SegmentCorruptionError on damage that is not a torn tail.
+   */
+  static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock): PartitionLog {
+    dir.mkdir(path);
+    const now = clock.now();
+    const metaPath = `${path}/partition.json`;
+    let meta: PartitionMeta = { format: 'shardkit-partition', logStartOffset: 0, recoveryPoint: 0, clean: false };
+    if (dir.exists(metaPath)) meta = parseMeta(dir.read(metaPath, 0, dir.size(metaPath)), metaPath);
+    const bases: number[] = [];
+    for (const f of dir.list(path)) {
+      if (f.endsWith('.tmp') || f.endsWith('.cleaned')) dir.remove(`${path}/${f}`);
+      const b = parseSegmentName(f);
+      if (b !== null) bases.push(b);
+    }
+    bases.sort((a, b) => a - b);
+    if (bases.length === 0) bases.push(meta.logStartOffset);
+    let truncated = 0;
+    const segs: Segment[] = [];
+    for (let i = 0; i < bases.length; i++) {
+      const seg = new Segment(path, bases[i] as number, now);
+      const isLast = i === bases.length - 1;
+      if (!dir.exists(seg.logPath)) dir.append(seg.logPath, new Uint8Array(0));
+      const size = dir.size(seg.logPath);
+      const belowRecovery = !isLast && (bases[i + 1] as number) <= meta.recoveryPoint;
+      const trusted = (meta.clean || belowRecovery) && seg.loadIndexes(dir, size);
+      if (!trusted) {
+        const r = scanSegment(dir, seg, { validate: !belowRecovery, isLast, indexIntervalBytes: config.indexIntervalBytes, nowMs: now });
+        truncated += r.truncatedBytes;
+      }
+      const prev = segs[segs.length - 1];
+      if (prev !== undefined && prev.nextOffset > seg.baseOffset) {
+        throw new SegmentCorruptionError(seg, 0, prev.nextOffset, `segment starts at offset ${seg.baseOffset}, before the previous one ends`);
+      }
+      segs.push(seg);
+    }
+    const log = new PartitionLog(dir, path, config, clock, truncated);
+    log.segments = segs;
+    log.startOffset = Math.max(meta.logStartOffset, (segs[0] as Segment).baseOffset);
+    log.recoveryPoint = Math.min(meta.recoveryPoint, log.active.baseOffset);
+    log.writeMeta(false);
+    return log;
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1] as Segment;
+  }
+
+  /** First offset that can be read (advanced by retention). */
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /** Offset the next appended record gets (the log end offset). */
+  get nextOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  /** Bytes in all segments. O(segments). */
+  get sizeBytes(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.sizeBytes;
+    return n;
+  }
+
+  /** Number of segments, including the active one. */
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** The segments' base offsets, oldest first (for tests and tools). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  /** Path of the segment file holding `offset` (for tools and corruption tests). */
+  segmentPathFor(offset: number): string {
+    return (this.segments[this.segmentIndexFor(offset)] as Segment).logPath;
+  }
+
+  private writeMeta(clean: boolean): void {
+    const meta: PartitionMeta = { format: 'shardkit-partition', logStartOffset: this.startOffset, recoveryPoint: this.recoveryPoint, clean };
+    this.dir.writeAtomic(`${this.path}/partition.json`, Buffer.from(JSON.stringify(meta)));
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new CorruptionError(`partition log ${this.path} is closed`);
+  }
+
+  /**
+   * Append `records` as one batch; returns the offset of the first. Rolls the
+   * active segment first if it is full or old. With fsync `always` the batch
+   * is durable when this returns. O(batch bytes). On a write failure the
+   * segment is cut back, so the log is unchanged.
+   */
+  append(records: readonly RecordInput[]): number {
+    this.ensureOpen();
+    const base = this.active.nextOffset;
+    const batch = encodeBatch(base, records);
+    const now = this.clock.now();
+    const act = this.active;
+    if (act.sizeBytes > 0 && (act.sizeBytes + batch.length > this.config.segmentBytes || now - act.createdAtMs >= this.config.segmentMs)) this.roll();
+    const seg = this.active;
+    const position = seg.sizeBytes;
+    try {
+      this.dir.append(seg.logPath, batch);
+      if (this.config.fsync === 'always' || (this.config.fsync === 'interval' && now - this.lastSyncMs >= this.config.fsyncIntervalMs)) {
+        this.dir.sync(seg.logPath);
+        this.lastSyncMs = now;
+      }
+    } catch (e) {
+      this.dir.truncate(seg.logPath, position);
+      throw e;
+    }
+    seg.onAppend(readBatchHeader(batch, 0)!, position, this.config.indexIntervalBytes);
+    return base;
+  }
+
+  /** fdatasync the active segment now (for fsync `interval`/`never`). */
+  flush(): void {
+    this.ensureOpen();
+    this.dir.sync(this.active.logPath);
+    this.lastSyncMs = this.clock.now();
+  }
+
+  /**
+   * Seal the active segment (sync it, write its indexes, advance the recovery
+   * point) and start a new one at the log end offset. No-op when the active
+   * segment is empty. O(index entries).
+   */
+  roll(): void {
+    this.ensureOpen();
+    const act = this.active;
+    if (act.sizeBytes === 0) return;
+    this.dir.sync(act.logPath);
+    act.persistIndexes(this.dir);
+    const seg = new Segment(this.path, act.nextOffset, this.clock.now());
+    this.dir.append(seg.logPath, new Uint8Array(0));
+    this.segments.push(seg);
+    this.recoveryPoint = seg.baseOffset;
+    this.writeMeta(false);
+  }
+
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let ans = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.segments[mid] as Segment).baseOffset <= offset) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /**
+   * Up to `maxRecords` records with offset ≥ `offset`, in offset order; an
+   * offset below the log start reads from the log start, one in a compaction
+   * gap continues at the next retained record. Every batch read is checked
+   * against its CRC (SegmentCorruptionError otherwise). Keys and values are
+   * views into a fresh read buffer. O(log segments + bytes read).
+   */
+  read(offset: number, maxRecords: number): StoredRecord[] {
+    this.ensureOpen();
+    requireInt('offset', offset, 0);
+    requireInt('maxRecords', maxRecords, 1);
+    const out: StoredRecord[] = [];
+    let from = Math.max(offset, this.startOffset);
+    if (from >= this.nextOffset) return out;
+    for (let si = this.segmentIndexFor(from); si < this.segments.length && out.length < maxRecords; si++) {
+      const seg = this.segments[si] as Segment;
+      if (from >= seg.nextOffset) continue;
+      let pos = seg.lookup(from);
+      while (pos < seg.sizeBytes && out.length < maxRecords) {
+        // Size the read to the records wanted, from the segment's average record size.
+        const avg = seg.sizeBytes / Math.max(1, seg.nextOffset - seg.baseOffset);
+        const want = Math.min(seg.sizeBytes - pos, Math.min(MAX_READ_CHUNK_BYTES, Math.max(MIN_READ_CHUNK_BYTES, Math.ceil((maxRecords - out.length) * avg * 1.25))));
+        const buf = this.dir.read(seg.logPath, pos, want);
+        let p = 0;
+        while (p < buf.length && out.length < maxRecords) {
+          const h = readBatchHeader(buf, p);
+          if (h === null || p + h.sizeBytes > buf.length) {
+            if (p === 0) {
+              // One batch larger than the chunk: read exactly it.
+              const size = h === null ? 0 : h.sizeBytes;
+              if (size === 0 || pos + size > seg.sizeBytes) throw new SegmentCorruptionError(seg, pos, from, 'incomplete batch');
+              this.readOne(seg, pos, size, from, out, maxRecords);
+              p = size;
+            }
+            break;
+          }
+          if (h.baseOffset + h.lastOffsetDelta >= from) {
+            const problem = checkBatch(buf, p);
+            if (problem !== null) throw new SegmentCorruptionError(seg, pos + p, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
+            decodeRecords(buf, p, from, out, maxRecords, () => `segment ${seg.logPath} at byte ${pos + p}`);
+          }
+          p += h.sizeBytes;
+        }
+        if (p === 0) break;
+        pos += p;
+      }
+      if (out.length > 0) from = (out[out.length - 1] as StoredRecord).offset + 1;
+    }
+    return out;
+  }
+
+  private readOne(seg: Segment, pos: number, size: number, from: number, out: StoredRecord[], max: number): void {
+    const buf = this.dir.read(seg.logPath, pos, size);
+    const problem = checkBatch(buf, 0);
+    if (problem !== null) throw new SegmentCorruptionError(seg, pos, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
+    decodeRecords(buf, 0, from, out, max, () => `segment ${seg.logPath} at byte ${pos}`);
+  }
+
+  /**
+   * The earliest offset whose batch has a timestamp ≥ `timestampMs`
+   * (Kafka's ListOffsets by time), or the log end offset if none. O(log n).
+   */
+  offsetForTime(timestampMs: number): number {
+    for (const seg of this.segments) {
+      if (seg.maxTimestampMs >= timestampMs) {
+        const last = seg.offsetReachingTime(timestampMs);
+        if (last !== null) {
+          const recs = this.read(Math.max(seg.baseOffset, this.startOffset), Math.max(1, last - seg.baseOffset + 1));
+          for (const r of recs) if (r.timestampMs >= timestampMs) return r.offset;
+        }
+      }
+    }
+    return this.nextOffset;
+  }
+
+  /**
+   * Advance the log start offset to `offset` (never backwards, never past the
+   * end) and delete the segments wholly below it. O(segments).
+   */
+  advanceStartOffset(offset: number): void {
+    this.ensureOpen();
+    requireInt('offset', offset, 0);
+    const target = Math.min(offset, this.nextOffset);
+    if (target <= this.startOffset) return;
+    this.startOffset = target;
+    this.deleteOldSegments((s, i) => i < this.segments.length - 1 && s.nextOffset <= this.startOffset);
+    this.writeMeta(false);
+  }
+
+  /**
+   * Delete closed segments from the oldest while `shouldDelete` says so;
+   * never the active one. Advances the log start offset past them. Returns the
+   * number deleted. O(segments).
+   */
+  deleteOldSegments(shouldDelete: (seg: { baseOffset: number; nextOffset: number; sizeBytes: number; maxTimestampMs: number }, index: number) => boolean): number {
+    this.ensureOpen();
+    let n = 0;
+    while (this.segments.length > 1 && shouldDelete(this.segments[0] as Segment, 0)) {
+      const seg = this.segments.shift() as Segment;
+      seg.remove(this.dir);
+      n++;
+    }
+    if (n > 0) {
+      this.startOffset = Math.max(this.startOffset, (this.segments[0] as Segment).baseOffset);
+      this.writeMeta(false);
+    }
+    return n;
+  }
+
+  /** Internal access for compaction: the closed segments and a way to replace one. */
+  closedSegments(): readonly Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /** Read a whole segment's bytes (compaction). */
+  readSegment(seg: Segment): Buffer {
+    return this.dir.read(seg.logPath, 0, seg.sizeBytes);
+  }
+
+  /**
+   * Replace closed segment `seg` with `batches` (compaction output): written
+   * to a side file, synced, renamed over the segment, then re-indexed. An
+   * empty result deletes the segment. O(bytes).
+   */
+  replaceSegment(seg: Segment, batches: readonly Buffer[]): void {
+    this.ensureOpen();
+    const i = this.segments.indexOf(seg);
+    invariant(i >= 0 && i < this.segments.length - 1, 'only a closed segment can be replaced');
+    if (batches.length === 0) {
+      this.segments.splice(i, 1);
+      seg.remove(this.dir);
+      return;
+    }
+    const side = `${seg.logPath}.cleaned`;
+    this.dir.remove(side);
+    for (const b of batches) this.dir.append(side, b);
+    this.dir.sync(side);
+    this.dir.rename(side, seg.logPath);
+    const next = seg.nextOffset;
+    scanSegment(this.dir, seg, { validate: true, isLast: false, indexIntervalBytes: this.config.indexIntervalBytes, nowMs: this.clock.now() });
+    seg.nextOffset = Math.max(seg.nextOffset, next);
+    seg.persistIndexes(this.dir);
+  }
+
+  /** Sync, write the active segment's indexes and mark the shutdown clean. The log is unusable afterwards. */
+  close(): void {
+    if (this.closed) return;
+    const act = this.active;
+    this.dir.sync(act.logPath);
+    act.persistIndexes(this.dir);
+    this.recoveryPoint = act.baseOffset;
+    this.writeMeta(true);
+    this.closed = true;
+  }
+
+  /** Throws InvariantError unless segments are ordered and disjoint and offsets are consistent. O(segments + index entries). */
+  checkInvariants(): void {
+    invariant(this.segments.length > 0, `${this.path}: no segments`);
+    invariant(this.startOffset <= this.nextOffset, `${this.path}: log start ${this.startOffset} past the end ${this.nextOffset}`);
+    for (let i = 0; i < this.segments.length; i++) {
+      const s = this.segments[i] as Segment;
+      s.checkInvariants();
+      invariant(this.dir.size(s.logPath) === s.sizeBytes, () => `${s.logPath}: file is ${this.dir.size(s.logPath)} bytes, index says ${s.sizeBytes}`);
+      const next = this.segments[i + 1];
+      if (next !== undefined) invariant(s.nextOffset <= next.baseOffset, `${s.logPath}: overlaps the next segment`);
+    }
+  }
+}
+
+function parseMeta(bytes: Buffer, path: string): PartitionMeta {
+  let m: unknown;
+  try {
+    m = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new CorruptionError(`${path} is not valid JSON`, { cause: e });
+  }
+  const o = m as Partial<PartitionMeta> | null;
+  if (
+    o === null ||
+    typeof o !== 'object' ||
+    o.format !== 'shardkit-partition' ||
+    !Number.isSafeInteger(o.logStartOffset) ||
+    !Number.isSafeInteger(o.recoveryPoint) ||
+    typeof o.clean !== 'boolean'
+  ) {
+    throw new CorruptionError(`${path} is not a shardkit partition file`);
+  }
+  return o as PartitionMeta;
+}

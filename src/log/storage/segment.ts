@@ -1,0 +1,227 @@
+/**
+ * One segment of a partition: a file of record batches (`<base>.log`) plus two
+ * sparse indexes kept in memory and written beside it when the segment is
+ * sealed (`<base>.index`: batch base offset → byte position, one entry every
+ * `indexIntervalBytes`; `<base>.timeindex`: largest timestamp so far → last
+ * offset of that batch). The layout and the names are Kafka's (the log
+ * section of Kafka's design docs; DDIA ch. 11, "Log-based message brokers").
+ */
+import { CorruptionError, invariant } from '../../errors.js';
+import type { StorageDirectory } from './directory.js';
+import type { BatchHeader } from './record-batch.js';
+
+/** Width of the zero-padded base offset in segment file names (as Kafka). */
+const NAME_DIGITS = 20;
+
+/** `00000000000000000042` for 42. */
+export function segmentName(baseOffset: number): string {
+  return String(baseOffset).padStart(NAME_DIGITS, '0');
+}
+
+/** The base offset encoded in a segment file name, or `null` if it is not one. */
+export function parseSegmentName(file: string): number | null {
+  const m = /^(\d{20})\.log$/.exec(file);
+  if (m === null) return null;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** A segment: its files, its extent, and its sparse indexes. */
+export class Segment {
+  readonly baseOffset: number;
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  /** Bytes of valid batches in the file. */
+  sizeBytes = 0;
+  /** Last offset + 1 (the base offset while empty). */
+  nextOffset: number;
+  /** Largest record timestamp (−∞ while empty). */
+  maxTimestampMs = -Infinity;
+  /** When the segment began, for rolling by age: first batch's timestamp, or creation time. */
+  createdAtMs: number;
+  /** Sparse offset index: batch base offsets and their byte positions, both increasing. */
+  private idxOffsets: number[] = [];
+  private idxPositions: number[] = [];
+  private bytesSinceIndex = 0;
+  /** Time index: running max timestamp and the last offset of the batch that reached it. */
+  private tsValues: number[] = [];
+  private tsOffsets: number[] = [];
+
+  constructor(dirPath: string, baseOffset: number, createdAtMs: number) {
+    this.baseOffset = baseOffset;
+    const stem = `${dirPath}/${segmentName(baseOffset)}`;
+    this.logPath = `${stem}.log`;
+    this.indexPath = `${stem}.index`;
+    this.timeIndexPath = `${stem}.timeindex`;
+    this.nextOffset = baseOffset;
+    this.createdAtMs = createdAtMs;
+  }
+
+  /** Record that the batch `h` now sits at byte `position`. O(1) amortised. */
+  onAppend(h: BatchHeader, position: number, indexIntervalBytes: number): void {
+    if (this.idxOffsets.length === 0 || this.bytesSinceIndex >= indexIntervalBytes) {
+      this.idxOffsets.push(h.baseOffset);
+      this.idxPositions.push(position);
+      this.bytesSinceIndex = 0;
+    }
+    this.bytesSinceIndex += h.sizeBytes;
+    if (this.sizeBytes === 0) this.createdAtMs = Number.isFinite(h.maxTimestampMs) ? h.maxTimestampMs : this.createdAtMs;
+    const last = h.baseOffset + h.lastOffsetDelta;
+    if (h.maxTimestampMs > this.maxTimestampMs) {
+      this.maxTimestampMs = h.maxTimestampMs;
+      this.tsValues.push(h.maxTimestampMs);
+      this.tsOffsets.push(last);
+    }
+    this.sizeBytes = position + h.sizeBytes;
+    this.nextOffset = last + 1;
+  }
+
+  /** Byte position of the last indexed batch whose base offset is ≤ `offset` (0 if none). O(log entries). */
+  lookup(offset: number): number {
+    let lo = 0;
+    let hi = this.idxOffsets.length - 1;
+    let ans = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.idxOffsets[mid] as number) <= offset) {
+        ans = this.idxPositions[mid] as number;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  /**
+   * The last offset of the first batch whose max timestamp reached `timestampMs`,
+   * or `null` if every record is older. O(log entries).
+   */
+  offsetReachingTime(timestampMs: number): number | null {
+    let lo = 0;
+    let hi = this.tsValues.length - 1;
+    let ans: number | null = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.tsValues[mid] as number) >= timestampMs) {
+        ans = this.tsOffsets[mid] as number;
+        hi = mid - 1;
+      } else lo = mid + 1;
+    }
+    return ans;
+  }
+
+  /** Write both index files (atomically). Done when the segment is sealed or the log closes. */
+  persistIndexes(dir: StorageDirectory): void {
+    const idx = Buffer.allocUnsafe(this.idxOffsets.length * 12);
+    for (let i = 0; i < this.idxOffsets.length; i++) {
+      idx.writeUInt32LE((this.idxOffsets[i] as number) - this.baseOffset, i * 12);
+      idx.writeDoubleLE(this.idxPositions[i] as number, i * 12 + 4);
+    }
+    // The time index ends with a trailer entry for the segment's extent: its
+    // size and next offset, so a sealed segment can be opened without a scan.
+    const ts = Buffer.allocUnsafe((this.tsValues.length + 1) * 16);
+    for (let i = 0; i < this.tsValues.length; i++) {
+      ts.writeDoubleLE(this.tsValues[i] as number, i * 16);
+      ts.writeDoubleLE((this.tsOffsets[i] as number) - this.baseOffset, i * 16 + 8);
+    }
+    ts.writeDoubleLE(this.sizeBytes, this.tsValues.length * 16);
+    ts.writeDoubleLE(this.nextOffset - this.baseOffset, this.tsValues.length * 16 + 8);
+    dir.writeAtomic(this.indexPath, idx);
+    dir.writeAtomic(this.timeIndexPath, ts);
+  }
+
+  /**
+   * Load both index files written by `persistIndexes`; false (and no change)
+   * if either is missing or does not fit the segment file, in which case the
+   * caller rebuilds by scanning. O(entries).
+   */
+  loadIndexes(dir: StorageDirectory, fileBytes: number): boolean {
+    if (!dir.exists(this.indexPath) || !dir.exists(this.timeIndexPath)) return false;
+    const idx = dir.read(this.indexPath, 0, dir.size(this.indexPath));
+    const ts = dir.read(this.timeIndexPath, 0, dir.size(this.timeIndexPath));
+    if (idx.length % 12 !== 0 || ts.length % 16 !== 0 || ts.length < 16) return false;
+    const tn = ts.length / 16 - 1;
+    const size = ts.readDoubleLE(tn * 16);
+    const next = this.baseOffset + ts.readDoubleLE(tn * 16 + 8);
+    if (size !== fileBytes || !Number.isSafeInteger(next) || next < this.baseOffset) return false;
+    const offs: number[] = [];
+    const poss: number[] = [];
+    for (let i = 0; i < idx.length / 12; i++) {
+      const o = this.baseOffset + idx.readUInt32LE(i * 12);
+      const p = idx.readDoubleLE(i * 12 + 4);
+      if (!(p < size) || (i > 0 && (o <= (offs[i - 1] as number) || p <= (poss[i - 1] as number)))) return false;
+      offs.push(o);
+      poss.push(p);
+    }
+    const tv: number[] = [];
+    const to: number[] = [];
+    for (let i = 0; i < tn; i++) {
+      const t = ts.readDoubleLE(i * 16);
+      const o = this.baseOffset + ts.readDoubleLE(i * 16 + 8);
+      if (!(o < next) || (i > 0 && !(t > (tv[i - 1] as number)))) return false;
+      tv.push(t);
+      to.push(o);
+    }
+    if (size > 0 && offs.length === 0) return false;
+    this.idxOffsets = offs;
+    this.idxPositions = poss;
+    this.tsValues = tv;
+    this.tsOffsets = to;
+    this.sizeBytes = size;
+    this.nextOffset = next;
+    this.maxTimestampMs = tv.length > 0 ? (tv[tv.length - 1] as number) : -Infinity;
+    this.bytesSinceIndex = 0;
+    return true;
+  }
+
+  /** Forget all content (before a rescan). */
+  reset(createdAtMs: number): void {
+    this.idxOffsets = [];
+    this.idxPositions = [];
+    this.tsValues = [];
+    this.tsOffsets = [];
+    this.bytesSinceIndex = 0;
+    this.sizeBytes = 0;
+    this.nextOffset = this.baseOffset;
+    this.maxTimestampMs = -Infinity;
+    this.createdAtMs = createdAtMs;
+  }
+
+  /** Remove the segment's files. */
+  remove(dir: StorageDirectory): void {
+    dir.remove(this.logPath);
+    dir.remove(this.indexPath);
+    dir.remove(this.timeIndexPath);
+  }
+
+  /** Throws InvariantError if the indexes are not increasing or exceed the segment. O(entries). */
+  checkInvariants(): void {
+    invariant(this.nextOffset >= this.baseOffset, `segment ${this.logPath}: next offset ${this.nextOffset} < base ${this.baseOffset}`);
+    for (let i = 0; i < this.idxOffsets.length; i++) {
+      invariant((this.idxPositions[i] as number) < this.sizeBytes, `segment ${this.logPath}: index entry ${i} past the end`);
+      if (i > 0) {
+        invariant((this.idxOffsets[i] as number) > (this.idxOffsets[i - 1] as number), `segment ${this.logPath}: index offsets not increasing`);
+        invariant((this.idxPositions[i] as number) > (this.idxPositions[i - 1] as number), `segment ${this.logPath}: index positions not increasing`);
+      }
+    }
+    for (let i = 1; i < this.tsValues.length; i++) {
+      invariant((this.tsValues[i] as number) > (this.tsValues[i - 1] as number), `segment ${this.logPath}: time index not increasing`);
+    }
+  }
+}
+
+/** Stored data in a segment failed validation: names the file, the byte position and the offset reached. */
+export class SegmentCorruptionError extends CorruptionError {
+  /** Path of the segment file (relative to the data directory). */
+  readonly segment: string;
+  /** Byte position of the bad batch in the file. */
+  readonly position: number;
+  /** The first offset that cannot be read (the last good offset + 1). */
+  readonly offset: number;
+  constructor(seg: Segment, position: number, offset: number, what: string) {
+    super(`${what} in segment ${seg.logPath} at byte ${position}, offset ${offset}; the log cannot be read past it`);
+    this.segment = seg.logPath;
+    this.position = position;
+    this.offset = offset;
+  }
+}
