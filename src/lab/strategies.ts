@@ -7,19 +7,24 @@
 import type { Key } from '../hash/key.js';
 import type { NodeSpec, Placement } from '../partitioning/placement.js';
 import { ModNPlacement } from '../partitioning/mod-n.js';
+import { ConsistentHashRing } from '../partitioning/ring.js';
+import { SlotPlacement } from '../partitioning/slots.js';
+import { TokenPlacement } from '../partitioning/tokens.js';
 
 /** A strategy configuration under test. */
 export interface StrategyCase {
   /** Label in tables and legends, e.g. `ring (150 vnodes)`. */
   readonly label: string;
-  /** Build a placement over `nodes`. O(the strategy's build cost). */
-  create(nodes: readonly NodeSpec[]): Placement;
+  /** Build a placement over `nodes`; strategies with random choices draw them from `seed`. O(the strategy's build cost). */
+  create(nodes: readonly NodeSpec[], seed: number): Placement;
   /** The node to remove when measuring a leave (jump can only drop its last bucket). Default: a middle node. */
   leaving?(p: Placement): string;
   /** Does the strategy promise that a join moves keys only to the new node (and ~1/(n+1) of them)? */
   readonly minimalMovement: boolean;
   /** Does `weight` scale a node's share? */
   readonly weighted: boolean;
+  /** The max/mean key-space share the strategy promises over `n` equal nodes, if it promises one. */
+  readonly balanceBound?: (n: number) => number;
 }
 
 /** Node ids `node-0` … `node-<n−1>`. */
@@ -58,10 +63,57 @@ export const MOD_N: StrategyCase = {
   weighted: false,
 };
 
+/** Fixed partitions: 1024 hash slots, assigned to nodes within ±1 of their share. */
+export const SLOTS: StrategyCase = {
+  label: 'fixed partitions (1024)',
+  create: (nodes) => new SlotPlacement(nodes, { partitions: 1024 }),
+  minimalMovement: true,
+  weighted: true,
+  // Every node holds ⌊P/n⌋ or ⌈P/n⌉ partitions: max/mean = ⌈P/n⌉ ÷ (P/n).
+  balanceBound: (n) => Math.ceil(1024 / n) / (1024 / n),
+};
+
+/** Cassandra-style tokens: `tokensPerNode` per node, picked at random or by splitting the most loaded ranges. */
+export function tokens(allocation: 'random' | 'balanced', tokensPerNode = 16): StrategyCase {
+  return {
+    label: `tokens ${allocation} (${tokensPerNode}/node)`,
+    create: (nodes, seed) => new TokenPlacement(nodes, { allocation, tokensPerNode, seed }),
+    minimalMovement: true,
+    weighted: true,
+    // Random tokens promise nothing (that is the point of showing them); balanced allocation with 16 tokens: ≤ 1.10.
+    ...(allocation === 'balanced' && tokensPerNode >= 16 ? { balanceBound: () => 1.1 } : {}),
+  };
+}
+
+/** A consistent hash ring with `vnodes` points per node of weight 1. */
+export function ring(vnodes: number): StrategyCase {
+  return {
+    label: `ring (${vnodes} vnode${vnodes === 1 ? '' : 's'})`,
+    create: (nodes) => new ConsistentHashRing(nodes, { vnodes }),
+    minimalMovement: true,
+    weighted: true,
+    // The foundation's target for 150 vnodes at 100 nodes (hashring measures 1.24).
+    ...(vnodes >= 150 ? { balanceBound: () => 1.25 } : {}),
+  };
+}
+
 /**
- * Every strategy configuration of the rebalancing and balance experiments, in
- * legend order.
+ * Every strategy configuration of the rebalancing experiment, in legend order.
  */
 export function rebalancingCases(): StrategyCase[] {
-  return [MOD_N];
+  return [MOD_N, SLOTS, ring(1), ring(16), ring(150), ring(256), tokens('random'), tokens('balanced')];
+}
+
+/** The strategies compared for balance and hot keys: one representative configuration each. */
+export function mainCases(): StrategyCase[] {
+  return [MOD_N, SLOTS, ring(150), tokens('random'), tokens('balanced')];
+}
+
+/** Strategies whose points per node can be varied, as a family over that count (balance vs vnodes/tokens). */
+export function pointFamilies(): Array<{ label: string; make(points: number): StrategyCase }> {
+  return [
+    { label: 'ring (vnodes/node)', make: ring },
+    { label: 'tokens random (tokens/node)', make: (t) => tokens('random', t) },
+    { label: 'tokens balanced (tokens/node)', make: (t) => tokens('balanced', t) },
+  ];
 }

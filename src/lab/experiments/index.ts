@@ -4,6 +4,7 @@
  * measure.
  */
 import type { Experiment } from '../experiment.js';
+import { balance } from './balance.js';
 import { rebalancing } from './rebalancing.js';
 
-export const experiments: readonly Experiment[] = [rebalancing];
+export const experiments: readonly Experiment[] = [rebalancing, balance];
