@@ -1,0 +1,172 @@
+/**
+ * Hints that survive a restart of the node holding them (the seed keeps them
+ * in memory, so a restart silently loses them).
+ *
+ * Every change is one appended record (hint-log.ts: length, CRC-32C, JSON)
+ * followed by one fsync before the call returns, so an acknowledged hint is
+ * on disk. On open the log is replayed; a torn last record (a crash in the
+ * middle of an append, never acknowledged) is cut off; anything else that
+ * fails validation is a CorruptionError. When removed hints dominate the log
+ * it is compacted: rewritten with only the live hints, atomically.
+ *
+ * Cost: add and remove are O(record) plus one fsync; open is O(log size).
+ */
+import { StateError, invariant } from '../errors.js';
+import { type Hint, type NewHint, HintIndex } from './hint.js';
+import type { HintStore, RestartReport } from './hint-store.js';
+import { type HintLogRecord, decodeLog, encodeRecord, encodeRecords, headerRecord } from './hint-log.js';
+import { type LogFile, NodeLogFile } from './log-file.js';
+
+/** Options of a durable hint store. */
+export interface DurableHintStoreOptions {
+  /** Compact when the log holds more than this many dead records and more dead than twice the live hints (default 1024). */
+  compactMinDeadRecords?: number;
+}
+
+/** A hint store over an append-only LogFile (see the module comment). */
+export class DurableHintStore implements HintStore {
+  readonly durable = true;
+  private index = new HintIndex();
+  private nextId = 1;
+  private dead = 0;
+  private length = 0;
+  private broken: Error | undefined;
+  private readonly compactMin: number;
+  /** Compactions performed since this store was created. */
+  compactions = 0;
+  /** Bytes cut off as a torn tail when the log was last opened. */
+  lastTornBytes = 0;
+
+  constructor(
+    readonly file: LogFile,
+    options: DurableHintStoreOptions = {},
+  ) {
+    this.compactMin = options.compactMinDeadRecords ?? 1024;
+    this.load();
+  }
+
+  private load(): void {
+    const bytes = this.file.read();
+    const decoded = decodeLog(bytes);
+    if (decoded.tornBytes > 0) this.file.truncate(decoded.validLength);
+    this.lastTornBytes = decoded.tornBytes;
+    this.index = new HintIndex();
+    this.dead = 0;
+    let maxId = 0;
+    for (const r of decoded.records) {
+      if (r.type === 'add') {
+        this.index.add(r.hint);
+        maxId = Math.max(maxId, r.hint.id);
+      } else if (r.type === 'remove') {
+        for (const id of r.ids) if (this.index.remove(id)) this.dead++;
+        this.dead++;
+      }
+    }
+    this.nextId = Math.max(maxId + 1, decoded.headerNextId ?? 1);
+    this.length = decoded.validLength;
+    if (this.length === 0) {
+      const header = encodeRecord(headerRecord());
+      this.file.append(header);
+      this.file.sync();
+      this.length = header.length;
+    }
+    this.broken = undefined;
+  }
+
+  private usable(): void {
+    if (this.broken) throw new StateError(`hint store is unusable after a failed write (${this.broken.message}); restart it`, { cause: this.broken });
+  }
+
+  /** Append and fsync; on failure cut the partial record off so the log stays valid, or mark the store broken. */
+  private commit(bytes: Uint8Array): void {
+    try {
+      this.file.append(bytes);
+      this.file.sync();
+      this.length += bytes.length;
+    } catch (e) {
+      try {
+        this.file.truncate(this.length);
+      } catch {
+        this.broken = e as Error;
+      }
+      throw e;
+    }
+  }
+
+  get count(): number {
+    return this.index.count;
+  }
+
+  add(hint: NewHint): Hint {
+    this.usable();
+    const h: Hint = { ...hint, id: this.nextId };
+    this.commit(encodeRecord({ type: 'add', hint: h }));
+    this.nextId++;
+    this.index.add(h);
+    return h;
+  }
+
+  remove(ids: readonly number[]): number {
+    this.usable();
+    const present = ids.filter((id) => this.index.has(id));
+    if (present.length === 0) return 0;
+    this.commit(encodeRecord({ type: 'remove', ids: present }));
+    for (const id of present) this.index.remove(id);
+    this.dead += present.length + 1;
+    if (this.dead > this.compactMin && this.dead > 2 * this.index.count) this.compact();
+    return present.length;
+  }
+
+  /** Rewrite the log with only the live hints (atomic replace). O(live hints). */
+  compact(): void {
+    this.usable();
+    const records: HintLogRecord[] = [headerRecord(this.nextId)];
+    const live = [...this.index.all()].sort((a, b) => a.id - b.id);
+    for (const h of live) records.push({ type: 'add', hint: h });
+    const bytes = encodeRecords(records);
+    this.file.replace(bytes);
+    this.length = bytes.length;
+    this.dead = 0;
+    this.compactions++;
+  }
+
+  forTarget(target: string): IterableIterator<Hint> {
+    return this.index.forTarget(target);
+  }
+
+  countFor(target: string): number {
+    return this.index.countFor(target);
+  }
+
+  targets(): IterableIterator<string> {
+    return this.index.targets();
+  }
+
+  all(): IterableIterator<Hint> {
+    return this.index.all();
+  }
+
+  restart(): RestartReport {
+    const before = new Set<number>();
+    for (const h of this.index.all()) before.add(h.id);
+    this.file.reopen();
+    this.load();
+    let lost = 0;
+    for (const id of before) if (!this.index.has(id)) lost++;
+    return { recovered: this.index.count, lost, tornBytes: this.lastTornBytes };
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  checkInvariants(): void {
+    this.index.checkInvariants();
+    invariant(this.nextId > this.index.maxId, 'durable hint store: next id is not above every stored id');
+  }
+}
+
+/** A durable hint store in the file at `path` (created when missing). */
+export function openFileHintStore(path: string, options: DurableHintStoreOptions = {}): DurableHintStore {
+  return new DurableHintStore(new NodeLogFile(path), options);
+}

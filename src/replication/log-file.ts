@@ -1,0 +1,185 @@
+/**
+ * An append-only file, behind an interface: the only I/O the replication
+ * module does (ARCHITECTURE.md, principle 3). `NodeLogFile` is the real file
+ * (synchronous fs calls, fsync); `MemoryLogFile` models one in memory,
+ * including what a crash does: bytes appended but not yet synced are lost,
+ * or only partly written (a torn tail), which is what the simulation and the
+ * tests use.
+ */
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InvalidArgumentError, StateError } from '../errors.js';
+
+/** An append-only byte file. */
+export interface LogFile {
+  /** Every byte currently in the file (synced or not). */
+  read(): Uint8Array;
+  /** Append bytes at the end (not durable until `sync`). */
+  append(bytes: Uint8Array): void;
+  /** Make every appended byte durable (fsync). */
+  sync(): void;
+  /** Cut the file to `length` bytes, durably. */
+  truncate(length: number): void;
+  /** Replace the whole content atomically and durably (write a temporary file, fsync, rename, fsync the directory). */
+  replace(bytes: Uint8Array): void;
+  /** Simulate a process restart: forget buffered state and reopen; only synced bytes are guaranteed to remain. */
+  reopen(): void;
+  close(): void;
+}
+
+/**
+ * A log file on disk. Appends go straight to the OS (`writeSync`); `sync`
+ * calls `fsync`. Single writer: two instances on one path corrupt it.
+ */
+export class NodeLogFile implements LogFile {
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', path, 'a non-empty file path');
+    this.fd = openSync(path, 'a+');
+  }
+
+  private handle(): number {
+    if (this.fd === undefined) throw new StateError(`log file ${this.path} is closed`);
+    return this.fd;
+  }
+
+  read(): Uint8Array {
+    this.handle();
+    return readFileSync(this.path);
+  }
+
+  append(bytes: Uint8Array): void {
+    const fd = this.handle();
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  }
+
+  sync(): void {
+    fsyncSync(this.handle());
+  }
+
+  truncate(length: number): void {
+    const fd = this.handle();
+    ftruncateSync(fd, length);
+    fsyncSync(fd);
+  }
+
+  replace(bytes: Uint8Array): void {
+    this.handle();
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, bytes);
+    const t = openSync(tmp, 'r+');
+    try {
+      fsyncSync(t);
+    } finally {
+      closeSync(t);
+    }
+    closeSync(this.handle());
+    this.fd = undefined;
+    renameSync(tmp, this.path);
+    syncDirectory(dirname(this.path));
+    this.fd = openSync(this.path, 'a+');
+  }
+
+  reopen(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = openSync(this.path, 'a+');
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function syncDirectory(dir: string): void {
+  if (!existsSync(dir)) return;
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a directory; the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * A log file in memory that models crashes: `reopen()` keeps the synced
+ * bytes, and of the unsynced ones only the prefix chosen with
+ * `tearOnNextReopen(bytes)` (default: none), like a power cut in the middle
+ * of a write. Appends are O(bytes); `read` copies.
+ */
+export class MemoryLogFile implements LogFile {
+  private buf = new Uint8Array(256);
+  private length = 0;
+  private syncedLength = 0;
+  private keepUnsynced = 0;
+  private closed = false;
+  /** How many times `sync` was called (fsync count). */
+  syncs = 0;
+
+  read(): Uint8Array {
+    this.open();
+    return this.buf.slice(0, this.length);
+  }
+
+  append(bytes: Uint8Array): void {
+    this.open();
+    if (this.length + bytes.length > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes.length));
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  sync(): void {
+    this.open();
+    this.syncedLength = this.length;
+    this.syncs++;
+  }
+
+  truncate(length: number): void {
+    this.open();
+    if (!(length >= 0 && length <= this.length)) throw new InvalidArgumentError('length', length, `0 … ${this.length}`);
+    this.length = length;
+    this.syncedLength = length;
+  }
+
+  replace(bytes: Uint8Array): void {
+    this.open();
+    this.buf = new Uint8Array(Math.max(256, bytes.length));
+    this.buf.set(bytes);
+    this.length = bytes.length;
+    this.syncedLength = bytes.length;
+  }
+
+  /** Bytes not yet synced (lost or torn by the next reopen). */
+  get unsyncedBytes(): number {
+    return this.length - this.syncedLength;
+  }
+
+  /** Make the next `reopen()` keep `bytes` of the unsynced tail (a torn write); the rest is lost. */
+  tearOnNextReopen(bytes: number): void {
+    this.keepUnsynced = Math.max(0, Math.floor(bytes));
+  }
+
+  reopen(): void {
+    this.length = Math.min(this.length, this.syncedLength + this.keepUnsynced);
+    this.syncedLength = this.length;
+    this.keepUnsynced = 0;
+    this.closed = false;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private open(): void {
+    if (this.closed) throw new StateError('memory log file is closed');
+  }
+}
