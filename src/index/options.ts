@@ -6,14 +6,15 @@ import type { Clock } from '../util/clock.js';
 import { ManualClock } from '../util/clock.js';
 import { InvalidArgumentError, requireInt } from '../errors.js';
 import { type PartitionedPlacement } from '../partitioning/placement.js';
-import { ModNPlacement } from '../partitioning/mod-n.js';
+import { SlotPlacement } from '../partitioning/slots.js';
 import type { Doc, FieldValue } from './values.js';
 
 /** Construction options of DocumentPartitionedDB and TermPartitionedDB. */
 export interface IndexedDBOptions {
   /**
    * Where documents live, by primary key: a partition count (≥ 1; fixed
-   * partitions by MurmurHash3 mod P, ids `p0` … `p{P−1}`) or any
+   * partitions — a SlotPlacement, MurmurHash3 x86_32 mod P — each owned by
+   * its own node `p0` … `p{P−1}`) or any
    * PartitionedPlacement from `shardkit/partitioning`, so the same key lands
    * on the same partition in every process.
    */
@@ -118,14 +119,14 @@ export function partitionIds(n: number): string[] {
 
 /**
  * Resolve the `partitions` option: a count becomes fixed partitions by
- * MurmurHash3 mod P (partitions, not nodes, are the unit here, so the count
+ * MurmurHash3 mod P, a SlotPlacement (partitions, not nodes, are the unit here, so the count
  * never changes under the database). Throws InvalidArgumentError for a count
  * ≤ 0 or anything that is not a PartitionedPlacement.
  */
 export function resolvePlacement(partitions: unknown): PartitionedPlacement {
   if (typeof partitions === 'number') {
     requireInt('partitions', partitions, 1, 65_536);
-    return new ModNPlacement(partitionIds(partitions));
+    return new SlotPlacement(partitionIds(partitions), { partitions });
   }
   const p = partitions as Partial<PartitionedPlacement> | null;
   if (p === null || typeof p !== 'object' || typeof p.partitionOf !== 'function' || typeof p.partitionCount !== 'number') {

@@ -9,6 +9,7 @@
  *   whose range overlaps it. Skewed values make hot index partitions.
  */
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
+import { RangePlacement } from '../partitioning/range.js';
 import { InvalidArgumentError, StateError, invariant, requireInt } from '../errors.js';
 import { type FieldValue, assertFieldValue, compareValues, termKey } from './values.js';
 
@@ -128,6 +129,25 @@ export class RangeTermPartitioner implements TermPartitioner {
         if ((last === undefined && compareValues(v, sorted[0] as FieldValue) > 0) || (last !== undefined && compareValues(last, v) < 0)) list.push(v);
       }
       bounds.set(field, list);
+    }
+    return new RangeTermPartitioner(partitionCount, bounds);
+  }
+
+  /**
+   * Boundaries from range placements (`partitioning/range.ts`), one per
+   * field: the field's term ranges are exactly the placement's key ranges
+   * (same code point order), e.g. a RangePlacement built with `fromSample`
+   * over the field's values or kept by a range store. String terms only: a
+   * number sorts before every string, so numeric values of such a field all
+   * go to partition 0. Each placement's partitionCount must be ≤
+   * `partitionCount`. O(total boundaries).
+   */
+  static fromRangePlacements(partitionCount: number, placements: Readonly<Record<string, RangePlacement>> | ReadonlyMap<string, RangePlacement>): RangeTermPartitioner {
+    const entries = placements instanceof Map ? [...placements.entries()] : Object.entries(placements as Record<string, RangePlacement>);
+    const bounds = new Map<string, readonly FieldValue[]>();
+    for (const [field, rp] of entries) {
+      if (!(rp instanceof RangePlacement)) throw new InvalidArgumentError(`range placement of field ${JSON.stringify(field)}`, rp, 'a RangePlacement');
+      bounds.set(field, rp.boundaries);
     }
     return new RangeTermPartitioner(partitionCount, bounds);
   }

@@ -5,11 +5,13 @@
  * A document is a plain object; its primary key is a separate non-empty
  * string. An indexed field holds a string, a finite number, or nothing
  * (absent, `undefined` or `null`: the document is simply not in that field's
- * index). Values are ordered numbers first (numerically), then strings (by
- * UTF-16 code unit), so range queries and range-partitioned term indexes have
- * one total order even over mixed fields.
+ * index). Values are ordered numbers first (numerically), then strings in
+ * code point (= UTF-8 byte) order, the order of `partitioning/range.ts`, so
+ * range queries, range-partitioned term indexes and range placements agree
+ * on one total order, even over mixed fields.
  */
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { compareKeys } from '../partitioning/range-keys.js';
 
 /** A value a secondary index can hold: a string or a finite number. */
 export type FieldValue = string | number;
@@ -33,7 +35,7 @@ export function isFieldValue(value: unknown): value is FieldValue {
 
 /**
  * Total order on values: numbers before strings; numbers numerically; strings
- * by UTF-16 code unit. Returns negative, 0 or positive. O(length).
+ * in code point (UTF-8 byte) order. Returns negative, 0 or positive. O(length).
  */
 export function compareValues(a: FieldValue, b: FieldValue): number {
   if (typeof a === 'number') {
@@ -41,7 +43,7 @@ export function compareValues(a: FieldValue, b: FieldValue): number {
     return -1;
   }
   if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareKeys(a, b);
 }
 
 const VALUE_ALLOWED = 'a string or a finite number';
