@@ -174,3 +174,18 @@ describe('tokens (DDIA ch. 6: partitioning proportional to nodes)', () => {
     expect(a.planTo(new TokenPlacement(ids(3))).moves).toHaveLength(0);
   });
 });
+
+describe('tokens plan transfers', () => {
+  it('lists maximal transfer ranges in ring order, all to a joiner, that cover the moved fraction', () => {
+    const p = new TokenPlacement(ids(8), { allocation: 'random', seed: 4 });
+    const { placement, plan } = p.withNode('x');
+    const transfers = plan.transfers ?? [];
+    expect(transfers.length).toBeGreaterThan(0);
+    for (let i = 1; i < transfers.length; i++) expect((transfers[i] as { start: number }).start).toBeGreaterThanOrEqual((transfers[i - 1] as { end: number }).end);
+    const total = transfers.reduce((s, r) => s + ((r.end - r.start + 2 ** 32) % 2 ** 32), 0) / 2 ** 32;
+    expect(total).toBeCloseTo(plan.movedFraction, 12);
+    for (const t of transfers) expect(t.to).toBe('x');
+    const back = placement.withoutNode('x').plan.transfers ?? [];
+    expect(back.map((t) => [t.start, t.end])).toEqual(transfers.map((t) => [t.start, t.end]));
+  });
+});

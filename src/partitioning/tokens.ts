@@ -31,11 +31,11 @@ import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
 import { type Random, mulberry32, randomUint32 } from '../util/random.js';
 import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt } from '../errors.js';
 import {
-  type HashRange,
   type NodeSpec,
   type Placement,
   type PlacementChange,
   type Plan,
+  type TransferRange,
   EMPTY_PLAN,
   PlanBuilder,
   checkReplicas,
@@ -242,25 +242,46 @@ export class TokenPlacement implements Placement {
   /**
    * Exact plan: the union of both token sets cuts the ring into ranges each
    * owned by one node before and one after; every range whose owner differs is
-   * a move. `next` must use the same hash. O((a + b) log(a + b)).
+   * a move. Adjacent ranges with the same (from, to) are merged (across the
+   * wrap too), so `transfers` lists maximal ranges in ring order. `next` must
+   * use the same hash. O((a + b) log(a + b)).
    */
   planTo(next: this): Plan {
     if (!(next instanceof TokenPlacement) || next.cfg.hash !== this.cfg.hash) {
       throw new InvalidArgumentError('plan target', next?.strategy, 'a tokens placement with the same hash');
     }
     const points = [...new Set([...this.tokens, ...next.tokens])].sort((a, b) => a - b);
-    const b = new PlanBuilder();
+    const segments: { start: number; end: number; from: string; to: string; length: number }[] = [];
     for (let i = 0; i < points.length; i++) {
       const end = points[i] as number;
       const start = points[(i - 1 + points.length) % points.length] as number;
       const from = this.nodeIds[this.owners[this.tokenIndex(end)] as number] as string;
       const to = next.nodeIds[next.owners[next.tokenIndex(end)] as number] as string;
-      if (from !== to) {
-        const range: HashRange = { start, end };
-        b.add(from, to, rangeLength(start, end) / SPACE, { range });
+      if (from === to) continue;
+      const tail = segments[segments.length - 1];
+      if (tail && tail.end === start && tail.from === from && tail.to === to) {
+        tail.end = end;
+        tail.length += rangeLength(start, end);
+      } else {
+        segments.push({ start, end, from, to, length: rangeLength(start, end) });
       }
     }
-    return b.build('exact');
+    if (segments.length > 1) {
+      const head = segments[0] as (typeof segments)[number];
+      const tail = segments[segments.length - 1] as (typeof segments)[number];
+      if (tail.end === head.start && tail.from === head.from && tail.to === head.to) {
+        head.start = tail.start;
+        head.length += tail.length;
+        segments.pop();
+      }
+    }
+    const b = new PlanBuilder();
+    const transfers: TransferRange[] = [];
+    for (const s of segments) {
+      b.add(s.from, s.to, s.length / SPACE, { range: { start: s.start, end: s.end } });
+      transfers.push({ start: s.start, end: s.end, from: s.from, to: s.to });
+    }
+    return { ...b.build('exact'), transfers };
   }
 
   /** Exact share of the hash ring per node. O(nT). */
