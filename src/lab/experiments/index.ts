@@ -5,6 +5,7 @@
  */
 import type { Experiment } from '../experiment.js';
 import { balance } from './balance.js';
+import { hotKeys } from './hot-keys.js';
 import { rebalancing } from './rebalancing.js';
 
-export const experiments: readonly Experiment[] = [rebalancing, balance];
+export const experiments: readonly Experiment[] = [rebalancing, balance, hotKeys];
