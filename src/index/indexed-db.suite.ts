@@ -32,7 +32,7 @@ const CARS: ReadonlyArray<readonly [string, Doc]> = [
 ];
 
 /** A database of `create` holding the six cars of DDIA's figures 6-4 and 6-5. */
-export function cars(create: Factory, extra: Partial<IndexedDBOptions> = {}): IndexedDB {
+export function cars<D extends IndexedDB>(create: (options: IndexedDBOptions) => D, extra: Partial<IndexedDBOptions> = {}): D {
   const db = create({ partitions: 4, fields: ['color', 'make', 'year'], ...extra });
   for (const [pk, doc] of CARS) checked(db, () => db.put(pk, doc));
   return db;
