@@ -10,40 +10,23 @@
  */
 import { type Key, assertKey, scratchBytes } from './key.js';
 import { stringToScratch } from './scratch.js';
+import { mul64, rotl64, rh, rl } from './u64.js';
 
 const TWO32 = 4294967296;
 
-// 64-bit results of the helpers below (hi, lo), as unsigned 32-bit halves.
-let rh = 0;
-let rl = 0;
+// Result of fmix64 (hi, lo).
+let fh = 0;
+let fl = 0;
 
-/** (ah:al) × (bh:bl) mod 2^64 → (rh, rl). Exact: every partial product < 2^53. */
-function mul64(ah: number, al: number, bh: number, bl: number): void {
-  const a0 = al & 0xffff;
-  const a1 = al >>> 16;
-  const b0 = bl & 0xffff;
-  const b1 = bl >>> 16;
-  const p01 = a0 * b1;
-  const p10 = a1 * b0;
-  const low = a0 * b0 + ((p01 & 0xffff) + (p10 & 0xffff)) * 65536;
-  rl = low >>> 0;
-  rh = (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + Math.floor(low / TWO32) + Math.imul(ah, bl) + Math.imul(al, bh)) >>> 0;
-}
-
-/** rotl64(h:l, r) for 0 < r < 32 → (rh, rl). */
-function rotl(h: number, l: number, r: number): void {
-  rh = ((h << r) | (l >>> (32 - r))) >>> 0;
-  rl = ((l << r) | (h >>> (32 - r))) >>> 0;
-}
-
-/** fmix64 (the reference finaliser) of (h:l) → (rh, rl). */
+/** fmix64 (the reference finaliser) of (h:l) → (fh, fl). */
 function fmix64(h: number, l: number): void {
   l = (l ^ (h >>> 1)) >>> 0;
   mul64(h, l, 0xff51afd7, 0xed558ccd);
   h = rh;
   l = (rl ^ (h >>> 1)) >>> 0;
   mul64(h, l, 0xc4ceb9fe, 0x1a85ec53);
-  rl = (rl ^ (rh >>> 1)) >>> 0;
+  fh = rh;
+  fl = (rl ^ (rh >>> 1)) >>> 0;
 }
 
 // Tail word assembled by `tail` (hi, lo).
@@ -93,14 +76,14 @@ export function murmur3x64_128Core(bytes: Uint8Array, len: number, seed: number,
   const blocks = len & ~15;
   let i = 0;
   for (; i < blocks; i += 16) {
-    // k1 = block; k1 *= c1; k1 = rotl(k1, 31); k1 *= c2; h1 ^= k1
+    // k1 = block; k1 *= c1; k1 = rotl64(k1, 31); k1 *= c2; h1 ^= k1
     mul64(word(bytes, i + 4), word(bytes, i), 0x87c37b91, 0x114253d5);
-    rotl(rh, rl, 31);
+    rotl64(rh, rl, 31);
     mul64(rh, rl, 0x4cf5ad43, 0x2745937f);
     h1h = (h1h ^ rh) >>> 0;
     h1l = (h1l ^ rl) >>> 0;
-    // h1 = rotl(h1, 27); h1 += h2; h1 = h1 * 5 + 0x52dce729
-    rotl(h1h, h1l, 27);
+    // h1 = rotl64(h1, 27); h1 += h2; h1 = h1 * 5 + 0x52dce729
+    rotl64(h1h, h1l, 27);
     let s = rl + h2l;
     h1h = (rh + h2h + (s >= TWO32 ? 1 : 0)) >>> 0;
     h1l = s >>> 0;
@@ -108,14 +91,14 @@ export function murmur3x64_128Core(bytes: Uint8Array, len: number, seed: number,
     s = rl + 0x52dce729;
     h1h = (rh + (s >= TWO32 ? 1 : 0)) >>> 0;
     h1l = s >>> 0;
-    // k2 = block; k2 *= c2; k2 = rotl(k2, 33); k2 *= c1; h2 ^= k2
+    // k2 = block; k2 *= c2; k2 = rotl64(k2, 33); k2 *= c1; h2 ^= k2
     mul64(word(bytes, i + 12), word(bytes, i + 8), 0x4cf5ad43, 0x2745937f);
-    rotl(rl, rh, 1); // rotl 33 = swap halves, then rotl 1
+    rotl64(rh, rl, 33);
     mul64(rh, rl, 0x87c37b91, 0x114253d5);
     h2h = (h2h ^ rh) >>> 0;
     h2l = (h2l ^ rl) >>> 0;
-    // h2 = rotl(h2, 31); h2 += h1; h2 = h2 * 5 + 0x38495ab5
-    rotl(h2h, h2l, 31);
+    // h2 = rotl64(h2, 31); h2 += h1; h2 = h2 * 5 + 0x38495ab5
+    rotl64(h2h, h2l, 31);
     s = rl + h1l;
     h2h = (rh + h1h + (s >= TWO32 ? 1 : 0)) >>> 0;
     h2l = s >>> 0;
@@ -128,7 +111,7 @@ export function murmur3x64_128Core(bytes: Uint8Array, len: number, seed: number,
   if (rest > 8) {
     tail(bytes, i + 8, rest - 8, signExtendTail);
     mul64(th, tl, 0x4cf5ad43, 0x2745937f);
-    rotl(rl, rh, 1);
+    rotl64(rh, rl, 33);
     mul64(rh, rl, 0x87c37b91, 0x114253d5);
     h2h = (h2h ^ rh) >>> 0;
     h2l = (h2l ^ rl) >>> 0;
@@ -136,7 +119,7 @@ export function murmur3x64_128Core(bytes: Uint8Array, len: number, seed: number,
   if (rest > 0) {
     tail(bytes, i, rest > 8 ? 8 : rest, signExtendTail);
     mul64(th, tl, 0x87c37b91, 0x114253d5);
-    rotl(rh, rl, 31);
+    rotl64(rh, rl, 31);
     mul64(rh, rl, 0x4cf5ad43, 0x2745937f);
     h1h = (h1h ^ rh) >>> 0;
     h1l = (h1l ^ rl) >>> 0;
@@ -152,11 +135,11 @@ export function murmur3x64_128Core(bytes: Uint8Array, len: number, seed: number,
   h2h = (h2h + h1h + (s >= TWO32 ? 1 : 0)) >>> 0;
   h2l = s >>> 0;
   fmix64(h1h, h1l);
-  h1h = rh;
-  h1l = rl;
+  h1h = fh;
+  h1l = fl;
   fmix64(h2h, h2l);
-  h2h = rh;
-  h2l = rl;
+  h2h = fh;
+  h2l = fl;
   // h1 += h2; h2 += h1
   s = h1l + h2l;
   h1h = (h1h + h2h + (s >= TWO32 ? 1 : 0)) >>> 0;
