@@ -1,0 +1,107 @@
+/**
+ * The assignor registry and `assign()`, a pure function the lab and tools use
+ * to measure partitions moved per membership change.
+ */
+import { InvalidArgumentError, NotFoundError, requireInt } from '../../errors.js';
+import { compareTopicPartitions, type TopicPartition } from '../types.js';
+import { diffAssignments, handovers, type Assignment, type Assignor, type MemberSubscription, type PartitionMove } from './assignor.js';
+import { rangeAssignor } from './range.js';
+import { roundRobinAssignor } from './round-robin.js';
+import { cooperativeStickyAssignor, stickyAssignor } from './sticky.js';
+
+export * from './assignor.js';
+export { rangeAssignor } from './range.js';
+export { roundRobinAssignor } from './round-robin.js';
+export { stickyAssignor, cooperativeStickyAssignor, stickyAssign } from './sticky.js';
+
+const registry = new Map<string, Assignor>([rangeAssignor, roundRobinAssignor, stickyAssignor, cooperativeStickyAssignor].map((a) => [a.name, a]));
+
+/** Names of the built-in assignors. */
+export const assignorNames: readonly string[] = [...registry.keys()];
+
+/** The assignor called `name`; NotFoundError (listing the known ones) otherwise. O(1). */
+export function assignorByName(name: string): Assignor {
+  const a = typeof name === 'string' ? registry.get(name) : undefined;
+  if (a === undefined) throw new NotFoundError('assignor', String(name), assignorNames);
+  return a;
+}
+
+/** What `assign()` returns. */
+export interface AssignResult {
+  /** The new assignment (for cooperative-sticky: the target after both rounds). */
+  assignment: Assignment;
+  /** For cooperative assignors, the intermediate generation: previous ∩ target (moved partitions revoked, not yet assigned). */
+  revokeRound: Assignment | null;
+  /** Partitions whose owner changed, including ones whose previous owner left. */
+  moved: PartitionMove[];
+  /** The fewest partitions any balanced assignment must move, when all members subscribe to the same topics; else `null`. */
+  minimumMoves: number | null;
+}
+
+/**
+ * Run assignor `assignorName` over `members` (ids subscribing to every topic,
+ * or explicit subscriptions) and `partitions` (a count for one topic named
+ * "topic", or topic → count), given `previous` ownership. Pure. O(assignor).
+ * Throws NotFoundError for an unknown assignor, InvalidArgumentError for bad
+ * counts.
+ */
+export function assign(
+  assignorName: string,
+  members: readonly (string | MemberSubscription)[],
+  partitions: number | Readonly<Record<string, number>>,
+  previous: ReadonlyMap<string, readonly TopicPartition[]> = new Map(),
+): AssignResult {
+  const assignor = assignorByName(assignorName);
+  const perTopic = new Map<string, number>();
+  if (typeof partitions === 'number') perTopic.set('topic', requireInt('partitions', partitions, 0));
+  else if (partitions !== null && typeof partitions === 'object') for (const [t, n] of Object.entries(partitions)) perTopic.set(t, requireInt(`partitions of ${t}`, n, 0));
+  else throw new InvalidArgumentError('partitions', partitions, 'a partition count or an object of topic → count');
+  const allTopics = [...perTopic.keys()];
+  const subs: MemberSubscription[] = members.map((m) => (typeof m === 'string' ? { memberId: m, topics: allTopics } : m));
+  if (new Set(subs.map((s) => s.memberId)).size !== subs.length) throw new InvalidArgumentError('members', members, 'distinct member ids');
+  const assignment = assignor.assign({ members: subs, partitionsPerTopic: perTopic, previous });
+  let revokeRound: Assignment | null = null;
+  if (assignor.protocol === 'cooperative') revokeRound = intersect(previous, assignment);
+  return { assignment, revokeRound, moved: handovers(diffAssignments(previous, assignment)), minimumMoves: minimumMoves(subs, perTopic, previous) };
+}
+
+/** For each member of `target`, what it owned before and keeps. */
+export function intersect(previous: ReadonlyMap<string, readonly TopicPartition[]>, target: Assignment): Assignment {
+  const out: Assignment = new Map();
+  for (const [member, list] of target) {
+    const before = new Set((previous.get(member) ?? []).map((tp) => `${tp.topic}/${tp.partition}`));
+    out.set(member, list.filter((tp) => before.has(`${tp.topic}/${tp.partition}`)).sort(compareTopicPartitions));
+  }
+  return out;
+}
+
+/**
+ * The fewest previously owned partitions that must change owner for an
+ * assignment balanced within one, when every member subscribes to the same
+ * topics (else `null`): the previously owned count minus the most that can
+ * stay, where each surviving member keeps at most its quota and the larger
+ * quotas go to the members that owned the most. O(M log M + P).
+ */
+export function minimumMoves(members: readonly MemberSubscription[], partitionsPerTopic: ReadonlyMap<string, number>, previous: ReadonlyMap<string, readonly TopicPartition[]>): number | null {
+  const key = (m: MemberSubscription) => [...new Set(m.topics)].sort().join('\0');
+  if (members.length === 0) return null;
+  if (!members.every((m) => key(m) === key(members[0]!))) return null;
+  const topics = new Set(members[0]!.topics);
+  const exists = (tp: TopicPartition) => topics.has(tp.topic) && tp.partition < (partitionsPerTopic.get(tp.topic) ?? 0);
+  let total = 0;
+  for (const t of topics) total += partitionsPerTopic.get(t) ?? 0;
+  const present = new Set(members.map((m) => m.memberId));
+  let owned = 0;
+  const counts: number[] = [];
+  for (const [member, list] of previous) {
+    const c = list.filter(exists).length;
+    owned += c;
+    if (present.has(member)) counts.push(c);
+  }
+  counts.sort((a, b) => b - a);
+  const q = Math.floor(total / members.length);
+  const big = total % members.length;
+  let kept = 0;
+  counts.forEach((c, i) => (kept += Math.min(c, q + (i < big ? 1 : 0))));
+  return owned - kept;
+}

@@ -1,0 +1,31 @@
+/**
+ * Kafka's RoundRobinAssignor (and KafkaJS's default): all partitions in
+ * (topic, partition) order dealt to the members in id order, skipping members
+ * not subscribed to a partition's topic. O(partitions × members) worst case.
+ * Eager, and blind to previous owners: a 6th member joining 5 over 60
+ * partitions moves 50 of them where 10 would do.
+ */
+import { allPartitions, emptyAssignment, type Assignment, type Assignor, type AssignorInput } from './assignor.js';
+
+export const roundRobinAssignor: Assignor = {
+  name: 'round-robin',
+  protocol: 'eager',
+  assign(input: AssignorInput): Assignment {
+    const out = emptyAssignment(input.members);
+    const members = [...input.members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+    if (members.length === 0) return out;
+    const subs = members.map((m) => new Set(m.topics));
+    let i = 0;
+    for (const tp of allPartitions(members.flatMap((m) => m.topics), input.partitionsPerTopic)) {
+      for (let tries = 0; tries < members.length; tries++) {
+        const k = (i + tries) % members.length;
+        if (subs[k]!.has(tp.topic)) {
+          out.get(members[k]!.memberId)!.push(tp);
+          i = k + 1;
+          break;
+        }
+      }
+    }
+    return out;
+  },
+};
