@@ -118,11 +118,15 @@ export class Coordinator {
     for (const id of preferred) (this.cluster.node(id).available ? up : down).push(id);
     const planned: { target: string; holder: string }[] = [];
     const rejected: RejectedHint[] = [];
-    if (down.length > 0 && (sloppyQuorum || hintedHandoff)) this.planHints(key, down, planned, rejected);
+    if (down.length > 0) {
+      if (sloppyQuorum || hintedHandoff) this.planHints(key, down, planned, rejected);
+      else for (const target of down) rejected.push({ target, reason: 'hints-disabled' });
+    }
     const possible = up.length + (sloppyQuorum ? planned.length : 0);
     if (possible < w) {
       this.m.writes++;
       this.m.writesFailed++;
+      this.m.hintsRejected += rejected.length;
       const why = sloppyQuorum
         ? `${up.length} preferred replicas and ${planned.length} hint holders available; W is ${w}`
         : `${up.length} of ${n} preferred replicas available (sloppy quorum off); W is ${w}`;

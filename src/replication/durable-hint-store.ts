@@ -108,7 +108,7 @@ export class DurableHintStore implements HintStore {
 
   remove(ids: readonly number[]): number {
     this.usable();
-    const present = ids.filter((id) => this.index.has(id));
+    const present = [...new Set(ids)].filter((id) => this.index.has(id));
     if (present.length === 0) return 0;
     this.commit(encodeRecord({ type: 'remove', ids: present }));
     for (const id of present) this.index.remove(id);

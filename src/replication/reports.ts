@@ -13,8 +13,13 @@ export interface StoredHint {
   readonly id: number;
 }
 
-/** Why a hint could not be stored (the acknowledgement it would have given is not counted). */
-export type HintRejection = 'no-fallback-node' | 'hints-full' | 'storage-error';
+/**
+ * Why a hint could not be stored (the acknowledgement it would have given is
+ * not counted): no available node outside the preference list, every such
+ * node at `hintsMax`, the store failed, or hints are off (strict quorum with
+ * `hintedHandoff: false`).
+ */
+export type HintRejection = 'no-fallback-node' | 'hints-full' | 'storage-error' | 'hints-disabled';
 
 /** A preferred node that got neither the replica nor a hint. */
 export interface RejectedHint {
