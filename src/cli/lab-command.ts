@@ -8,11 +8,12 @@ import { type Command, InvalidArgumentError as CommanderArgumentError, Option } 
 import cliProgress from 'cli-progress';
 import { experiments } from '../lab/experiments/index.js';
 import { DEFAULT_SAMPLE_SIZE, loadKeys } from '../lab/keys.js';
-import { writeReport, reportJson } from '../lab/output.js';
+import { prepareOutputDir, writeReport, reportJson } from '../lab/output.js';
 import { runLab, selectExperiments } from '../lab/runner.js';
 import { renderReport } from '../lab/terminal.js';
 import type { KeySource } from '../lab/experiment.js';
 import { mulberry32 } from '../util/random.js';
+import { InvalidArgumentError } from '../errors.js';
 
 interface LabOptions {
   only?: string[];
@@ -67,7 +68,7 @@ export function register(program: Command): void {
         for (const e of experiments) process.stdout.write(`${e.id.padEnd(18)} ${e.title}\n`);
         return;
       }
-      if (opts.column !== undefined && opts.keys === undefined) throw new CommanderArgumentError('--column needs --keys <file>');
+      if (opts.column !== undefined && opts.keys === undefined) throw new InvalidArgumentError('--column', opts.column, 'only together with --keys <file> (--column needs --keys)');
       selectExperiments(experiments, opts.only);
       const interactive = process.stderr.isTTY === true && !opts.json && opts.progress;
       let keys: string[] | undefined;
@@ -76,8 +77,9 @@ export function register(program: Command): void {
         if (interactive) process.stderr.write(`reading keys from ${opts.keys}…\n`);
         const sample = await loadKeys(opts.keys, { random: mulberry32(opts.seed), sampleSize: opts.sampleSize, ...(opts.column !== undefined ? { column: opts.column } : {}) });
         keys = sample.keys;
-        keySource = { kind: 'file', description: `${opts.keys} (${sample.distinct.toLocaleString('en-US')} distinct in the sample)`, linesRead: sample.linesRead };
+        keySource = { kind: 'file', description: opts.keys, linesRead: sample.linesRead, distinct: sample.distinct };
       }
+      prepareOutputDir(opts.out);
       const bar = interactive
         ? new cliProgress.SingleBar({ stream: process.stderr, format: ' {bar} {percentage}% | {experiment}', hideCursor: true, clearOnComplete: true, barsize: 30 }, cliProgress.Presets.shades_classic)
         : undefined;

@@ -81,8 +81,10 @@ export interface KeySource {
   readonly kind: 'synthetic' | 'file';
   /** `user:<n>` for synthetic keys, else the file path as given. */
   readonly description: string;
-  /** Lines read from the file (file keys only). */
+  /** Keys read from the file (file keys only). */
   readonly linesRead?: number;
+  /** Distinct keys in the sample (file keys only). */
+  readonly distinct?: number;
 }
 
 /** What an experiment gets from the runner. */

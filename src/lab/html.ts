@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ChartSpec, ExperimentResult, Table } from './experiment.js';
 import { tableStrings } from './format.js';
+import { keysLine } from './terminal.js';
 import type { LabReport } from './runner.js';
 import { REPORT_CSS } from './html-style.js';
 import { REPORT_SCRIPT } from './html-script.js';
@@ -96,7 +97,7 @@ export function renderHtml(report: LabReport, options: HtmlOptions = {}): string
     ['Platform', env.platform],
     ['CPU', `${env.cpuModel} (${env.cores} cores)`],
     ['Seed', `${report.seed}${report.quick ? ' (quick run)' : ''}`],
-    ['Keys', `${report.keySource.description}; ${report.sampleSize.toLocaleString('en-US')} in the sample${report.keySource.linesRead !== undefined ? ` of ${report.keySource.linesRead.toLocaleString('en-US')} read` : ''}`],
+    ['Keys', keysLine(report)],
   ];
   if (options.generatedAt) envRows.push(['Generated', options.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')]);
   return `<!doctype html>

@@ -16,6 +16,18 @@ export class OutputDirError extends ShardkitError {
   }
 }
 
+/** Create `dir` (and parents) before a run, so a bad --out fails in a second, not after the experiments. */
+export function prepareOutputDir(dir: string): string {
+  const root = resolve(dir);
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new OutputDirError(`cannot write the report to ${root}: ${err.code ?? ''} ${err.message.replace(/^\w+: /, '')}`.replace(/\s+/g, ' ').trim());
+  }
+  return root;
+}
+
 /** The results as JSON text (2-space indent, trailing newline). O(size). */
 export function reportJson(report: LabReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;

@@ -43,13 +43,20 @@ export function renderExperiment(e: ExperimentResult, options: TerminalOptions):
   return lines.join('\n');
 }
 
+/** The key source in words: where the keys came from, how many were sampled of how many read. */
+export function keysLine(r: LabReport): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const s = r.keySource;
+  return `${s.description} — ${n(r.sampleSize)} sampled${s.linesRead !== undefined ? ` of ${n(s.linesRead)} read` : ''}${s.distinct !== undefined ? `, ${n(s.distinct)} distinct` : ''}`;
+}
+
 /** The whole run: header, every experiment, a summary line. */
 export function renderReport(r: LabReport, options: TerminalOptions): string {
   const env = r.environment;
   const held = r.experiments.filter((e) => e.verdict.held).length;
   return [
     paint(options.color, '1', `shardkit lab — DDIA chapter 6, measured`),
-    `shardkit ${env.shardkitVersion} · Node ${env.node} · ${env.cpuModel} × ${env.cores} · seed ${r.seed}${r.quick ? ' · quick' : ''} · keys: ${r.keySource.description} (${r.sampleSize.toLocaleString('en-US')} sampled)`,
+    `shardkit ${env.shardkitVersion} · Node ${env.node} · ${env.cpuModel} × ${env.cores} · seed ${r.seed}${r.quick ? ' · quick' : ''} · keys: ${keysLine(r)}`,
     '',
     ...r.experiments.map((e) => renderExperiment(e, options)),
     `${held} of ${r.experiments.length} claims held.`,
