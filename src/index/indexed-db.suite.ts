@@ -22,6 +22,16 @@ export function checked<T>(db: IndexedDB, op: () => T): T {
   return r;
 }
 
+/** Everything observable about a database, to show an operation changed nothing. */
+export function snapshot(db: IndexedDB): unknown {
+  return {
+    contents: Array.from({ length: db.partitionCount }, (_, p) => db.partitionContents(p)),
+    stats: db.stats(),
+    lag: db.indexLag(),
+    size: db.size,
+  };
+}
+
 const CARS: ReadonlyArray<readonly [string, Doc]> = [
   ['191', { color: 'red', make: 'Honda', year: 2019 }],
   ['306', { color: 'red', make: 'Ford', year: 2021 }],
