@@ -63,7 +63,7 @@ export function addPlacementOptions(command: Command): Command {
     .addOption(new Option('-s, --strategy <name>', `placement strategy: ${STRATEGIES.join(', ')}`).makeOptionMandatory())
     .addOption(new Option('-n, --nodes <ids>', 'comma-separated node ids; id=weight gives a node a weight').argParser(parseNodes).default(DEFAULT_NODES.map((id) => ({ id })), DEFAULT_NODES.join(',')))
     .addOption(new Option('--partitions <n>', 'slots: partition count (default 1024)').argParser(integer('--partitions', 1, 1 << 24)))
-    .addOption(new Option('--vnodes <n>', 'ring: virtual nodes per unit of weight (default 150)').argParser(integer('--vnodes', 1, 100_000)))
+    .addOption(new Option('--vnodes <n>', 'ring: virtual nodes per unit of weight (default 150); ketama: digests per server (default 40)').argParser(integer('--vnodes', 1, 100_000)))
     .addOption(new Option('--tokens-per-node <n>', 'tokens: tokens per node (default 16)').argParser(integer('--tokens-per-node', 1, 4096)))
     .addOption(new Option('--allocation <how>', 'tokens: how a joining node picks tokens (default balanced)').choices(['random', 'balanced']))
     .addOption(new Option('--hash <name>', `key hash for mod-n, slots, ring, tokens (default murmur3-x86-32): ${HASH32_NAMES.join(', ')}`))

@@ -13,3 +13,5 @@ export { SlotPlacement, DEFAULT_PARTITIONS, type SlotOptions } from './slots.js'
 export { TokenPlacement, DEFAULT_TOKENS_PER_NODE, MAX_TOKENS_PER_NODE, type TokenOptions } from './tokens.js';
 export { ConsistentHashRing, DEFAULT_VNODES, MAX_VNODES, MAX_POINTS_PER_NODE, type RingOptions } from './ring.js';
 export { RangePlacement, MAX_RANGE_PARTITIONS, checkBoundaries, type RangePlacementOptions } from './range.js';
+export { KetamaRing, type KetamaNodeSpec, type KetamaOptions } from './ketama.js';
+export { JumpPlacement, jumpHash, type JumpOptions } from './jump.js';

@@ -22,7 +22,7 @@ describe('strategy registry', () => {
   });
 
   it('lists the strategy names in a stable order', () => {
-    expect(STRATEGIES).toEqual(expect.arrayContaining(['mod-n', 'slots', 'redis-slots', 'ring', 'range', 'tokens']));
+    expect(STRATEGIES).toEqual(expect.arrayContaining(['mod-n', 'slots', 'redis-slots', 'ring', 'ketama', 'jump', 'range', 'tokens']));
     expect(new Set(STRATEGIES).size).toBe(STRATEGIES.length);
   });
 

@@ -13,6 +13,8 @@ import type { NodeSpec, Placement } from './placement.js';
 import { ModNPlacement } from './mod-n.js';
 import { SlotPlacement } from './slots.js';
 import { ConsistentHashRing } from './ring.js';
+import { KetamaRing } from './ketama.js';
+import { JumpPlacement } from './jump.js';
 import { RangePlacement } from './range.js';
 import { TokenPlacement } from './tokens.js';
 
@@ -46,7 +48,7 @@ export interface StrategyInfo {
   readonly summary: string;
   /** Options it takes besides `nodes`. */
   readonly options: readonly StrategyOption[];
-  /** Whether it has preference lists of any length up to the node count (all do) and exact plans. */
+  /** Whether its plans are exact (from ranges or partitions) rather than sampled over keys. */
   readonly exactPlans: boolean;
   create(options: CreateOptions): Placement;
 }
@@ -85,6 +87,20 @@ const INFOS: readonly StrategyInfo[] = [
     options: ['vnodes', 'hash'],
     exactPlans: true,
     create: (o) => new ConsistentHashRing(o.nodes, { vnodes: o.vnodes, hash: hashOf(o) }),
+  },
+  {
+    name: 'ketama',
+    summary: 'ketama ring (libketama, npm hashring): MD5 points, keys land where hashring puts them',
+    options: ['vnodes'],
+    exactPlans: true,
+    create: (o) => new KetamaRing(o.nodes, { vnodes: o.vnodes }),
+  },
+  {
+    name: 'jump',
+    summary: 'jump consistent hash (Lamping & Veach): no memory, no weights, only the last node can leave',
+    options: [],
+    exactPlans: false,
+    create: (o) => new JumpPlacement(o.nodes),
   },
   {
     name: 'range',
