@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { register as demo } from './demo-command.js';
+import { register as hash } from './hash-command.js';
 import { register as lab } from './lab-command.js';
 import { register as locate } from './locate-command.js';
 import { register as plan } from './plan-command.js';
 
-export const commands: ReadonlyArray<(program: Command) => void> = [demo, lab, locate, plan];
+export const commands: ReadonlyArray<(program: Command) => void> = [demo, hash, lab, locate, plan];
