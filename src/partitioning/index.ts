@@ -6,7 +6,6 @@
 export * from './placement.js';
 export * from './plan.js';
 export * from './registry.js';
-export { HASH32_NAMES, hash32FromName } from './registry-hash.js';
 export { MAX_PARTITIONS, checkAssignment, initialAssignment, movedPartitions, ownedCounts, quotas, rebalance } from './assignment.js';
 export { ModNPlacement, type ModNOptions } from './mod-n.js';
 export { SlotPlacement, DEFAULT_PARTITIONS, type SlotOptions } from './slots.js';

@@ -90,3 +90,21 @@ describe('plans across strategies', () => {
     expect(formatPlan(a.withNode('a').plan)).toBe('nothing moves (exact)');
   });
 });
+
+describe('hash names', () => {
+  it('the default hash by name is the default hash: such placements plan against default ones', () => {
+    const a = createPlacement('slots', { nodes, hash: 'murmur3-x86-32' });
+    const b = createPlacement('slots', { nodes: [...nodes, 'e'] });
+    expect(planBetween(a, b).movedFraction).toBeCloseTo(0.2, 2);
+  });
+
+  it('every 32-bit hash of the hash registry works for slots, ring and tokens', () => {
+    for (const hash of ['crc32', 'crc32c', 'fnv1a-32', 'xxh32', 'kafka-murmur2']) {
+      for (const name of ['slots', 'ring', 'tokens', 'mod-n']) {
+        const p = createPlacement(name, { nodes, hash });
+        p.checkInvariants();
+        expect(nodes).toContain(p.locate('user:1'));
+      }
+    }
+  });
+});

@@ -7,7 +7,7 @@
  * plain object.
  */
 import type { Hash32 } from '../hash/key.js';
-import { hash32FromName } from './registry-hash.js';
+import { hash32ByName } from '../hash/registry.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { NodeSpec, Placement } from './placement.js';
 import { ModNPlacement } from './mod-n.js';
@@ -55,8 +55,11 @@ export interface StrategyInfo {
 
 const ALL_OPTIONS: readonly StrategyOption[] = ['partitions', 'vnodes', 'tokensPerNode', 'allocation', 'hash', 'seed', 'boundaries'];
 
+/** The hash named in the options. The default name maps to undefined, so the strategy uses its own default function and placements built with and without `hash: 'murmur3-x86-32'` can be planned against each other. */
 function hashOf(o: CreateOptions): Hash32 | undefined {
-  return o.hash === undefined ? undefined : hash32FromName(o.hash);
+  if (o.hash === undefined) return undefined;
+  const fn = hash32ByName(o.hash);
+  return o.hash === 'murmur3-x86-32' ? undefined : fn;
 }
 
 const INFOS: readonly StrategyInfo[] = [
