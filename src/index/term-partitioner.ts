@@ -53,7 +53,7 @@ export class HashTermPartitioner implements TermPartitioner {
     return murmur3x86_32(`${field}\u0000${termKey(value)}`) % this.partitionCount;
   }
 
-  overlapping(field: string): number[] {
+  overlapping(field: string, _min?: FieldValue, _max?: FieldValue): number[] {
     throw new StateError(
       `queryRange needs a range-partitioned term index, but the terms of field ${JSON.stringify(field)} are partitioned by hash (a value range would touch every index partition); configure a RangeTermPartitioner for it`,
       { code: 'UNSUPPORTED_OPERATION' },
