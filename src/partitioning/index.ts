@@ -14,3 +14,4 @@ export { ConsistentHashRing, DEFAULT_VNODES, MAX_VNODES, MAX_POINTS_PER_NODE, ty
 export { RangePlacement, MAX_RANGE_PARTITIONS, checkBoundaries, type RangePlacementOptions } from './range.js';
 export { KetamaRing, type KetamaNodeSpec, type KetamaOptions } from './ketama.js';
 export { JumpPlacement, jumpHash, type JumpOptions } from './jump.js';
+export { RendezvousPlacement, type RendezvousOptions } from './rendezvous.js';

@@ -15,6 +15,7 @@ import { SlotPlacement } from './slots.js';
 import { ConsistentHashRing } from './ring.js';
 import { KetamaRing } from './ketama.js';
 import { JumpPlacement } from './jump.js';
+import { RendezvousPlacement } from './rendezvous.js';
 import { RangePlacement } from './range.js';
 import { TokenPlacement } from './tokens.js';
 
@@ -104,6 +105,13 @@ const INFOS: readonly StrategyInfo[] = [
     options: [],
     exactPlans: false,
     create: (o) => new JumpPlacement(o.nodes),
+  },
+  {
+    name: 'rendezvous',
+    summary: 'rendezvous (highest random weight) hashing, weighted by the logarithmic method; top-k for replicas',
+    options: ['hash'],
+    exactPlans: false,
+    create: (o) => new RendezvousPlacement(o.nodes, { hash: hashOf(o) }),
   },
   {
     name: 'range',
