@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ManualClock } from '../util/clock.js';
 import { ModNPlacement } from '../partitioning/mod-n.js';
+import { ConsistentHashRing } from '../partitioning/ring.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorOptions } from './options.js';
 import { ReplicaCluster } from './cluster.js';
@@ -40,6 +41,26 @@ describe('writes (DDIA ch. 5: quorums for reading and writing)', () => {
     expect(w.hintsStored).toEqual([{ holder: 'e', target: 'b', id: 1 }]);
     const h = [...c.cluster.node('e').hints.all()][0];
     expect(h).toMatchObject({ target: 'b', key: 'k', value: 'v', version: w.version, createdAtMs: 1000, ttlMs: 500 });
+    c.checkInvariants();
+  });
+
+  it('on the consistent ring (the default placement) hints go to the next healthy nodes clockwise after the first N (Dynamo)', () => {
+    const nodes = Array.from({ length: 8 }, (_, i) => `node-${i}`);
+    const c = new Coordinator({ nodes, n: 3, w: 2, r: 2, hintTtlMs: 100, clock: new ManualClock() });
+    expect(c.placement).toBeInstanceOf(ConsistentHashRing);
+    const ring = new ConsistentHashRing(nodes);
+    for (let i = 0; i < 200; i++) {
+      const key = `user:${i}`;
+      const walk = ring.preferenceList(key, nodes.length);
+      const down = [walk[1] as string, walk[3] as string];
+      for (const id of down) c.nodeDown(id);
+      const w = c.write(key, 'v');
+      expect(w.preferred).toEqual(walk.slice(0, 3));
+      expect(w.replicasWritten).toEqual([walk[0], walk[2]]);
+      expect(w.hintsStored.map((h) => [h.holder, h.target])).toEqual([[walk[4], walk[1]]]);
+      for (const id of down) c.nodeUp(id);
+      c.tick();
+    }
     c.checkInvariants();
   });
 

@@ -22,7 +22,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Placement } from '../partitioning/placement.js';
-import { ModNPlacement } from '../partitioning/mod-n.js';
+import { ConsistentHashRing } from '../partitioning/ring.js';
 import type { Clock } from '../util/clock.js';
 import type { Random } from '../util/random.js';
 import { ReplicaCluster } from './cluster.js';
@@ -80,7 +80,7 @@ export class Coordinator {
     const nodeIds = options.cluster?.nodeIds ?? (options.nodes as readonly string[]);
     const resolved = resolveOptions(options, nodeIds.length);
     const p = options.placement;
-    const placement = p === undefined ? new ModNPlacement(nodeIds) : typeof p === 'function' ? p(nodeIds) : p;
+    const placement = p === undefined ? new ConsistentHashRing(nodeIds) : typeof p === 'function' ? p(nodeIds) : p;
     if (placement === null || typeof placement !== 'object' || typeof placement.preferenceList !== 'function') {
       throw new InvalidArgumentError('placement', placement, 'a Placement (see partitioning/placement.ts)');
     }

@@ -26,7 +26,8 @@ export interface CoordinatorOptions {
   cluster?: ReplicaCluster;
   /**
    * Where keys live: a placement over exactly the cluster's nodes, or a
-   * factory called with the node ids. Default: mod-N over the nodes in the given order.
+   * factory called with the node ids. Default: the consistent hash ring
+   * (`new ConsistentHashRing(nodes)`, 150 virtual nodes each).
    */
   placement?: Placement | ((nodeIds: readonly string[]) => Placement);
   /** Count hints toward W (Dynamo's sloppy quorum). Default true. */

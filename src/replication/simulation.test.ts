@@ -39,7 +39,7 @@ describe('replication simulation (seeded histories of writes, reads, failures, c
     const rs = runSeeds({ sloppyQuorum: false });
     expect(sum(rs, (r) => r.writes.failed)).toBeGreaterThan(0);
     expect(sum(rs, (r) => r.reads.stale)).toBe(0);
-    const wide = runSeeds({ sloppyQuorum: false, nodes: 7, n: 5, w: 3, r: 3, hintedHandoff: false }, 100);
+    const wide = runSeeds({ sloppyQuorum: false, nodes: 7, n: 5, w: 3, r: 3, hintedHandoff: false }, 50);
     expect(sum(wide, (r) => r.reads.stale)).toBe(0);
   });
 
@@ -51,10 +51,10 @@ describe('replication simulation (seeded histories of writes, reads, failures, c
   });
 
   it('holds with several coordinators sharing the cluster, with tight hint bounds, and with volatile hint stores (losses counted)', () => {
-    runSeeds({ coordinators: 3 }, 150, 1000);
-    const tight = runSeeds({ hintsMax: 2 }, 150, 2000);
+    runSeeds({ coordinators: 3 }, 100, 1000);
+    const tight = runSeeds({ hintsMax: 2 }, 100, 2000);
     expect(sum(tight, (r) => r.hints.rejected)).toBeGreaterThan(0);
-    const volatile = runSeeds({ durableHints: false }, 150, 3000);
+    const volatile = runSeeds({ durableHints: false }, 100, 3000);
     expect(sum(volatile, (r) => r.hints.lostInRestarts)).toBeGreaterThan(0);
     expect(sum(volatile, (r) => r.final.missingLostInRestart)).toBeGreaterThan(0);
   });
