@@ -40,10 +40,10 @@ export const REPORT_SCRIPT = `
         d.pointRadius = d.data.length > 40 ? 0 : 2.5;
         d.pointHoverRadius = 4;
         d.tension = 0;
-        if (series.dashed) { d.borderDash = [6, 4]; d.pointRadius = 0; }
+        if (series.dashed) { d.borderDash = [6, 4]; d.pointRadius = 0; d.pointStyle = 'line'; }
       } else {
         d.data = series.values.slice();
-        if (series.dashed) { d.backgroundColor = 'rgba(0,0,0,0)'; d.borderDash = [5, 3]; }
+        if (series.dashed) { d.backgroundColor = 'rgba(0,0,0,0)'; d.borderDash = [5, 3]; d.pointStyle = 'line'; }
       }
       return d;
     });
@@ -58,7 +58,7 @@ export const REPORT_SCRIPT = `
         interaction: { mode: s.type === 'bar' ? 'index' : 'nearest', intersect: false },
         scales: { x: axis(s.x, true, s.type), y: axis(s.y, false, s.type) },
         plugins: {
-          legend: { position: 'bottom', labels: { boxWidth: 14, usePointStyle: false } },
+          legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 10, usePointStyle: true, pointStyleWidth: 18 } },
           tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + fmt(c.parsed.y) + ' ' + s.y.unit; } } }
         }
       }

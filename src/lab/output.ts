@@ -16,14 +16,18 @@ export class OutputDirError extends ShardkitError {
   }
 }
 
+function outputError(root: string, e: unknown): OutputDirError {
+  const err = e as NodeJS.ErrnoException;
+  return new OutputDirError(`cannot write the report to ${root}: ${err.code ?? ''} ${err.message.replace(/^\w+: /, '')}`.replace(/\s+/g, ' ').trim());
+}
+
 /** Create `dir` (and parents) before a run, so a bad --out fails in a second, not after the experiments. */
 export function prepareOutputDir(dir: string): string {
   const root = resolve(dir);
   try {
     mkdirSync(root, { recursive: true });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new OutputDirError(`cannot write the report to ${root}: ${err.code ?? ''} ${err.message.replace(/^\w+: /, '')}`.replace(/\s+/g, ' ').trim());
+    throw outputError(root, e);
   }
   return root;
 }
@@ -43,8 +47,7 @@ export function writeReport(dir: string, report: LabReport, options: { timingsMs
     writeFileSync(html, renderHtml(report, options));
     writeFileSync(json, reportJson(report));
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new OutputDirError(`cannot write the report to ${root}: ${err.code ?? ''} ${err.message.replace(/^\w+: /, '')}`.replace(/\s+/g, ' ').trim());
+    throw outputError(root, e);
   }
   return { html, json };
 }

@@ -8,6 +8,9 @@ import type { Key } from '../hash/key.js';
 import type { NodeSpec, Placement } from '../partitioning/placement.js';
 import { ModNPlacement } from '../partitioning/mod-n.js';
 import { ConsistentHashRing } from '../partitioning/ring.js';
+import { JumpPlacement } from '../partitioning/jump.js';
+import { KetamaRing } from '../partitioning/ketama.js';
+import { RendezvousPlacement } from '../partitioning/rendezvous.js';
 import { SlotPlacement } from '../partitioning/slots.js';
 import { TokenPlacement } from '../partitioning/tokens.js';
 
@@ -97,16 +100,41 @@ export function ring(vnodes: number): StrategyCase {
   };
 }
 
+/** A ketama ring, placing keys exactly where npm `hashring` does (40 digests × 4 points per server). */
+export const KETAMA: StrategyCase = {
+  label: 'ketama (hashring)',
+  create: (nodes) => new KetamaRing(nodes),
+  minimalMovement: true,
+  weighted: true,
+};
+
+/** Jump consistent hash: buckets 0 … n−1, so only the last node can leave. */
+export const JUMP: StrategyCase = {
+  label: 'jump',
+  create: (nodes) => new JumpPlacement(nodes),
+  leaving: (p) => p.nodeIds[p.nodeIds.length - 1] as string,
+  minimalMovement: true,
+  weighted: false,
+};
+
+/** Rendezvous (highest random weight) hashing, weighted by the logarithmic method. */
+export const RENDEZVOUS: StrategyCase = {
+  label: 'rendezvous',
+  create: (nodes) => new RendezvousPlacement(nodes),
+  minimalMovement: true,
+  weighted: true,
+};
+
 /**
  * Every strategy configuration of the rebalancing experiment, in legend order.
  */
 export function rebalancingCases(): StrategyCase[] {
-  return [MOD_N, SLOTS, ring(1), ring(16), ring(150), ring(256), tokens('random'), tokens('balanced')];
+  return [MOD_N, SLOTS, ring(1), ring(16), ring(150), ring(256), KETAMA, JUMP, RENDEZVOUS, tokens('random'), tokens('balanced')];
 }
 
 /** The strategies compared for balance and hot keys: one representative configuration each. */
 export function mainCases(): StrategyCase[] {
-  return [MOD_N, SLOTS, ring(150), tokens('random'), tokens('balanced')];
+  return [MOD_N, SLOTS, ring(150), KETAMA, JUMP, RENDEZVOUS, tokens('random'), tokens('balanced')];
 }
 
 /** Strategies whose points per node can be varied, as a family over that count (balance vs vnodes/tokens). */

@@ -72,8 +72,10 @@ export const hotKeys: Experiment = {
     let step = 0;
     for (const s of cases) {
       const p = s.create(nodeNames(NODES), seed);
+      // The limit of salting (k → ∞): the celebrity's requests spread like ordinary keys, by each node's share of the key space.
       const even = loads(p, background, [], []);
-      for (const [id, c] of even) even.set(id, c + celebrityRequests / NODES);
+      const keySpace = p.loadShares();
+      for (const [id, c] of even) even.set(id, c + celebrityRequests * (keySpace.get(id) ?? 0));
       ideal.set(s.label, maxShare(even, requests));
       const shares: number[] = [];
       const nodesPerRead: number[] = [];
@@ -102,11 +104,15 @@ export const hotKeys: Experiment = {
     });
     const kMax = salts[salts.length - 1] as number;
     const salted = cases.map((s) => (hottest.get(s.label) as number[])[salts.length - 1] as number);
-    const excess = cases.map((s, i) => (salted[i] as number) / (ideal.get(s.label) as number));
+    // How much of the celebrity's excess load (hottest node above the limit of salting) salting removes.
+    const removed = cases.map((s, i) => {
+      const limit = ideal.get(s.label) as number;
+      return 1 - Math.max(0, (salted[i] as number) - limit) / Math.max(1e-12, (unsalted[i] as number) - limit);
+    });
     checks.push({
-      claim: `Salting over k = ${kMax} sub-keys brings every strategy's hottest node within 15% of where it would be if the celebrity's load were spread evenly`,
-      held: Math.max(...excess) <= 1.15,
-      measured: `hottest node at k = ${kMax} vs evenly spread: ${cases.map((s, i) => `${s.label} ${((salted[i] as number) * 100).toFixed(1)}% vs ${((ideal.get(s.label) as number) * 100).toFixed(1)}%`).join('; ')}`,
+      claim: `Salting over k = ${kMax} sub-keys removes at least 75% of the hot spot for every strategy (the hottest node's load above the limit of salting, where the celebrity's requests spread like ordinary keys)`,
+      held: Math.min(...removed) >= 0.75,
+      measured: `hottest node without salting → k = ${kMax} → limit: ${cases.map((s, i) => `${s.label} ${((unsalted[i] as number) * 100).toFixed(1)}% → ${((salted[i] as number) * 100).toFixed(1)}% → ${((ideal.get(s.label) as number) * 100).toFixed(1)}%`).join('; ')}`,
     });
     const reads = cases.map((s) => (fanOut.get(s.label) as number[])[salts.length - 1] as number);
     checks.push({
@@ -121,7 +127,7 @@ export const hotKeys: Experiment = {
           id: 'hottest',
           title: `Hottest node's share of requests as the celebrity is salted over k sub-keys (${NODES} nodes)`,
           type: 'line',
-          x: { label: 'sub-keys per hot key (k)', unit: 'sub-keys', scale: 'logarithmic' },
+          x: { label: 'sub-keys per hot key, k', unit: 'sub-keys', scale: 'logarithmic' },
           y: { label: "hottest node's share of requests", unit: '%' },
           series: [
             ...cases.map((s) => ({ label: s.label, points: salts.map((k, i) => ({ x: k, y: round(((hottest.get(s.label) as number[])[i] as number) * 100, 3) })) })),
@@ -133,8 +139,8 @@ export const hotKeys: Experiment = {
           id: 'read-cost',
           title: 'What salting costs a read of the hot key',
           type: 'line',
-          x: { label: 'sub-keys per hot key (k)', unit: 'sub-keys', scale: 'logarithmic' },
-          y: { label: 'per read of the hot key', unit: 'requests or nodes', scale: 'logarithmic' },
+          x: { label: 'sub-keys per hot key, k', unit: 'sub-keys', scale: 'logarithmic' },
+          y: { label: 'per hot-key read', unit: 'count', scale: 'logarithmic' },
           series: [
             { label: 'requests per read (k)', dashed: true, points: salts.map((k) => ({ x: k, y: k })) },
             ...cases.map((s) => ({ label: `${s.label}: distinct nodes contacted`, points: salts.map((k, i) => ({ x: k, y: (fanOut.get(s.label) as number[])[i] as number })) })),
@@ -148,7 +154,7 @@ export const hotKeys: Experiment = {
           columns: [
             { label: 'strategy' },
             ...salts.map((k) => ({ label: k === 1 ? 'no salting' : `k = ${k}`, format: 'percent' as const })),
-            { label: 'celebrity spread evenly', format: 'percent' as const },
+            { label: 'limit (k → ∞)', format: 'percent' as const },
           ],
           rows: cases.map((s) => [s.label, ...(hottest.get(s.label) as number[]).map((v) => round(v, 5)), round(ideal.get(s.label) as number, 5)]),
         },
@@ -160,7 +166,7 @@ export const hotKeys: Experiment = {
       ],
       checks,
       notes: [
-        `${requests.toLocaleString('en-US')} requests: ${CELEBRITY_SHARE * 100}% to one celebrity key (${JSON.stringify(celebrity)}), the rest Zipf-distributed (exponent ${ZIPF_EXPONENT}) over ${others.length.toLocaleString('en-US')} other keys of the sample. Each salted write picks one of the k sub-keys at random. "Celebrity spread evenly" is the floor salting can reach: the strategy's own imbalance on the other keys, with the celebrity's requests divided equally among the nodes.`,
+        `${requests.toLocaleString('en-US')} requests: ${CELEBRITY_SHARE * 100}% to one celebrity key (${JSON.stringify(celebrity)}), the rest Zipf-distributed (exponent ${ZIPF_EXPONENT}) over ${others.length.toLocaleString('en-US')} other keys of the sample. Each salted write picks one of the k sub-keys at random. "Limit (k → ∞)" is the floor salting can reach: the celebrity's requests spread over the nodes in proportion to their share of the key space, on top of the other keys' load; an uneven strategy stays uneven.`,
       ],
     };
   },

@@ -92,7 +92,7 @@ export const rebalancing: Experiment = {
           id: 'join',
           title: 'Keys moved when one node joins n nodes',
           type: 'line',
-          x: { label: 'nodes before the join (n)', unit: 'nodes' },
+          x: { label: 'nodes before the join, n', unit: 'nodes' },
           y: { label: 'keys that change owner', unit: '%', scale: 'logarithmic' },
           series: series('join'),
           caption: 'Log scale. The dashed line is the minimum any strategy must move: the new node’s fair share, 1/(n+1).',
@@ -101,7 +101,7 @@ export const rebalancing: Experiment = {
           id: 'leave',
           title: 'Keys moved when one of n nodes leaves',
           type: 'line',
-          x: { label: 'nodes before the leave (n)', unit: 'nodes' },
+          x: { label: 'nodes before the leave, n', unit: 'nodes' },
           y: { label: 'keys that change owner', unit: '%', scale: 'logarithmic' },
           series: series('leave'),
           caption: 'Log scale. The minimum is the leaving node’s share, 1/n.',
@@ -121,7 +121,7 @@ export const rebalancing: Experiment = {
       notes: [
         `Each point: build the strategy over n nodes (node-0 … node-(n−1)), add one node (or remove one) through the placement's own withNode/withoutNode, and look up ${keys.length.toLocaleString('en-US')} keys of the sample (${ctx.keySource.description}) in both. The leave removes a middle node (jump consistent hash can only remove its last bucket, so it removes that).`,
         'Below 1× the optimum is not a saving: the new node took less than its fair share, and stays under-loaded. A wide range over n (ring with 1 vnode) means the cost of a join depends on where its one point happens to land.',
-        'A strategy moving keys between two nodes that were both there before and after does work the membership change did not require: the checks count those moves too.',
+        'A strategy moving keys between two nodes that were both there before and after does work the membership change did not require: the checks count those moves too. libketama (and npm hashring, which the ketama ring reproduces exactly) gives each server floor(weight share × 40 × servers) digests computed in floating point; at some server counts (7, for one) that product falls just below an integer, every server loses a digest, and keys move between servers that did not change.',
       ],
     };
   },
