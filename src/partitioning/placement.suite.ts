@@ -122,6 +122,33 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
       }
     });
 
+    it('property: the plan of any random membership change equals what lookups before and after say (seeded, 10,000 keys)', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 6 }),
+          fc.array(fc.tuple(fc.boolean(), fc.nat(1000), fc.constantFrom(0.5, 1, 2)), { minLength: 1, maxLength: 4 }),
+          (start, ops) => {
+            let p = o.create(names(start));
+            p.checkInvariants();
+            let fresh = 0;
+            for (const [join, pick, weight] of ops) {
+              let change;
+              if (join || p.nodeIds.length <= 1) {
+                change = p.withNode(o.weighted ? { id: `p${fresh++}`, weight } : { id: `p${fresh++}` });
+              } else {
+                const ids = removable(p);
+                change = p.withoutNode(ids[pick % ids.length] as string);
+              }
+              change.placement.checkInvariants();
+              expectPlanMatchesLookups(p, change.placement, change.plan);
+              p = change.placement;
+            }
+          },
+        ),
+        { seed: o.seed ?? 1234, numRuns: 12 },
+      );
+    });
+
     it('leaves the old placement unchanged by a membership change (placements are values)', () => {
       const before = o.create(names(5));
       const owners = SAMPLE.slice(0, 1000).map((k) => before.locate(k));
@@ -134,6 +161,7 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
     it('adding a node that exists is a no-op with an empty plan', () => {
       const p = o.create(names(4));
       const { placement, plan } = p.withNode('node-2');
+      placement.checkInvariants();
       expect(plan.moves).toHaveLength(0);
       expect(plan.movedFraction).toBe(0);
       expect(placement.nodeIds).toEqual(p.nodeIds);
@@ -144,9 +172,11 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
         for (const n of [1, 3, 8]) {
           const before = o.create(names(n));
           const { placement: after } = before.withNode('new');
+          after.checkInvariants();
           for (const pair of movedKeys(before, after, SAMPLE).keys()) expect(pair.endsWith('→new')).toBe(true);
           const victim = removable(after).includes('new') ? 'new' : (removable(after)[0] as string);
           const { placement: back } = after.withoutNode(victim);
+          back.checkInvariants();
           for (const pair of movedKeys(after, back, SAMPLE).keys()) expect(pair.startsWith(`${victim}→`)).toBe(true);
         }
       });
@@ -176,7 +206,14 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
         );
       });
     } else {
-      it.skip(`minimal movement is not promised: ${o.minimalMovementWhyNot ?? '(no reason given)'}`, () => {});
+      it(`declares why it does not promise minimal movement: ${o.minimalMovementWhyNot ?? '(no reason given)'}`, () => {
+        expect(o.minimalMovementWhyNot ?? '', 'a strategy without minimal movement must say why').toMatch(/\S{3}/);
+        // Even without the promise, a joining node must receive keys.
+        const before = o.create(names(4));
+        const { placement: after } = before.withNode('joiner');
+        after.checkInvariants();
+        expect(SAMPLE.slice(0, 2000).some((k) => after.locate(k) === 'joiner')).toBe(true);
+      });
     }
 
     it.each(counts.filter((c) => c > 1))('stays within its promised balance bound (%i nodes)', (n) => {
@@ -204,6 +241,13 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
       expect(() => p.locate(null as unknown as string)).toThrow(InvalidArgumentError);
       expect(() => p.withNode('')).toThrow(InvalidArgumentError);
       expect(() => p.withNode({ id: 'w', weight: -1 })).toThrow(InvalidArgumentError);
+      expect(() => p.withNode({ id: 'w', weight: Number.NaN })).toThrow(InvalidArgumentError);
+      expect(() => p.withNode({ id: 'w', weight: Number.POSITIVE_INFINITY })).toThrow(InvalidArgumentError);
+      expect(() => p.withNode(42 as unknown as string)).toThrow(InvalidArgumentError);
+      expect(() => p.locate(undefined as unknown as string)).toThrow(InvalidArgumentError);
+      expect(() => p.locate({} as unknown as string)).toThrow(InvalidArgumentError);
+      expect(() => p.preferenceList('k', 1.5)).toThrow(InvalidArgumentError);
+      expect(() => p.preferenceList(7 as unknown as string, 1)).toThrow(InvalidArgumentError);
       expect(() => p.withoutNode('no-such-node')).toThrow(NotFoundError);
       expect(() => o.create([{ id: 'a' }, { id: 'a' }])).toThrow(InvalidArgumentError);
       try {
