@@ -105,8 +105,9 @@ export class Coordinator {
   }
 
   /**
-   * Write `value` under `key`. O(N + hint holders searched), plus one
-   * preference-list walk over all nodes when a preferred node is down.
+   * Write `value` under `key`. O(N) plus the placement's preference-list
+   * walk; when preferred nodes are down, a walk just far enough to find
+   * the hint holders.
    */
   write(key: string, value: string): WriteReport {
     assertStringKey(key);
@@ -184,12 +185,20 @@ export class Coordinator {
    */
   private planHints(key: string, down: readonly string[], planned: { target: string; holder: string }[], rejected: RejectedHint[]): void {
     const { n, hintsMax } = this.options;
-    const fallbacks = n < this.allNodes ? this.placement.preferenceList(key, this.allNodes) : [];
+    // Walk only as far down the preference list as needed: n + (hints still to place) + 1 nodes first,
+    // doubling when unavailable or full nodes are in the way (a full walk costs O(all points) on a ring).
+    let span = Math.min(this.allNodes, n + down.length + 1);
+    let fallbacks = this.placement.preferenceList(key, span);
     let next = n;
     for (const target of down) {
       let holder: string | undefined;
       let sawFull = false;
-      while (next < fallbacks.length && holder === undefined) {
+      while (holder === undefined) {
+        if (next >= fallbacks.length) {
+          if (span >= this.allNodes) break;
+          span = Math.min(this.allNodes, span * 2);
+          fallbacks = this.placement.preferenceList(key, span);
+        }
         const candidate = this.cluster.node(fallbacks[next] as string);
         next++;
         if (!candidate.available) continue;
