@@ -31,6 +31,8 @@ export interface RecordInput {
 
 /** A record as stored and read back: the bytes are views into a read buffer. */
 export interface StoredRecord {
+  topic: string;
+  partition: number;
   offset: number;
   timestampMs: number;
   key: Buffer | null;
@@ -39,10 +41,7 @@ export interface StoredRecord {
 }
 
 /** A record as a consumer receives it. */
-export interface ConsumedMessage extends StoredRecord {
-  topic: string;
-  partition: number;
-}
+export type ConsumedMessage = StoredRecord;
 
 /** What `produce` returns for each message: where it landed. */
 export interface ProduceResult {

@@ -70,6 +70,9 @@ const MAX_READ_CHUNK_BYTES = 16 * 1024 * 1024;
 /** A partition's log over a `StorageDirectory`. */
 export class PartitionLog {
   readonly path: string;
+  /** The topic and partition this log holds (stamped on every record read). */
+  readonly topic: string;
+  readonly partition: number;
   private readonly dir: StorageDirectory;
   private readonly config: PartitionLogConfig;
   private readonly clock: Clock;
@@ -82,8 +85,10 @@ export class PartitionLog {
   /** Bytes truncated from a torn tail when this log was opened. */
   readonly recoveredTruncatedBytes: number;
 
-  private constructor(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, truncated: number) {
+  private constructor(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, truncated: number, tp: { topic: string; partition: number }) {
     this.dir = dir;
+    this.topic = tp.topic;
+    this.partition = tp.partition;
     this.path = path;
     this.config = config;
     this.clock = clock;
@@ -96,7 +101,7 @@ export class PartitionLog {
    * shutdown. O(bytes after the recovery point) + O(index entries).
    * Throws SegmentCorruptionError on damage that is not a torn tail.
    */
-  static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock): PartitionLog {
+  static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, tp: { topic: string; partition: number } = { topic: path, partition: 0 }): PartitionLog {
     dir.mkdir(path);
     const now = clock.now();
     const metaPath = `${path}/partition.json`;
@@ -129,7 +134,7 @@ export class PartitionLog {
       }
       segs.push(seg);
     }
-    const log = new PartitionLog(dir, path, config, clock, truncated);
+    const log = new PartitionLog(dir, path, config, clock, truncated, tp);
     log.segments = segs;
     log.startOffset = Math.max(meta.logStartOffset, (segs[0] as Segment).baseOffset);
     log.recoveryPoint = Math.min(meta.recoveryPoint, log.active.baseOffset);
@@ -289,7 +294,7 @@ export class PartitionLog {
           if (h.baseOffset + h.lastOffsetDelta >= from) {
             const problem = checkBatch(buf, p);
             if (problem !== null) throw new SegmentCorruptionError(seg, pos + p, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
-            decodeRecords(buf, p, from, out, maxRecords, () => `segment ${seg.logPath} at byte ${pos + p}`);
+            decodeRecords(buf, p, from, out, maxRecords, () => `segment ${seg.logPath} at byte ${pos + p}`, this.topic, this.partition);
           }
           p += h.sizeBytes;
         }
@@ -305,7 +310,7 @@ export class PartitionLog {
     const buf = this.dir.read(seg.logPath, pos, size);
     const problem = checkBatch(buf, 0);
     if (problem !== null) throw new SegmentCorruptionError(seg, pos, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
-    decodeRecords(buf, 0, from, out, max, () => `segment ${seg.logPath} at byte ${pos}`);
+    decodeRecords(buf, 0, from, out, max, () => `segment ${seg.logPath} at byte ${pos}`, this.topic, this.partition);
   }
 
   /**

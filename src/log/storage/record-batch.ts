@@ -154,7 +154,7 @@ export function checkBatch(buf: Buffer, pos: number): BatchProblem {
  * Keys, values and header values are views into `buf` (no copy). O(records).
  * Throws CorruptionError (naming `where`) if the records do not fit the batch.
  */
-export function decodeRecords(buf: Buffer, pos: number, minOffset: number, out: StoredRecord[], max: number, where: () => string): void {
+export function decodeRecords(buf: Buffer, pos: number, minOffset: number, out: StoredRecord[], max: number, where: () => string, topic = '', partition = 0): void {
   const base = buf.readDoubleLE(pos);
   const end = pos + buf.readUInt32LE(pos + 8) + 12;
   const count = buf.readUInt32LE(pos + 31);
@@ -195,7 +195,7 @@ export function decodeRecords(buf: Buffer, pos: number, minOffset: number, out: 
       headers = h;
     }
     if (q !== recEnd) throw new CorruptionError(`record at offset ${offset} does not match its length in ${where()}`);
-    out.push({ offset, timestampMs, key, value, headers });
+    out.push({ topic, partition, offset, timestampMs, key, value, headers });
     p = recEnd;
   }
 }

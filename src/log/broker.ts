@@ -1,0 +1,272 @@
+/**
+ * The in-process broker: topics of partitioned logs over a data directory (or
+ * memory), committed offsets per consumer group, and one group coordinator
+ * per group. Producers and consumers talk to it; a network front end can
+ * later do the same (ARCHITECTURE.md: storage and coordinator behind
+ * interfaces). Synchronous: every call has finished its I/O when it returns.
+ */
+import { InvalidArgumentError, StateError, invariant, requireInt } from '../errors.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { mulberry32, type Random } from '../util/random.js';
+import { assignorByName } from './assignors/index.js';
+import { LocalGroup } from './group/local-group.js';
+import { claimDirectory, loadOffsets, loadTopics, saveOffsets, saveTopics, type OffsetTable } from './log-dir.js';
+import { checkGroupId, checkTopicName } from './message.js';
+import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
+import { FsDirectory } from './storage/fs-directory.js';
+import { MAX_PARTITIONS, Topic, topicConfig, unknownTopic, type CleanupResult, type TopicConfig } from './topic.js';
+import { Consumer, type ConsumerOptions } from './consumer.js';
+import { Producer, type ProducerOptions } from './producer.js';
+import { tpKey, type RecordInput, type StoredRecord, type TopicPartition } from './types.js';
+
+/** How to open a broker. */
+export interface BrokerOptions {
+  /** A directory on disk (created if missing). Without it and without `storage`, the broker lives in memory. */
+  dataDir?: string;
+  /** Any storage adapter (e.g. a `MemoryDirectory` to simulate crashes). */
+  storage?: StorageDirectory;
+  /** Time for timestamps, segment age, retention and group sessions (default: wall clock). */
+  clock?: Clock;
+  /** Randomness for the uniform-sticky partitioner (default: seeded). */
+  random?: Random;
+  /** Settings every new topic starts from. */
+  topicDefaults?: Partial<TopicConfig>;
+  /** Group session timeout (default 45 s) and rebalance timeout (default 60 s). */
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+}
+
+/** A topic's description. */
+export interface TopicDescription {
+  name: string;
+  partitions: number;
+  config: TopicConfig;
+}
+
+/** An offset to commit. */
+export interface OffsetCommit extends TopicPartition {
+  offset: number;
+}
+
+/** The partitioned-log broker. */
+export class Broker {
+  readonly clock: Clock;
+  readonly random: Random;
+  private readonly dir: StorageDirectory;
+  private readonly topicDefaults: Partial<TopicConfig>;
+  private readonly topicsByName = new Map<string, Topic>();
+  private readonly offsets: OffsetTable;
+  private readonly groups = new Map<string, LocalGroup>();
+  private readonly sessionTimeoutMs: number;
+  private readonly rebalanceTimeoutMs: number;
+  private closed = false;
+
+  private constructor(dir: StorageDirectory, options: BrokerOptions) {
+    this.dir = dir;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? mulberry32(0x5eed);
+    this.topicDefaults = options.topicDefaults ?? {};
+    topicConfig(this.topicDefaults);
+    this.sessionTimeoutMs = requireInt('sessionTimeoutMs', options.sessionTimeoutMs ?? 45_000, 1);
+    this.rebalanceTimeoutMs = requireInt('rebalanceTimeoutMs', options.rebalanceTimeoutMs ?? 60_000, 1);
+    this.offsets = new Map();
+  }
+
+  /**
+   * Open a broker: in memory, over `storage`, or over `dataDir` (a new or
+   * empty directory, or one a broker wrote before: its topics, messages and
+   * committed offsets come back). A directory that is not a shardkit log is
+   * an InvalidArgumentError and is left untouched. Recovers every partition
+   * (see PartitionLog.open). O(data after each partition's recovery point).
+   */
+  static open(options: BrokerOptions = {}): Broker {
+    if (options.dataDir !== undefined && typeof options.dataDir !== 'string') throw new InvalidArgumentError('dataDir', options.dataDir, 'a directory path');
+    const dir = options.storage ?? (options.dataDir !== undefined ? new FsDirectory(options.dataDir) : new MemoryDirectory());
+    try {
+      claimDirectory(dir, options.dataDir ?? 'storage');
+      const broker = new Broker(dir, options);
+      for (const t of loadTopics(dir)) broker.topicsByName.set(t.name, new Topic(dir, t.name, t.partitions, topicConfig(t.config), broker.clock));
+      for (const [g, m] of loadOffsets(dir)) broker.offsets.set(g, m);
+      return broker;
+    } catch (e) {
+      if (options.storage === undefined) dir.close();
+      throw e;
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new StateError('the broker is closed', { code: 'CLOSED' });
+  }
+
+  /**
+   * Create `name` with `partitions` (1..10,000) partitions and settings on top
+   * of the broker's defaults. StateError if it exists. O(partitions).
+   */
+  createTopic(name: string, options: { partitions?: number } & Partial<TopicConfig> = {}): TopicDescription {
+    this.ensureOpen();
+    checkTopicName(name);
+    const { partitions: p = 1, ...rest } = options;
+    const partitions = requireInt('partitions', p, 1, MAX_PARTITIONS);
+    const config = topicConfig({ ...this.topicDefaults, ...rest });
+    if (this.topicsByName.has(name)) throw new StateError(`topic ${JSON.stringify(name)} already exists`, { code: 'TOPIC_EXISTS' });
+    const topic = new Topic(this.dir, name, partitions, config, this.clock);
+    this.topicsByName.set(name, topic);
+    saveTopics(this.dir, this.describeAll());
+    return { name, partitions, config };
+  }
+
+  private describeAll(): TopicDescription[] {
+    return [...this.topicsByName.values()].map((t) => ({ name: t.name, partitions: t.partitionCount, config: t.config }));
+  }
+
+  /** Names of all topics, sorted. */
+  topicNames(): string[] {
+    return [...this.topicsByName.keys()].sort();
+  }
+
+  /** A topic's description; NotFoundError if unknown. */
+  describeTopic(name: string): TopicDescription {
+    const t = this.topic(name);
+    return { name: t.name, partitions: t.partitionCount, config: t.config };
+  }
+
+  /** The topic `name`; NotFoundError (listing known topics) if unknown. O(1). */
+  topic(name: string): Topic {
+    this.ensureOpen();
+    const t = typeof name === 'string' ? this.topicsByName.get(name) : undefined;
+    if (t === undefined) throw unknownTopic(String(name), this.topicsByName.keys());
+    return t;
+  }
+
+  /** Partition count of `topic`. */
+  partitionCount(topic: string): number {
+    return this.topic(topic).partitionCount;
+  }
+
+  /** Append records (already validated) as one batch; returns the first offset. Durable on return under fsync `always`. */
+  append(topic: string, partition: number, records: readonly RecordInput[]): number {
+    return this.topic(topic).log(partition).append(records);
+  }
+
+  /** Up to `maxRecords` records from `offset` (clamped to the log start). O(log segments + bytes read). */
+  read(topic: string, partition: number, offset: number, maxRecords: number): StoredRecord[] {
+    return this.topic(topic).log(partition).read(offset, maxRecords);
+  }
+
+  /** The first readable offset of a partition. */
+  earliestOffset(topic: string, partition: number): number {
+    return this.topic(topic).log(partition).logStartOffset;
+  }
+
+  /** The offset the next message will get (log end offset). */
+  latestOffset(topic: string, partition: number): number {
+    return this.topic(topic).log(partition).nextOffset;
+  }
+
+  /** The first offset with a timestamp ≥ `timestampMs`, or the log end. */
+  offsetForTime(topic: string, partition: number, timestampMs: number): number {
+    return this.topic(topic).log(partition).offsetForTime(timestampMs);
+  }
+
+  /** The in-process group `groupId` (created with `assignor` on first use). */
+  group(groupId: string, assignor = 'cooperative-sticky'): LocalGroup {
+    this.ensureOpen();
+    checkGroupId(groupId);
+    let g = this.groups.get(groupId);
+    if (g === undefined) {
+      g = new LocalGroup({
+        groupId,
+        assignor: assignorByName(assignor),
+        clock: this.clock,
+        partitionsOf: (t) => this.topicsByName.get(t)?.partitionCount ?? 0,
+        sessionTimeoutMs: this.sessionTimeoutMs,
+        rebalanceTimeoutMs: this.rebalanceTimeoutMs,
+      });
+      this.groups.set(groupId, g);
+    } else assignorByName(assignor);
+    return g;
+  }
+
+  /**
+   * Commit offsets for `groupId`, from group member `member` (its generation
+   * must be current) or, with `member` null, from a consumer outside the
+   * group protocol (allowed only while the group has no members). Validated
+   * first (topics, partitions, offsets ≥ 0), then written atomically.
+   */
+  commitOffsets(groupId: string, offsets: readonly OffsetCommit[], member: { memberId: string; generation: number } | null): void {
+    this.ensureOpen();
+    checkGroupId(groupId);
+    for (const o of offsets) {
+      this.topic(o.topic).log(o.partition);
+      requireInt('offset', o.offset, 0);
+    }
+    const g = this.groups.get(groupId);
+    if (g !== undefined) {
+      const r = g.coordinator.commit(member?.memberId ?? null, member?.generation ?? -1);
+      if (!r.ok) throw new StateError(`commit to group ${JSON.stringify(groupId)} rejected: ${r.error}`, { code: r.error, retriable: r.error === 'REBALANCE_IN_PROGRESS' });
+    } else if (member !== null) {
+      throw new StateError(`commit to group ${JSON.stringify(groupId)} rejected: UNKNOWN_MEMBER_ID`, { code: 'UNKNOWN_MEMBER_ID' });
+    }
+    if (offsets.length === 0) return;
+    let m = this.offsets.get(groupId);
+    if (m === undefined) {
+      m = new Map();
+      this.offsets.set(groupId, m);
+    }
+    for (const o of offsets) m.set(tpKey(o.topic, o.partition), o.offset);
+    saveOffsets(this.dir, this.offsets);
+  }
+
+  /** The committed offset of `groupId` for a partition, or null. O(1). */
+  committedOffset(groupId: string, topic: string, partition: number): number | null {
+    this.ensureOpen();
+    checkGroupId(groupId);
+    this.topic(topic).log(partition);
+    return this.offsets.get(groupId)?.get(tpKey(topic, partition)) ?? null;
+  }
+
+  /** Group ids with committed offsets or members, sorted. */
+  groupIds(): string[] {
+    return [...new Set([...this.offsets.keys(), ...this.groups.keys()])].sort();
+  }
+
+  /** A producer (see Producer). */
+  producer(options: ProducerOptions = {}): Producer {
+    return new Producer(this, options);
+  }
+
+  /** A consumer (see Consumer). */
+  consumer(options: ConsumerOptions = {}): Consumer {
+    return new Consumer(this, options);
+  }
+
+  /** Run retention and compaction on every topic per its cleanup policy, at the clock's time. */
+  cleanup(): Map<string, CleanupResult> {
+    this.ensureOpen();
+    const now = this.clock.now();
+    const out = new Map<string, CleanupResult>();
+    for (const t of this.topicsByName.values()) out.set(t.name, t.cleanup(now));
+    return out;
+  }
+
+  /** fdatasync every partition (for fsync `interval`/`never`). */
+  flush(): void {
+    this.ensureOpen();
+    for (const t of this.topicsByName.values()) t.flush();
+  }
+
+  /** Flush and close every partition (a clean shutdown) and release the directory. */
+  close(): void {
+    if (this.closed) return;
+    for (const t of this.topicsByName.values()) t.close();
+    this.dir.close();
+    this.closed = true;
+  }
+
+  /** Throws InvariantError on any broken rule in topics, partitions or groups. */
+  checkInvariants(): void {
+    for (const t of this.topicsByName.values()) t.checkInvariants();
+    for (const g of this.groups.values()) g.coordinator.checkInvariants();
+    for (const [g, m] of this.offsets) for (const [k, off] of m) invariant(Number.isSafeInteger(off) && off >= 0, `group ${g}: bad committed offset for ${k}`);
+  }
+}

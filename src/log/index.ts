@@ -1,0 +1,23 @@
+/**
+ * shardkit/log: a Kafka-style partitioned, append-only log that survives
+ * crashes — topics of partitions stored as segments of CRC-checked record
+ * batches, producers that route by key (Kafka's murmur2), consumers that track
+ * offsets, and consumer groups rebalanced by range, round-robin, sticky or
+ * cooperative-sticky assignors through a pure group coordinator.
+ */
+export { Broker, type BrokerOptions, type TopicDescription, type OffsetCommit } from './broker.js';
+export { Producer, type ProducerOptions } from './producer.js';
+export { Consumer, type ConsumerOptions } from './consumer.js';
+export { Topic, topicConfig, type TopicConfig, type CleanupResult, MAX_PARTITIONS } from './topic.js';
+export { keyedPartition, roundRobinPartitioner, uniformStickyPartitioner, partitionerByName, partitionerNames, type Partitioner } from './partitioner.js';
+export { checkTopicName, checkGroupId, toRecord } from './message.js';
+export * from './types.js';
+export * from './assignors/index.js';
+export { GroupCoordinator, type CoordinatorOptions, type RebalanceReport, type GroupErrorCode, type GroupState, type JoinResult, type Outcome } from './group/coordinator.js';
+export { LocalGroup, type GroupMemberHandle, type LocalGroupOptions } from './group/local-group.js';
+export { type StorageDirectory, MemoryDirectory } from './storage/directory.js';
+export { FsDirectory, type FsDirectoryOptions } from './storage/fs-directory.js';
+export { PartitionLog, partitionConfig, DEFAULT_PARTITION_CONFIG, type PartitionLogConfig } from './storage/partition-log.js';
+export { SegmentCorruptionError, segmentName, parseSegmentName } from './storage/segment.js';
+export { applyRetention, compact, type RetentionPolicy, type RetentionResult, type CompactionResult } from './storage/cleanup.js';
+export { encodeBatch, checkBatch, readBatchHeader, BATCH_HEADER_BYTES } from './storage/record-batch.js';
