@@ -6,6 +6,7 @@
 import type { Experiment } from '../experiment.js';
 import { balance } from './balance.js';
 import { hotKeys } from './hot-keys.js';
+import { rangeSkew } from './range-skew.js';
 import { rebalancing } from './rebalancing.js';
 
-export const experiments: readonly Experiment[] = [rebalancing, balance, hotKeys];
+export const experiments: readonly Experiment[] = [rebalancing, balance, rangeSkew, hotKeys];
