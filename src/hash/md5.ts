@@ -20,23 +20,6 @@ const state = new Int32Array(4);
 // The default destination of md5Words: valid until the next call.
 const sharedOut = new Uint32Array(4);
 
-function ff(a: number, b: number, c: number, d: number, x: number, s: number, k: number): number {
-  a = (a + ((b & c) | (~b & d)) + x + k) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-function gg(a: number, b: number, c: number, d: number, x: number, s: number, k: number): number {
-  a = (a + ((b & d) | (c & ~d)) + x + k) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-function hh(a: number, b: number, c: number, d: number, x: number, s: number, k: number): number {
-  a = (a + (b ^ c ^ d) + x + k) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-function ii(a: number, b: number, c: number, d: number, x: number, s: number, k: number): number {
-  a = (a + (c ^ (b | ~d)) + x + k) | 0;
-  return (((a << s) | (a >>> (32 - s))) + b) | 0;
-}
-
 /** One MD5 compression of `block` into `state` (RFC 1321, section 3.4). */
 function compress(): void {
   const x0 = block[0] as number, x1 = block[1] as number, x2 = block[2] as number, x3 = block[3] as number;
@@ -47,70 +30,134 @@ function compress(): void {
   let b = state[1] as number;
   let c = state[2] as number;
   let d = state[3] as number;
-  a = ff(a, b, c, d, x0, 7, 0xd76aa478);
-  d = ff(d, a, b, c, x1, 12, 0xe8c7b756);
-  c = ff(c, d, a, b, x2, 17, 0x242070db);
-  b = ff(b, c, d, a, x3, 22, 0xc1bdceee);
-  a = ff(a, b, c, d, x4, 7, 0xf57c0faf);
-  d = ff(d, a, b, c, x5, 12, 0x4787c62a);
-  c = ff(c, d, a, b, x6, 17, 0xa8304613);
-  b = ff(b, c, d, a, x7, 22, 0xfd469501);
-  a = ff(a, b, c, d, x8, 7, 0x698098d8);
-  d = ff(d, a, b, c, x9, 12, 0x8b44f7af);
-  c = ff(c, d, a, b, x10, 17, 0xffff5bb1);
-  b = ff(b, c, d, a, x11, 22, 0x895cd7be);
-  a = ff(a, b, c, d, x12, 7, 0x6b901122);
-  d = ff(d, a, b, c, x13, 12, 0xfd987193);
-  c = ff(c, d, a, b, x14, 17, 0xa679438e);
-  b = ff(b, c, d, a, x15, 22, 0x49b40821);
-  a = gg(a, b, c, d, x1, 5, 0xf61e2562);
-  d = gg(d, a, b, c, x6, 9, 0xc040b340);
-  c = gg(c, d, a, b, x11, 14, 0x265e5a51);
-  b = gg(b, c, d, a, x0, 20, 0xe9b6c7aa);
-  a = gg(a, b, c, d, x5, 5, 0xd62f105d);
-  d = gg(d, a, b, c, x10, 9, 0x02441453);
-  c = gg(c, d, a, b, x15, 14, 0xd8a1e681);
-  b = gg(b, c, d, a, x4, 20, 0xe7d3fbc8);
-  a = gg(a, b, c, d, x9, 5, 0x21e1cde6);
-  d = gg(d, a, b, c, x14, 9, 0xc33707d6);
-  c = gg(c, d, a, b, x3, 14, 0xf4d50d87);
-  b = gg(b, c, d, a, x8, 20, 0x455a14ed);
-  a = gg(a, b, c, d, x13, 5, 0xa9e3e905);
-  d = gg(d, a, b, c, x2, 9, 0xfcefa3f8);
-  c = gg(c, d, a, b, x7, 14, 0x676f02d9);
-  b = gg(b, c, d, a, x12, 20, 0x8d2a4c8a);
-  a = hh(a, b, c, d, x5, 4, 0xfffa3942);
-  d = hh(d, a, b, c, x8, 11, 0x8771f681);
-  c = hh(c, d, a, b, x11, 16, 0x6d9d6122);
-  b = hh(b, c, d, a, x14, 23, 0xfde5380c);
-  a = hh(a, b, c, d, x1, 4, 0xa4beea44);
-  d = hh(d, a, b, c, x4, 11, 0x4bdecfa9);
-  c = hh(c, d, a, b, x7, 16, 0xf6bb4b60);
-  b = hh(b, c, d, a, x10, 23, 0xbebfbc70);
-  a = hh(a, b, c, d, x13, 4, 0x289b7ec6);
-  d = hh(d, a, b, c, x0, 11, 0xeaa127fa);
-  c = hh(c, d, a, b, x3, 16, 0xd4ef3085);
-  b = hh(b, c, d, a, x6, 23, 0x04881d05);
-  a = hh(a, b, c, d, x9, 4, 0xd9d4d039);
-  d = hh(d, a, b, c, x12, 11, 0xe6db99e5);
-  c = hh(c, d, a, b, x15, 16, 0x1fa27cf8);
-  b = hh(b, c, d, a, x2, 23, 0xc4ac5665);
-  a = ii(a, b, c, d, x0, 6, 0xf4292244);
-  d = ii(d, a, b, c, x7, 10, 0x432aff97);
-  c = ii(c, d, a, b, x14, 15, 0xab9423a7);
-  b = ii(b, c, d, a, x5, 21, 0xfc93a039);
-  a = ii(a, b, c, d, x12, 6, 0x655b59c3);
-  d = ii(d, a, b, c, x3, 10, 0x8f0ccc92);
-  c = ii(c, d, a, b, x10, 15, 0xffeff47d);
-  b = ii(b, c, d, a, x1, 21, 0x85845dd1);
-  a = ii(a, b, c, d, x8, 6, 0x6fa87e4f);
-  d = ii(d, a, b, c, x15, 10, 0xfe2ce6e0);
-  c = ii(c, d, a, b, x6, 15, 0xa3014314);
-  b = ii(b, c, d, a, x13, 21, 0x4e0811a1);
-  a = ii(a, b, c, d, x4, 6, 0xf7537e82);
-  d = ii(d, a, b, c, x11, 10, 0xbd3af235);
-  c = ii(c, d, a, b, x2, 15, 0x2ad7d2bb);
-  b = ii(b, c, d, a, x9, 21, 0xeb86d391);
+  a = (a + ((b & c) | (~b & d)) + x0 + -680876936) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + ((a & b) | (~a & c)) + x1 + -389564586) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + ((d & a) | (~d & b)) + x2 + 606105819) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + ((c & d) | (~c & a)) + x3 + -1044525330) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
+  a = (a + ((b & c) | (~b & d)) + x4 + -176418897) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + ((a & b) | (~a & c)) + x5 + 1200080426) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + ((d & a) | (~d & b)) + x6 + -1473231341) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + ((c & d) | (~c & a)) + x7 + -45705983) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
+  a = (a + ((b & c) | (~b & d)) + x8 + 1770035416) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + ((a & b) | (~a & c)) + x9 + -1958414417) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + ((d & a) | (~d & b)) + x10 + -42063) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + ((c & d) | (~c & a)) + x11 + -1990404162) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
+  a = (a + ((b & c) | (~b & d)) + x12 + 1804603682) | 0;
+  a = (((a << 7) | (a >>> 25)) + b) | 0;
+  d = (d + ((a & b) | (~a & c)) + x13 + -40341101) | 0;
+  d = (((d << 12) | (d >>> 20)) + a) | 0;
+  c = (c + ((d & a) | (~d & b)) + x14 + -1502002290) | 0;
+  c = (((c << 17) | (c >>> 15)) + d) | 0;
+  b = (b + ((c & d) | (~c & a)) + x15 + 1236535329) | 0;
+  b = (((b << 22) | (b >>> 10)) + c) | 0;
+  a = (a + ((b & d) | (c & ~d)) + x1 + -165796510) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + ((a & c) | (b & ~c)) + x6 + -1069501632) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + ((d & b) | (a & ~b)) + x11 + 643717713) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + ((c & a) | (d & ~a)) + x0 + -373897302) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
+  a = (a + ((b & d) | (c & ~d)) + x5 + -701558691) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + ((a & c) | (b & ~c)) + x10 + 38016083) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + ((d & b) | (a & ~b)) + x15 + -660478335) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + ((c & a) | (d & ~a)) + x4 + -405537848) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
+  a = (a + ((b & d) | (c & ~d)) + x9 + 568446438) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + ((a & c) | (b & ~c)) + x14 + -1019803690) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + ((d & b) | (a & ~b)) + x3 + -187363961) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + ((c & a) | (d & ~a)) + x8 + 1163531501) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
+  a = (a + ((b & d) | (c & ~d)) + x13 + -1444681467) | 0;
+  a = (((a << 5) | (a >>> 27)) + b) | 0;
+  d = (d + ((a & c) | (b & ~c)) + x2 + -51403784) | 0;
+  d = (((d << 9) | (d >>> 23)) + a) | 0;
+  c = (c + ((d & b) | (a & ~b)) + x7 + 1735328473) | 0;
+  c = (((c << 14) | (c >>> 18)) + d) | 0;
+  b = (b + ((c & a) | (d & ~a)) + x12 + -1926607734) | 0;
+  b = (((b << 20) | (b >>> 12)) + c) | 0;
+  a = (a + (b ^ c ^ d) + x5 + -378558) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x8 + -2022574463) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x11 + 1839030562) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x14 + -35309556) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
+  a = (a + (b ^ c ^ d) + x1 + -1530992060) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x4 + 1272893353) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x7 + -155497632) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x10 + -1094730640) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
+  a = (a + (b ^ c ^ d) + x13 + 681279174) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x0 + -358537222) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x3 + -722521979) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x6 + 76029189) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
+  a = (a + (b ^ c ^ d) + x9 + -640364487) | 0;
+  a = (((a << 4) | (a >>> 28)) + b) | 0;
+  d = (d + (a ^ b ^ c) + x12 + -421815835) | 0;
+  d = (((d << 11) | (d >>> 21)) + a) | 0;
+  c = (c + (d ^ a ^ b) + x15 + 530742520) | 0;
+  c = (((c << 16) | (c >>> 16)) + d) | 0;
+  b = (b + (c ^ d ^ a) + x2 + -995338651) | 0;
+  b = (((b << 23) | (b >>> 9)) + c) | 0;
+  a = (a + (c ^ (b | ~d)) + x0 + -198630844) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x7 + 1126891415) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x14 + -1416354905) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x5 + -57434055) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
+  a = (a + (c ^ (b | ~d)) + x12 + 1700485571) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x3 + -1894986606) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x10 + -1051523) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x1 + -2054922799) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
+  a = (a + (c ^ (b | ~d)) + x8 + 1873313359) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x15 + -30611744) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x6 + -1560198380) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x13 + 1309151649) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
+  a = (a + (c ^ (b | ~d)) + x4 + -145523070) | 0;
+  a = (((a << 6) | (a >>> 26)) + b) | 0;
+  d = (d + (b ^ (a | ~c)) + x11 + -1120210379) | 0;
+  d = (((d << 10) | (d >>> 22)) + a) | 0;
+  c = (c + (a ^ (d | ~b)) + x2 + 718787259) | 0;
+  c = (((c << 15) | (c >>> 17)) + d) | 0;
+  b = (b + (d ^ (c | ~a)) + x9 + -343485551) | 0;
+  b = (((b << 21) | (b >>> 11)) + c) | 0;
   state[0] = (state[0] as number) + a;
   state[1] = (state[1] as number) + b;
   state[2] = (state[2] as number) + c;
@@ -130,7 +177,14 @@ function init(): void {
  * then 0x80, then zeros, then (in the last block) the bit length.
  */
 function fillTailString(src: string, base: number, len: number, last: boolean): void {
-  for (let w = 0; w < 16; w++) {
+  // Whole message words first, then the word holding the end, 0x80 and zeros.
+  const whole = len > base ? Math.min((len - base) >>> 2, 16) : 0;
+  let w = 0;
+  for (; w < whole; w++) {
+    const p = base + 4 * w;
+    block[w] = src.charCodeAt(p) | (src.charCodeAt(p + 1) << 8) | (src.charCodeAt(p + 2) << 16) | (src.charCodeAt(p + 3) << 24);
+  }
+  for (; w < 16; w++) {
     let v = 0;
     for (let k = 0; k < 4; k++) {
       const p = base + 4 * w + k;
@@ -143,7 +197,13 @@ function fillTailString(src: string, base: number, len: number, last: boolean): 
 }
 
 function fillTailBytes(src: Uint8Array, base: number, len: number, last: boolean): void {
-  for (let w = 0; w < 16; w++) {
+  const whole = len > base ? Math.min((len - base) >>> 2, 16) : 0;
+  let w = 0;
+  for (; w < whole; w++) {
+    const p = base + 4 * w;
+    block[w] = (src[p] as number) | ((src[p + 1] as number) << 8) | ((src[p + 2] as number) << 16) | ((src[p + 3] as number) << 24);
+  }
+  for (; w < 16; w++) {
     let v = 0;
     for (let k = 0; k < 4; k++) {
       const p = base + 4 * w + k;

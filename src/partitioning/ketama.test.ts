@@ -113,6 +113,8 @@ describe('ketama ring: identical placement to npm hashring', () => {
     const w = new KetamaRing([{ id: 'a', weight: 1 }, { id: 'b', weight: 2 }]);
     expect(w.digestsOf('a')).toBe(26);
     expect(w.digestsOf('b')).toBe(53);
+    expect(w.pointPositions()).toHaveLength((26 + 53) * 4);
+    expect(w.pointOwners().filter((o) => o === 'a')).toHaveLength(26 * 4);
   });
 
   it('after joins and leaves, still agrees with hashring after add() and remove()', () => {

@@ -34,17 +34,22 @@ export function ownerArray(length: number, nodeCount: number): OwnerArray {
 /**
  * Index of the point owning hash `h`: the first i with positions[i] ≥ h, or 0
  * when h is past the last point (the wrap). Hand-rolled binary search over the
- * typed array: O(log n), no allocation. The ring must be non-empty.
+ * typed array, without data-dependent branches (a mispredicted branch per
+ * step costs more than the step): O(log n), no allocation. The ring must be
+ * non-empty.
  */
 export function ringIndex(positions: Uint32Array, h: number): number {
-  let lo = 0;
-  let hi = positions.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((positions[mid] as number) < h) lo = mid + 1;
-    else hi = mid;
+  // Branch-free lower bound: the answer stays in [base, base + n]; the select compiles to a conditional move.
+  const len = positions.length;
+  let base = 0;
+  let n = len;
+  while (n > 1) {
+    const half = n >>> 1;
+    base = (positions[base + half - 1] as number) < h ? base + half : base;
+    n -= half;
   }
-  return lo === positions.length ? 0 : lo;
+  const i = (positions[base] as number) < h ? base + 1 : base;
+  return i === len ? 0 : i;
 }
 
 /**

@@ -204,6 +204,11 @@ describe('consistent hash ring', () => {
     const fresh = new ConsistentHashRing(ids(30, 's'));
     inc.checkInvariants();
     expect(inc.planTo(fresh).movedFraction).toBe(0);
+    expect(inc.pointPositions()).toEqual(fresh.pointPositions());
+    expect(inc.pointOwners()).toEqual(fresh.pointOwners());
+    // Copies: changing them cannot change the ring.
+    inc.pointPositions().fill(0);
+    inc.checkInvariants();
     for (const k of SAMPLE) expect(inc.locate(k)).toBe(fresh.locate(k));
   });
 

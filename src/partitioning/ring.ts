@@ -143,6 +143,19 @@ export class ConsistentHashRing implements Placement {
     return { ids: specs.map((s) => s.id), weights: specs.map((s) => s.weight), counts, positions, owners };
   }
 
+  /**
+   * A copy of the sorted point positions (for drawing the ring, and for
+   * benchmarks that time the bare search over the same array). O(V).
+   */
+  pointPositions(): Uint32Array {
+    return this.positions.slice();
+  }
+
+  /** The owner of each point, parallel to pointPositions(). O(V). */
+  pointOwners(): string[] {
+    return Array.from(this.owners, (o) => this.nodeIds[o] as string);
+  }
+
   /** Weight of node `id`. O(n). NotFoundError for unknown ids. */
   weightOf(id: string): number {
     const i = this.nodeIds.indexOf(id);
@@ -175,15 +188,17 @@ export class ConsistentHashRing implements Placement {
     }
     if (typeof key !== 'string' && !(key instanceof Uint8Array)) assertKey(key);
     const h = this.hash(key) >>> 0;
-    // Binary search inlined (same as ringIndex) so the hot path makes no call.
-    let lo = 0;
-    let hi = positions.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((positions[mid] as number) < h) lo = mid + 1;
-      else hi = mid;
+    // ringIndex inlined (branch-free lower bound) so the hot path makes no call.
+    const len = positions.length;
+    let base = 0;
+    let n = len;
+    while (n > 1) {
+      const half = n >>> 1;
+      base = (positions[base + half - 1] as number) < h ? base + half : base;
+      n -= half;
     }
-    return this.nodeIds[this.owners[lo === positions.length ? 0 : lo] as number] as string;
+    const i = (positions[base] as number) < h ? base + 1 : base;
+    return this.nodeIds[this.owners[i === len ? 0 : i] as number] as string;
   }
 
   /** The ring position of `key` (its hash), for drawing and for checking transfer ranges. O(key length). */
