@@ -27,5 +27,5 @@ export type {
   NodeStatus,
   ReplicationMetrics,
 } from './reports.js';
-export { simulateReplication, type SimulationOptions, type SimulationResult, type ModelWrite } from './simulation.js';
+export { simulateReplication, simulateSeeds, sumSimulations, type SimulationOptions, type SimulationResult, type SimulationTotals, type ModelWrite } from './simulation.js';
 export { type FinalCheck } from './simulation-check.js';

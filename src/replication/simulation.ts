@@ -262,3 +262,59 @@ export function simulateReplication(o: SimulationOptions): SimulationResult {
   const final = runChecks(cluster, written, expiredHints, lostHints, fail);
   return { seed, writes, reads, hints, failures, final, drainTicks, violations };
 }
+
+/** Totals over many simulated histories (the lab sums seeds per configuration). */
+export interface SimulationTotals {
+  readonly seeds: number;
+  readonly writes: SimulationResult['writes'];
+  readonly reads: SimulationResult['reads'];
+  readonly hints: SimulationResult['hints'];
+  readonly failures: SimulationResult['failures'];
+  readonly final: SimulationResult['final'];
+  /** Successful writes / attempted writes. */
+  readonly writeSuccessShare: number;
+  /** Stale reads / successful reads. */
+  readonly staleReadShare: number;
+  readonly violations: readonly string[];
+}
+
+function addInto<T extends object>(into: T, from: T): void {
+  const a = into as Record<string, number>;
+  for (const [k, v] of Object.entries(from as Record<string, number>)) a[k] = (a[k] ?? 0) + v;
+}
+
+/** Sum results field by field; O(results). */
+export function sumSimulations(results: readonly SimulationResult[]): SimulationTotals {
+  const t = {
+    writes: { attempted: 0, succeeded: 0, failed: 0, sloppy: 0 },
+    reads: { attempted: 0, succeeded: 0, failed: 0, stale: 0, repairs: 0 },
+    hints: { stored: 0, rejected: 0, delivered: 0, expired: 0, lostInRestarts: 0, pendingAfterDrain: 0 },
+    failures: { downs: 0, crashes: 0, crashesOfHintHolders: 0, tornTailsCut: 0, recoveries: 0 },
+    final: { writesChecked: 0, replicasChecked: 0, missingExpired: 0, missingRejected: 0, missingLostInRestart: 0, writesWithExpiredHint: 0 },
+  };
+  const violations: string[] = [];
+  for (const r of results) {
+    addInto(t.writes, r.writes);
+    addInto(t.reads, r.reads);
+    addInto(t.hints, r.hints);
+    addInto(t.failures, r.failures);
+    addInto(t.final, r.final);
+    violations.push(...r.violations);
+  }
+  return {
+    seeds: results.length,
+    ...t,
+    writeSuccessShare: t.writes.attempted === 0 ? 0 : t.writes.succeeded / t.writes.attempted,
+    staleReadShare: t.reads.succeeded === 0 ? 0 : t.reads.stale / t.reads.succeeded,
+    violations,
+  };
+}
+
+/** Run seeds `firstSeed … firstSeed + seeds − 1` with the same options and sum them. O(seeds × steps × N). */
+export function simulateSeeds(options: Omit<SimulationOptions, 'seed'>, seeds: number, firstSeed = 1): SimulationTotals {
+  requireInt('seeds', seeds, 1, 1_000_000);
+  requireInt('firstSeed', firstSeed, 0, 0xffffffff - seeds);
+  const results: SimulationResult[] = [];
+  for (let s = firstSeed; s < firstSeed + seeds; s++) results.push(simulateReplication({ ...options, seed: s }));
+  return sumSimulations(results);
+}
