@@ -36,10 +36,23 @@ export class DocumentPartitionedDB extends IndexedDB {
   protected findCandidates(conditions: readonly Condition[], route: number | undefined, strong: boolean): CandidateSet {
     const targets = route !== undefined ? [route] : Array.from({ length: this.partitionCount }, (_, p) => p);
     const candidates: string[] = [];
+    const candidatePartitions: number[] = [];
     let applied = 0;
     for (const p of targets) {
       if (strong) applied += this.applyPending(p, (u) => conditions.some((c) => c.field === u.field && conditionHolds(c, u.value)));
       const shard = this.shard(p);
+      const only = conditions.length === 1 ? conditions[0] : undefined;
+      if (only?.kind === 'eq') {
+        // The common case, without intermediate arrays: one posting list per partition.
+        const pks = shard.lookup(only.field, only.value);
+        if (pks !== undefined) {
+          for (const pk of pks) {
+            candidates.push(pk);
+            candidatePartitions.push(p);
+          }
+        }
+        continue;
+      }
       const sets: ReadonlySet<string>[] = [];
       for (const c of conditions) {
         if (c.kind === 'eq') {
@@ -50,9 +63,12 @@ export class DocumentPartitionedDB extends IndexedDB {
           sets.push(union);
         }
       }
-      for (const pk of intersect(sets)) candidates.push(pk);
+      for (const pk of intersect(sets)) {
+        candidates.push(pk);
+        candidatePartitions.push(p);
+      }
     }
-    return { candidates, indexPartitions: targets, appliedPendingUpdates: applied };
+    return { candidates, candidatePartitions, indexPartitions: targets, appliedPendingUpdates: applied };
   }
 
   /** A short readable summary. */

@@ -27,7 +27,7 @@ import {
   resolveAsync,
   resolvePlacement,
 } from './options.js';
-import { type Doc, type FieldValue, assertDoc, assertPrimaryKey, compareValues, indexedValue, normalizeFields, termKey } from './values.js';
+import { type Doc, type FieldValue, assertDoc, assertPrimaryKey, compareValues, indexedValue, normalizeFields } from './values.js';
 import { checkDatabaseInvariants } from './invariants.js';
 import { conditionHolds, parseEquality, parseQueryOptions, parseRange, type ParsedQueryOptions } from './query-input.js';
 
@@ -42,7 +42,9 @@ interface Targeted {
 
 /** Candidates a strategy found, and the index partitions it read to find them. */
 export interface CandidateSet {
-  readonly candidates: Iterable<string>;
+  readonly candidates: readonly string[];
+  /** The data partition of each candidate, when the strategy knows it (local indexes); else it is routed by key. */
+  readonly candidatePartitions?: readonly number[];
   readonly indexPartitions: readonly number[];
   readonly appliedPendingUpdates: number;
 }
@@ -105,16 +107,19 @@ export abstract class IndexedDB {
     assertPrimaryKey(pk);
     assertDoc(doc);
     const dp = this.partitionOfKey(pk);
-    const values = this.fields.map((f) => indexedValue(doc, f, pk));
+    const fields = this.fields;
+    const values: (FieldValue | undefined)[] = new Array<FieldValue | undefined>(fields.length);
+    for (let i = 0; i < fields.length; i++) values[i] = indexedValue(doc, fields[i] as string, pk);
     const old = (this.data[dp] as Map<string, Doc>).get(pk);
     const changes: Targeted[] = [];
-    this.fields.forEach((field, i) => {
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as string;
       const before = old === undefined ? undefined : indexedValue(old, field, pk);
       const after = values[i];
-      if (before !== undefined && after !== undefined && termKey(before) === termKey(after)) return;
+      if (before === after) continue; // same term (=== is term identity for field values), or both absent
       if (before !== undefined) changes.push({ partition: this.indexPartitionOf(field, before, dp), op: 'remove', field, value: before, pk });
       if (after !== undefined) changes.push({ partition: this.indexPartitionOf(field, after, dp), op: 'add', field, value: after, pk });
-    });
+    }
     return this.commit(dp, pk, Object.freeze({ ...doc }), changes, old !== undefined);
   }
 
@@ -257,7 +262,9 @@ export abstract class IndexedDB {
   }
 
   private commit(dp: number, pk: string, doc: Doc | undefined, changes: Targeted[], existed: boolean): WriteResult {
-    const indexPartitions = [...new Set(changes.map((c) => c.partition))].sort((a, b) => a - b);
+    const indexPartitions: number[] = [];
+    for (const c of changes) if (!indexPartitions.includes(c.partition)) indexPartitions.push(c.partition);
+    indexPartitions.sort((a, b) => a - b);
     let flushedFirst = 0;
     let touched: number[];
     if (this.queue !== undefined) {
@@ -294,10 +301,12 @@ export abstract class IndexedDB {
     const hits: Array<readonly [string, Doc]> = [];
     const dataPartitions = new Set<number>();
     let stale = 0;
-    for (const pk of found.candidates) {
+    const known = found.candidatePartitions;
+    for (let i = 0; i < found.candidates.length; i++) {
+      const pk = found.candidates[i] as string;
       if (opts.pk !== undefined && pk !== opts.pk) continue;
       if (opts.partitionKey !== undefined && this.partitionKeyOf(pk) !== opts.partitionKey) continue;
-      const dp = this.partitionOfKey(pk);
+      const dp = known !== undefined ? (known[i] as number) : this.routePartitionKey(this.partitionKeyOf(pk), pk);
       dataPartitions.add(dp);
       const doc = (this.data[dp] as Map<string, Doc>).get(pk);
       if (doc !== undefined && this.matches(doc, pk, conditions)) hits.push([pk, doc]);

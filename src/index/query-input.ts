@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Condition, QueryOptions } from './options.js';
-import { type FieldValue, assertFieldValue, assertIndexedField, assertPrimaryKey, compareValues, termKey } from './values.js';
+import { type FieldValue, assertFieldValue, assertIndexedField, assertPrimaryKey, compareValues } from './values.js';
 
 /** Query options after validation. */
 export interface ParsedQueryOptions {
@@ -43,9 +43,13 @@ export function parseQueryOptions(options: unknown): ParsedQueryOptions {
   return { strong: consistency === 'strong', pk: o.pk, partitionKey: o.partitionKey };
 }
 
-/** Whether value `v` satisfies condition `c`. O(length of the values). */
+/**
+ * Whether value `v` satisfies condition `c`. For field values `===` is term
+ * identity (`1 !== "1"`, `0 === -0`, no NaN), the same as comparing termKeys,
+ * without building strings. O(length of the values).
+ */
 export function conditionHolds(c: Condition, v: FieldValue): boolean {
-  return c.kind === 'eq' ? termKey(v) === termKey(c.value) : compareValues(v, c.min) >= 0 && compareValues(v, c.max) <= 0;
+  return c.kind === 'eq' ? v === c.value : compareValues(v, c.min) >= 0 && compareValues(v, c.max) <= 0;
 }
 
 /**
@@ -54,6 +58,7 @@ export function conditionHolds(c: Condition, v: FieldValue): boolean {
  */
 export function intersect(sets: readonly ReadonlySet<string>[]): string[] {
   if (sets.length === 0) return [];
+  if (sets.length === 1) return [...(sets[0] as ReadonlySet<string>)];
   const sorted = [...sets].sort((a, b) => a.size - b.size);
   const [first, ...rest] = sorted as [ReadonlySet<string>, ...ReadonlySet<string>[]];
   const out: string[] = [];
