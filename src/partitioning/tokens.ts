@@ -44,6 +44,7 @@ import {
   normalizeNodes,
 } from './placement.js';
 import { balancedTokens, randomTokens } from './token-allocation.js';
+import { ringIndex } from './ring-core.js';
 
 /** Default tokens per node: Cassandra 4.0's `num_tokens` default. */
 export const DEFAULT_TOKENS_PER_NODE = 16;
@@ -161,17 +162,9 @@ export class TokenPlacement implements Placement {
     return out;
   }
 
-  /** Index of the first token ≥ h, wrapping to 0. O(log nT), allocation-free. */
+  /** Index of the first token ≥ h, wrapping to 0: ring-core's branch-free binary search. O(log nT), allocation-free. */
   private tokenIndex(h: number): number {
-    const tokens = this.tokens;
-    let lo = 0;
-    let hi = tokens.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((tokens[mid] as number) < h) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === tokens.length ? 0 : lo;
+    return ringIndex(this.tokens, h);
   }
 
   /** The node owning `key`: the first token clockwise from hash(key). O(|key| + log nT), allocation-free. */
