@@ -8,5 +8,6 @@ import { balance } from './balance.js';
 import { hotKeys } from './hot-keys.js';
 import { rangeSkew } from './range-skew.js';
 import { rebalancing } from './rebalancing.js';
+import { secondaryIndexes } from './secondary-indexes.js';
 
-export const experiments: readonly Experiment[] = [rebalancing, balance, rangeSkew, hotKeys];
+export const experiments: readonly Experiment[] = [rebalancing, balance, rangeSkew, hotKeys, secondaryIndexes];
