@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { register as demo } from './demo-command.js';
 import { register as handoff } from './handoff-command.js';
 import { register as hash } from './hash-command.js';
+import { register as secondaryIndex } from './index-command.js';
 import { register as lab } from './lab-command.js';
 import { register as locate } from './locate-command.js';
 import { register as plan } from './plan-command.js';
 
-export const commands: ReadonlyArray<(program: Command) => void> = [demo, handoff, hash, lab, locate, plan];
+export const commands: ReadonlyArray<(program: Command) => void> = [demo, handoff, hash, lab, locate, plan, secondaryIndex];
