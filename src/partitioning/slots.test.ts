@@ -138,13 +138,15 @@ describe('redis-slots (Redis Cluster spec: keys distribution model, hash tags)',
     for (let i = 0; i < 500; i++) expect(p.partitionOf(`user:${i}`)).toBe(redisKeySlot(`user:${i}`));
   });
 
-  it('assigns the slot ranges redis-cli --cluster create gives equal masters', () => {
+  it('assigns the slot ranges redis-cli --cluster create gives equal masters (recorded from redis-cli 7.0.15)', () => {
     const ranges = (p: SlotPlacement): string[] => p.nodeIds.map((id) => {
       const s = p.partitionsOf(id);
       return `${s[0]}-${s[s.length - 1]}`;
     });
     expect(ranges(SlotPlacement.redis(ids(3)))).toEqual(['0-5460', '5461-10922', '10923-16383']);
+    expect(ranges(SlotPlacement.redis(ids(5)))).toEqual(['0-3276', '3277-6553', '6554-9829', '9830-13106', '13107-16383']);
     expect(ranges(SlotPlacement.redis(ids(6)))).toEqual(['0-2730', '2731-5460', '5461-8191', '8192-10922', '10923-13652', '13653-16383']);
+    expect(ranges(SlotPlacement.redis(ids(7)))).toEqual(['0-2340', '2341-4680', '4681-7021', '7022-9361', '9362-11702', '11703-14042', '14043-16383']);
     // Weighted masters: contiguous blocks proportional to weight.
     const w = SlotPlacement.redis([{ id: 'a', weight: 1 }, { id: 'b', weight: 3 }]);
     expect(ranges(w)).toEqual(['0-4095', '4096-16383']);
