@@ -7,7 +7,7 @@
  * after hash(key), wrapping around. Adding a node takes over only the arcs
  * just before its points (keys move only to it); removing one hands its arcs
  * to the next points clockwise (keys move only from it). Many points per node
- * even out the arcs: 150 per node keeps max/mean near 1.1 at 100 nodes.
+ * even out the arcs: 150 per node keeps max/mean share near 1.2 at 100 nodes.
  *
  * Layout: positions in a sorted Uint32Array with a parallel Uint16Array
  * (Uint32Array past 65,536 nodes) of node indexes. Lookup: one key hash and a
