@@ -21,6 +21,7 @@ export interface LocatedKey {
   preferenceList?: string[];
 }
 
+/** Add `shardkit locate` to the program. */
 export function register(program: Command): void {
   const command = program
     .command('locate')

@@ -28,6 +28,7 @@ export function movementLowerBound(a: Placement, b: Placement): number {
   return gained;
 }
 
+/** Add `shardkit plan` to the program. */
 export function register(program: Command): void {
   const command = program.command('plan').description('print the plan of moves when nodes join (--add) or leave (--remove)');
   addPlacementOptions(command)

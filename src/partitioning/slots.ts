@@ -45,6 +45,7 @@ import { MAX_PARTITIONS, checkAssignment, initialAssignment, ownedCounts, rebala
 /** Default partition count in `hash` mode: a power of two, so every partition holds exactly 1/P of the hash space. */
 export const DEFAULT_PARTITIONS = 1024;
 
+/** Options of a SlotPlacement; every one is validated by the constructor (InvalidArgumentError naming what is allowed). */
 export interface SlotOptions {
   /** `hash` (default): hash(key) mod P. `redis`: Redis Cluster's 16384 CRC16 slots with hash tags. */
   mode?: 'hash' | 'redis';
@@ -112,6 +113,7 @@ export class SlotPlacement implements PartitionedPlacement {
     return new SlotPlacement(nodes, { mode: 'redis' });
   }
 
+  /** Weight of node `id`; unknown id: NotFoundError. O(n). */
   weightOf(id: string): number {
     const i = this.nodeIds.indexOf(id);
     if (i < 0) throw new NotFoundError('node', id, this.nodeIds);
@@ -251,6 +253,7 @@ export class SlotPlacement implements PartitionedPlacement {
     return [...ownedCounts(this.owners, this.nodeIds.length)];
   }
 
+  /** Throws InvariantError unless ids are distinct, the assignment is total and within quota, and the successor table is current. O(P + n). */
   checkInvariants(): void {
     invariant(new Set(this.nodeIds).size === this.nodeIds.length, `${this.strategy}: duplicate node ids`);
     invariant(this.owners.length === this.partitionCount, `${this.strategy}: assignment length ${this.owners.length} ≠ ${this.partitionCount}`);
@@ -259,6 +262,7 @@ export class SlotPlacement implements PartitionedPlacement {
     for (let p = 0; p < this.partitionCount; p++) invariant(again[p] === this.nextOther[p], `${this.strategy}: stale successor table at partition ${p}`);
   }
 
+  /** One line: mode, partition count, nodes, partitions per node and max/mean. O(P). */
   describe(): string {
     const counts = this.partitionCounts();
     const how = this.mode === 'redis' ? 'Redis Cluster key slot (CRC16/XMODEM & 16383, hash tags)' : `hash(key) mod ${this.partitionCount}`;

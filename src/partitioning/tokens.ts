@@ -51,6 +51,7 @@ export const DEFAULT_TOKENS_PER_NODE = 16;
 /** Upper bound of tokens per node (after weight scaling). */
 export const MAX_TOKENS_PER_NODE = 4096;
 
+/** Options of a TokenPlacement; every one is validated by the constructor (InvalidArgumentError naming what is allowed). */
 export interface TokenOptions {
   /** Tokens per node of weight 1, 1 … 4096 (default 16). A node of weight w owns max(1, round(T·w)). */
   tokensPerNode?: number;
@@ -147,6 +148,7 @@ export class TokenPlacement implements Placement {
     return this.cfg.allocation;
   }
 
+  /** Weight of node `id`; unknown id: NotFoundError. O(n). */
   weightOf(id: string): number {
     const i = this.nodeIds.indexOf(id);
     if (i < 0) throw new NotFoundError('node', id, this.nodeIds);
@@ -290,6 +292,7 @@ export class TokenPlacement implements Placement {
     return shares;
   }
 
+  /** Throws InvariantError unless ids are distinct, tokens strictly ascending, every owner valid and every node holds a token. O(nT). */
   checkInvariants(): void {
     invariant(new Set(this.nodeIds).size === this.nodeIds.length, 'tokens: duplicate node ids');
     invariant(this.tokens.length === this.owners.length, 'tokens: token and owner arrays differ in length');
@@ -303,6 +306,7 @@ export class TokenPlacement implements Placement {
     this.nodeIds.forEach((id, i) => invariant((perNode[i] as number) >= 1, () => `tokens: node ${JSON.stringify(id)} owns no token`));
   }
 
+  /** One line: nodes, tokens per node, allocation and max/mean. O(nT). */
   describe(): string {
     const shares = [...this.loadShares().values()];
     return `tokens: ${this.nodeIds.length} nodes × ${this.cfg.tokensPerNode} tokens (${this.cfg.allocation} allocation, ${this.tokens.length} tokens in all); max/mean ${imbalance(shares).toFixed(3)}`;
