@@ -5,9 +5,10 @@
  */
 import type { Experiment } from '../experiment.js';
 import { balance } from './balance.js';
+import { consumerGroups } from './consumer-groups.js';
 import { hotKeys } from './hot-keys.js';
 import { rangeSkew } from './range-skew.js';
 import { rebalancing } from './rebalancing.js';
 import { secondaryIndexes } from './secondary-indexes.js';
 
-export const experiments: readonly Experiment[] = [rebalancing, balance, rangeSkew, hotKeys, secondaryIndexes];
+export const experiments: readonly Experiment[] = [rebalancing, balance, rangeSkew, hotKeys, secondaryIndexes, consumerGroups];
