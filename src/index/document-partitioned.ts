@@ -14,6 +14,11 @@ import { type CandidateSet, IndexedDB } from './indexed-db.js';
 import { conditionHolds, intersect } from './query-input.js';
 import type { FieldValue } from './values.js';
 
+/**
+ * A local secondary index: writes O(F) on one partition; queries O(P) partitions
+ * (one with `pk`/`partitionKey`). Use when writes dominate or queries can name
+ * the partition key; see the file comment for why.
+ */
 export class DocumentPartitionedDB extends IndexedDB {
   readonly strategy = 'document-partitioned' as const;
 

@@ -20,6 +20,11 @@ export interface IndexEntry {
   readonly pk: string;
 }
 
+/**
+ * The term dictionary of one index partition: field → term → posting set.
+ * Equality O(1) expected; range scans O(terms of the field in this shard).
+ * Mutated only by its database, which keeps it consistent with the documents.
+ */
 export class IndexShard {
   private readonly byField = new Map<string, Map<string, Posting>>();
   private entries = 0;

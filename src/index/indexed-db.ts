@@ -49,6 +49,11 @@ export interface CandidateSet {
   readonly appliedPendingUpdates: number;
 }
 
+/**
+ * The base of both strategies: storage, writes, the async queue, stats and
+ * invariants. Not used directly; a subclass decides where index entries live
+ * (`indexPartitionOf`) and how a query finds candidates (`findCandidates`).
+ */
 export abstract class IndexedDB {
   readonly placement: PartitionedPlacement;
   readonly fields: readonly string[];

@@ -29,6 +29,13 @@ export interface TermPartitionedOptions extends IndexedDBOptions {
   readonly termPartitioner?: TermPartitioner;
 }
 
+/**
+ * A global secondary index: a query reads one index partition per field plus
+ * the data partitions of its hits; a write touches up to 1 + 2F partitions (the
+ * old and new term of each changed field). Use when reads by value dominate;
+ * pair with `indexMode: 'async'` to keep writes at one partition, at the price
+ * of index lag (see the file comment).
+ */
 export class TermPartitionedDB extends IndexedDB {
   readonly strategy = 'term-partitioned' as const;
   readonly termPartitioner: TermPartitioner;

@@ -31,6 +31,11 @@ export interface UpdateBatch {
   readonly updates: readonly IndexUpdate[];
 }
 
+/**
+ * Bounded queue of pending index updates, one FIFO list per index partition.
+ * Enqueue O(n) all-or-nothing; drain O(pending + P); lag O(P). See the file
+ * comment for why it is grouped and bounded.
+ */
 export class IndexUpdateQueue {
   readonly pendingMax: number;
   private readonly byPartition: IndexUpdate[][];
