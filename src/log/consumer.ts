@@ -196,14 +196,15 @@ export class Consumer implements GroupMemberHandle {
       if (this.memberIdValue === null) this.memberIdValue = this.group.join(this);
     }
     if (this.autoCommit && this.broker.clock.now() - this.lastCommitMs >= this.autoCommitIntervalMs) this.commitPositions(this.parts);
-    const out: ConsumedMessage[] = [];
+    let out: ConsumedMessage[] = [];
     const n = this.parts.length;
     for (let i = 0; i < n && out.length < maxRecords; i++) {
       const p = this.parts[(this.startIndex + i) % n] as PartitionState;
       const from = this.resolve(p);
       const recs = this.broker.read(p.topic, p.partition, from, maxRecords - out.length);
       if (recs.length > 0) {
-        for (const r of recs) out.push(r);
+        if (out.length === 0 && i === n - 1) out = recs;
+        else for (const r of recs) out.push(r);
         p.position = (recs[recs.length - 1] as ConsumedMessage).offset + 1;
       } else {
         // Nothing at or after `from`: any offsets left before the end are compaction gaps.

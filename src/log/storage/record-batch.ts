@@ -63,45 +63,48 @@ export function encodeBatch(baseOffset: number, records: readonly RecordInput[],
   for (const r of records) size += recordBytes(r);
   if (size > MAX_BATCH_BYTES) throw new InvalidArgumentError('batch bytes', size, `at most ${MAX_BATCH_BYTES}`);
   const buf = Buffer.allocUnsafe(size);
+  const dv = new DataView(buf.buffer, buf.byteOffset, size);
   let maxTs = -Infinity;
   let pos = BATCH_HEADER_BYTES;
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as RecordInput;
     const start = pos;
-    pos += 4;
-    buf.writeUInt32LE(offsetDeltas ? (offsetDeltas[i] as number) : i, pos);
-    buf.writeDoubleLE(r.timestampMs, pos + 4);
-    if (r.timestampMs > maxTs) maxTs = r.timestampMs;
-    pos += 12;
+    dv.setUint32(pos + 4, offsetDeltas ? (offsetDeltas[i] as number) : i, true);
+    const ts = r.timestampMs;
+    dv.setFloat64(pos + 8, ts, true);
+    if (ts > maxTs) maxTs = ts;
+    pos += 16;
     const k = r.key;
     if (k === null) {
-      buf.writeInt32LE(-1, pos);
+      dv.setInt32(pos, -1, true);
       pos += 4;
     } else {
-      buf.writeInt32LE(k.length, pos);
+      dv.setInt32(pos, k.length, true);
       buf.set(k, pos + 4);
       pos += 4 + k.length;
     }
     const v = r.value;
     if (v === null) {
-      buf.writeInt32LE(-1, pos);
+      dv.setInt32(pos, -1, true);
       pos += 4;
     } else {
-      buf.writeInt32LE(v.length, pos);
+      dv.setInt32(pos, v.length, true);
       buf.set(v, pos + 4);
       pos += 4 + v.length;
     }
-    buf.writeUInt32LE(r.headers.length, pos);
+    const hs = r.headers;
+    dv.setUint32(pos, hs.length, true);
     pos += 4;
-    for (const [name, hv] of r.headers) {
+    for (let j = 0; j < hs.length; j++) {
+      const [name, hv] = hs[j] as readonly [string, Uint8Array];
       const n = buf.write(name, pos + 4, 'utf8');
-      buf.writeUInt32LE(n, pos);
+      dv.setUint32(pos, n, true);
       pos += 4 + n;
-      buf.writeUInt32LE(hv.length, pos);
+      dv.setUint32(pos, hv.length, true);
       buf.set(hv, pos + 4);
       pos += 4 + hv.length;
     }
-    buf.writeUInt32LE(pos - start - 4, start);
+    dv.setUint32(start, pos - start - 4, true);
   }
   buf.writeDoubleLE(baseOffset, 0);
   buf.writeUInt32LE(size - 12, 8);
@@ -155,40 +158,41 @@ export function checkBatch(buf: Buffer, pos: number): BatchProblem {
  * Throws CorruptionError (naming `where`) if the records do not fit the batch.
  */
 export function decodeRecords(buf: Buffer, pos: number, minOffset: number, out: StoredRecord[], max: number, where: () => string, topic = '', partition = 0): void {
-  const base = buf.readDoubleLE(pos);
-  const end = pos + buf.readUInt32LE(pos + 8) + 12;
-  const count = buf.readUInt32LE(pos + 31);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  const base = dv.getFloat64(pos, true);
+  const end = pos + dv.getUint32(pos + 8, true) + 12;
+  const count = dv.getUint32(pos + 31, true);
   let p = pos + BATCH_HEADER_BYTES;
   for (let i = 0; i < count && out.length < max; i++) {
     if (p + 4 > end) throw new CorruptionError(`record ${i} of the batch at base offset ${base} overruns the batch in ${where()}`);
-    const len = buf.readUInt32LE(p);
+    const len = dv.getUint32(p, true);
     const recEnd = p + 4 + len;
     if (recEnd > end || len < 24) throw new CorruptionError(`record ${i} of the batch at base offset ${base} has a bad length in ${where()}`);
-    const offset = base + buf.readUInt32LE(p + 4);
+    const offset = base + dv.getUint32(p + 4, true);
     if (offset < minOffset) {
       p = recEnd;
       continue;
     }
-    const timestampMs = buf.readDoubleLE(p + 8);
+    const timestampMs = dv.getFloat64(p + 8, true);
     let q = p + 16;
-    const kl = buf.readInt32LE(q);
+    const kl = dv.getInt32(q, true);
     q += 4;
     const key = kl < 0 ? null : buf.subarray(q, q + kl);
     if (kl > 0) q += kl;
-    const vl = buf.readInt32LE(q);
+    const vl = dv.getInt32(q, true);
     q += 4;
     const value = vl < 0 ? null : buf.subarray(q, q + vl);
     if (vl > 0) q += vl;
-    const hc = buf.readUInt32LE(q);
+    const hc = dv.getUint32(q, true);
     q += 4;
     let headers = EMPTY_HEADERS;
     if (hc > 0) {
       const h: Record<string, Buffer> = Object.create(null) as Record<string, Buffer>;
       for (let j = 0; j < hc; j++) {
-        const nl = buf.readUInt32LE(q);
+        const nl = dv.getUint32(q, true);
         const name = buf.toString('utf8', q + 4, q + 4 + nl);
         q += 4 + nl;
-        const hl = buf.readUInt32LE(q);
+        const hl = dv.getUint32(q, true);
         h[name] = buf.subarray(q + 4, q + 4 + hl);
         q += 4 + hl;
       }

@@ -1,0 +1,159 @@
+/**
+ * Suite `partitioned-log`: produce 1,000,000 messages of 100-byte values in
+ * batches of 1,000 with fsync `always`, then consume them all, against the
+ * floor of plain `fs` calls on the same bytes in the same run:
+ *   - write floor: `fs.writeSync` of exactly the bytes the log wrote (the
+ *     encoded batches), one `fdatasync` per 1,000 records;
+ *   - read floor: `fs.readSync` of the same segment files in 1 MiB chunks.
+ * Targets: produce ≥ 50% of the write floor; consume ≥ 50% of the read floor.
+ * Rounds alternate ours and the floor (median of 3; 1 in quick mode).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Broker } from '../src/log/broker.js';
+import { encodeBatch } from '../src/log/storage/record-batch.js';
+import type { Message, RecordInput } from '../src/log/types.js';
+import { mulberry32 } from '../src/util/random.js';
+import { QUICK, median, size, writeSuite, type BenchResult } from './harness.js';
+
+const SUITE = 'partitioned-log';
+const TOTAL = size(1_000_000, 50_000);
+const BATCH = 1000;
+const VALUE_BYTES = 100;
+const ROUNDS = QUICK ? 1 : 3;
+
+const random = mulberry32(42);
+// 1,000 distinct 100-byte values, one batch's worth, sent TOTAL / BATCH times.
+const messages: Message[] = Array.from({ length: BATCH }, () => {
+  const v = new Uint8Array(VALUE_BYTES);
+  for (let i = 0; i < VALUE_BYTES; i++) v[i] = Math.floor(random() * 256);
+  return { value: v, partition: 0 };
+});
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-bench-log-'));
+}
+
+function seconds(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** Produce TOTAL messages; returns [seconds, dataDir] (the broker is closed cleanly). */
+function produce(): { s: number; dir: string } {
+  const dir = tempDir();
+  const broker = Broker.open({ dataDir: dir, topicDefaults: { fsync: 'always' } });
+  broker.createTopic('bench', { partitions: 1 });
+  const producer = broker.producer();
+  const s = seconds(() => {
+    for (let b = 0; b < TOTAL / BATCH; b++) producer.sendBatch('bench', messages);
+  });
+  broker.close();
+  return { s, dir };
+}
+
+/** Consume everything with poll(1000); returns seconds. */
+function consume(dir: string): number {
+  const broker = Broker.open({ dataDir: dir });
+  const consumer = broker.consumer();
+  consumer.assign([{ topic: 'bench', partition: 0 }]);
+  let n = 0;
+  let bytes = 0;
+  const s = seconds(() => {
+    while (n < TOTAL) {
+      const got = consumer.poll(BATCH);
+      if (got.length === 0) throw new Error(`consumer stopped at ${n}`);
+      n += got.length;
+      // Touch every message's value, as any real consumer does.
+      for (let i = 0; i < got.length; i++) bytes += got[i]!.value!.length;
+    }
+  });
+  broker.close();
+  if (bytes !== TOTAL * VALUE_BYTES) throw new Error(`read ${bytes} value bytes, expected ${TOTAL * VALUE_BYTES}`);
+  return s;
+}
+
+/** The same encoded batches, written with writeSync and one fdatasync per batch. */
+function writeFloor(batches: readonly Buffer[]): number {
+  const dir = tempDir();
+  const file = path.join(dir, 'floor.log');
+  const fd = fs.openSync(file, 'a');
+  const s = seconds(() => {
+    for (const b of batches) {
+      let done = 0;
+      while (done < b.length) done += fs.writeSync(fd, b, done, b.length - done);
+      fs.fdatasyncSync(fd);
+    }
+  });
+  fs.closeSync(fd);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return s;
+}
+
+/** Plain reads of the log's segment files, 1 MiB at a time. */
+function readFloor(dir: string): number {
+  const segDir = path.join(dir, 'bench-0');
+  const files = fs.readdirSync(segDir).filter((f) => f.endsWith('.log')).map((f) => path.join(segDir, f));
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let total = 0;
+  const s = seconds(() => {
+    for (const f of files) {
+      const fd = fs.openSync(f, 'r');
+      let pos = 0;
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, pos);
+        if (n === 0) break;
+        pos += n;
+        total += n;
+      }
+      fs.closeSync(fd);
+    }
+  });
+  if (total === 0) throw new Error('read floor read nothing');
+  return s;
+}
+
+const encoded: Buffer[] = [];
+{
+  const records: RecordInput[] = messages.map((m) => ({ key: null, value: m.value as Uint8Array, timestampMs: 0, headers: [] }));
+  for (let b = 0; b < TOTAL / BATCH; b++) encoded.push(encodeBatch(b * BATCH, records));
+}
+const batchBytes = encoded[0]!.length;
+
+const produceS: number[] = [];
+const writeFloorS: number[] = [];
+const consumeS: number[] = [];
+const readFloorS: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const { s, dir } = produce();
+  produceS.push(s);
+  writeFloorS.push(writeFloor(encoded));
+  consume(dir); // warm the page cache and the JIT alike for both readers
+  consumeS.push(consume(dir));
+  readFloorS.push(readFloor(dir));
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const perMsg = (s: number) => (s * 1e9) / TOTAL;
+const row = (name: string, ours: number, peerName: string, peer: number, target: string): BenchResult => {
+  const ratio = perMsg(peer) / perMsg(ours);
+  return {
+    suite: SUITE,
+    name,
+    nsPerOp: perMsg(ours),
+    opsPerSec: TOTAL / ours,
+    peer: peerName,
+    peerNsPerOp: perMsg(peer),
+    ratio,
+    target,
+    met: ratio >= 0.5,
+    extra: { messages: TOTAL, valueBytes: VALUE_BYTES, batchBytes, peerMsgsPerSec: Math.round(TOTAL / peer) },
+  };
+};
+const rows: BenchResult[] = [
+  row(`produce ${TOTAL} × ${VALUE_BYTES} B in batches of ${BATCH}, fsync always (msgs/s)`, median(produceS), 'fs.writeSync + fdatasync per 1,000 records (floor)', median(writeFloorS), 'produce ≥ 50% of the write floor (ratio ≥ 0.5)'),
+  row(`consume ${TOTAL} with poll(${BATCH}), CRC-32C checked (msgs/s)`, median(consumeS), 'fs.readSync of the same segment files (floor)', median(readFloorS), 'consume ≥ 50% of the read floor (ratio ≥ 0.5)'),
+];
+writeSuite(SUITE, rows);
