@@ -4,7 +4,8 @@
  * cluster spec, "Keys distribution model"). Table-driven, one lookup per byte.
  * O(n) in the key's bytes; no allocation for any string or byte key.
  */
-import { type Key, assertKey, isAscii, encodeToScratch, scratchBytes } from './key.js';
+import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
+import { stringToScratch } from './scratch.js';
 
 const TABLE = (() => {
   const t = new Uint16Array(256);
@@ -45,7 +46,8 @@ export function crc16AsciiRange(s: string, start: number, end: number): number {
 export function crc16(key: Key): number {
   if (typeof key === 'string') {
     if (isAscii(key)) return crc16AsciiRange(key, 0, key.length);
-    return crc16Range(scratchBytes(), 0, encodeToScratch(key));
+    const n = stringToScratch(key);
+    return crc16Range(scratchBytes(), 0, n);
   }
   assertKey(key);
   return crc16Range(key, 0, key.length);

@@ -12,7 +12,8 @@
  * CRC), which is many times faster on kilobytes. O(n) in the bytes.
  */
 import { crc32 as nativeCrc32, crc32c as nativeCrc32c } from '@node-rs/crc32';
-import { type Key, assertKey, isAscii, encodeToScratch, scratchBytes } from './key.js';
+import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
+import { stringToScratch } from './scratch.js';
 
 /**
  * Inputs at least this long (bytes, or UTF-16 units for strings) use the
@@ -50,7 +51,8 @@ function crcOf(table: Int32Array, native: (input: Uint8Array | string, initial?:
   if (typeof key === 'string') {
     if (key.length >= CRC32_NATIVE_MIN_BYTES) return native(key, previous) >>> 0;
     if (isAscii(key)) return tableAscii(table, key, previous);
-    return tableBytes(table, scratchBytes(), encodeToScratch(key), previous);
+    const n = stringToScratch(key);
+    return tableBytes(table, scratchBytes(), n, previous);
   }
   assertKey(key);
   if (key.length >= CRC32_NATIVE_MIN_BYTES) return native(key, previous) >>> 0;

@@ -11,7 +11,7 @@
  * is 2^40 + 0x1B3, so h × prime = (h << 40) + h × 0x1B3, and every partial sum
  * stays below 2^53.
  */
-import { type Key, assertKey, isAscii, encodeToScratch, scratchBytes } from './key.js';
+import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
 import { stringToScratch } from './scratch.js';
 
 const OFFSET32 = 0x811c9dc5;
@@ -36,7 +36,8 @@ function fnv1a32Ascii(s: string): number {
 export function fnv1a32(key: Key): number {
   if (typeof key === 'string') {
     if (isAscii(key)) return fnv1a32Ascii(key);
-    return fnv1a32Bytes(scratchBytes(), encodeToScratch(key));
+    const n = stringToScratch(key);
+    return fnv1a32Bytes(scratchBytes(), n);
   }
   assertKey(key);
   return fnv1a32Bytes(key, key.length);
@@ -73,7 +74,10 @@ export function fnv1a64Core(bytes: Uint8Array, len: number, out: Uint32Array): U
  * the form for hot paths.
  */
 export function fnv1a64Into(key: Key, out: Uint32Array): Uint32Array {
-  if (typeof key === 'string') return fnv1a64Core(scratchBytes(), stringToScratch(key), out);
+  if (typeof key === 'string') {
+    const n = stringToScratch(key);
+    return fnv1a64Core(scratchBytes(), n, out);
+  }
   assertKey(key);
   return fnv1a64Core(key, key.length, out);
 }

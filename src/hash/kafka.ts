@@ -10,7 +10,8 @@
  * O(n) in the key's bytes; no allocation for any string key (ASCII read in
  * place, other strings via the shared scratch buffer) or byte key.
  */
-import { type Key, assertKey, isAscii, encodeToScratch, scratchBytes } from './key.js';
+import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
+import { stringToScratch } from './scratch.js';
 import { requireInt } from '../errors.js';
 
 const SEED = 0x9747b28c;
@@ -83,7 +84,8 @@ function kafkaMurmur2Ascii(s: string): number {
 export function kafkaMurmur2(key: Key): number {
   if (typeof key === 'string') {
     if (isAscii(key)) return kafkaMurmur2Ascii(key);
-    return kafkaMurmur2Bytes(scratchBytes(), encodeToScratch(key));
+    const n = stringToScratch(key);
+    return kafkaMurmur2Bytes(scratchBytes(), n);
   }
   assertKey(key);
   return kafkaMurmur2Bytes(key, key.length);

@@ -4,41 +4,51 @@
  * (tail bytes sign-extended, see cassandra.ts).
  *
  * JavaScript has no 64-bit integer arithmetic without bigint, and bigint
- * allocates; so each 64-bit lane is a pair of unsigned 32-bit halves and the
- * core writes its result to a caller-supplied Uint32Array. bigint appears only
- * in the convenience functions at the API boundary. O(n) in the key's bytes.
+ * allocates; so the 64-bit lanes live in the registers of u64.ts (pairs of
+ * unsigned 32-bit halves) and the core writes its result to a caller-supplied
+ * Uint32Array. bigint appears only in the convenience functions at the API
+ * boundary. O(n) in the key's bytes.
  */
 import { type Key, assertKey, scratchBytes } from './key.js';
 import { stringToScratch } from './scratch.js';
-import { mul64, rotl64, rh, rl } from './u64.js';
+import { S, set64, load64, mul64, add64, xor64, xorLow64, rotl64, xorShr64 } from './u64.js';
 
-const TWO32 = 4294967296;
+// Registers of u64.ts owned by this file (0…11; xxhash.ts owns 16…31).
+const H1 = 0;
+const H2 = 1;
+const K1 = 2;
+const K2 = 3;
+const C1 = 4;
+const C2 = 5;
+const FIVE = 6;
+const N1 = 7;
+const N2 = 8;
+const F1 = 9;
+const F2 = 10;
+set64(C1, 0x87c37b91, 0x114253d5);
+set64(C2, 0x4cf5ad43, 0x2745937f);
+set64(FIVE, 0, 5);
+set64(N1, 0, 0x52dce729);
+set64(N2, 0, 0x38495ab5);
+set64(F1, 0xff51afd7, 0xed558ccd);
+set64(F2, 0xc4ceb9fe, 0x1a85ec53);
 
-// Result of fmix64 (hi, lo).
-let fh = 0;
-let fl = 0;
-
-/** fmix64 (the reference finaliser) of (h:l) → (fh, fl). */
-function fmix64(h: number, l: number): void {
-  l = (l ^ (h >>> 1)) >>> 0;
-  mul64(h, l, 0xff51afd7, 0xed558ccd);
-  h = rh;
-  l = (rl ^ (h >>> 1)) >>> 0;
-  mul64(h, l, 0xc4ceb9fe, 0x1a85ec53);
-  fh = rh;
-  fl = (rl ^ (rh >>> 1)) >>> 0;
+/** fmix64 (the reference finaliser) of register r. */
+function fmix64(r: number): void {
+  xorShr64(r, 33);
+  mul64(r, F1);
+  xorShr64(r, 33);
+  mul64(r, F2);
+  xorShr64(r, 33);
 }
 
-// Tail word assembled by `tail` (hi, lo).
-let th = 0;
-let tl = 0;
-
 /**
- * Little-endian word of `count` (1…8) bytes from `bytes[at…]`. With
- * `signExtend`, each byte is taken as a signed Java byte widened to 64 bits
- * before the shift, as Cassandra's `(long) key.get(i) << s` does.
+ * Register r = the little-endian word of `count` (1…8) bytes from
+ * `bytes[at…]`. With `signExtend`, each byte is taken as a signed Java byte
+ * widened to 64 bits before the shift, as Cassandra's `(long) key.get(i) << s`
+ * does.
  */
-function tail(bytes: Uint8Array, at: number, count: number, signExtend: boolean): void {
+function tail(r: number, bytes: Uint8Array, at: number, count: number, signExtend: boolean): void {
   let h = 0;
   let l = 0;
   for (let j = 0; j < count; j++) {
@@ -54,12 +64,8 @@ function tail(bytes: Uint8Array, at: number, count: number, signExtend: boolean)
       else if (top < 64) h ^= -1 << (top - 32);
     }
   }
-  th = h >>> 0;
-  tl = l >>> 0;
-}
-
-function word(bytes: Uint8Array, i: number): number {
-  return ((bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24)) >>> 0;
+  S[2 * r] = h;
+  S[2 * r + 1] = l;
 }
 
 /**
@@ -69,88 +75,59 @@ function word(bytes: Uint8Array, i: number): number {
  * `signExtendTail` selects Cassandra's variant. O(len), allocation-free.
  */
 export function murmur3x64_128Core(bytes: Uint8Array, len: number, seed: number, signExtendTail: boolean, out: Uint32Array): Uint32Array {
-  let h1h = 0;
-  let h1l = seed >>> 0;
-  let h2h = 0;
-  let h2l = seed >>> 0;
+  set64(H1, 0, seed >>> 0);
+  set64(H2, 0, seed >>> 0);
   const blocks = len & ~15;
   let i = 0;
   for (; i < blocks; i += 16) {
-    // k1 = block; k1 *= c1; k1 = rotl64(k1, 31); k1 *= c2; h1 ^= k1
-    mul64(word(bytes, i + 4), word(bytes, i), 0x87c37b91, 0x114253d5);
-    rotl64(rh, rl, 31);
-    mul64(rh, rl, 0x4cf5ad43, 0x2745937f);
-    h1h = (h1h ^ rh) >>> 0;
-    h1l = (h1l ^ rl) >>> 0;
-    // h1 = rotl64(h1, 27); h1 += h2; h1 = h1 * 5 + 0x52dce729
-    rotl64(h1h, h1l, 27);
-    let s = rl + h2l;
-    h1h = (rh + h2h + (s >= TWO32 ? 1 : 0)) >>> 0;
-    h1l = s >>> 0;
-    mul64(h1h, h1l, 0, 5);
-    s = rl + 0x52dce729;
-    h1h = (rh + (s >= TWO32 ? 1 : 0)) >>> 0;
-    h1l = s >>> 0;
-    // k2 = block; k2 *= c2; k2 = rotl64(k2, 33); k2 *= c1; h2 ^= k2
-    mul64(word(bytes, i + 12), word(bytes, i + 8), 0x4cf5ad43, 0x2745937f);
-    rotl64(rh, rl, 33);
-    mul64(rh, rl, 0x87c37b91, 0x114253d5);
-    h2h = (h2h ^ rh) >>> 0;
-    h2l = (h2l ^ rl) >>> 0;
-    // h2 = rotl64(h2, 31); h2 += h1; h2 = h2 * 5 + 0x38495ab5
-    rotl64(h2h, h2l, 31);
-    s = rl + h1l;
-    h2h = (rh + h1h + (s >= TWO32 ? 1 : 0)) >>> 0;
-    h2l = s >>> 0;
-    mul64(h2h, h2l, 0, 5);
-    s = rl + 0x38495ab5;
-    h2h = (rh + (s >= TWO32 ? 1 : 0)) >>> 0;
-    h2l = s >>> 0;
+    // k1 *= c1; k1 = rotl(k1, 31); k1 *= c2; h1 ^= k1; h1 = rotl(h1, 27); h1 += h2; h1 = h1 * 5 + 0x52dce729
+    load64(K1, bytes, i);
+    mul64(K1, C1);
+    rotl64(K1, 31);
+    mul64(K1, C2);
+    xor64(H1, K1);
+    rotl64(H1, 27);
+    add64(H1, H2);
+    mul64(H1, FIVE);
+    add64(H1, N1);
+    // k2 *= c2; k2 = rotl(k2, 33); k2 *= c1; h2 ^= k2; h2 = rotl(h2, 31); h2 += h1; h2 = h2 * 5 + 0x38495ab5
+    load64(K2, bytes, i + 8);
+    mul64(K2, C2);
+    rotl64(K2, 33);
+    mul64(K2, C1);
+    xor64(H2, K2);
+    rotl64(H2, 31);
+    add64(H2, H1);
+    mul64(H2, FIVE);
+    add64(H2, N2);
   }
   const rest = len & 15;
   if (rest > 8) {
-    tail(bytes, i + 8, rest - 8, signExtendTail);
-    mul64(th, tl, 0x4cf5ad43, 0x2745937f);
-    rotl64(rh, rl, 33);
-    mul64(rh, rl, 0x87c37b91, 0x114253d5);
-    h2h = (h2h ^ rh) >>> 0;
-    h2l = (h2l ^ rl) >>> 0;
+    tail(K2, bytes, i + 8, rest - 8, signExtendTail);
+    mul64(K2, C2);
+    rotl64(K2, 33);
+    mul64(K2, C1);
+    xor64(H2, K2);
   }
   if (rest > 0) {
-    tail(bytes, i, rest > 8 ? 8 : rest, signExtendTail);
-    mul64(th, tl, 0x87c37b91, 0x114253d5);
-    rotl64(rh, rl, 31);
-    mul64(rh, rl, 0x4cf5ad43, 0x2745937f);
-    h1h = (h1h ^ rh) >>> 0;
-    h1l = (h1l ^ rl) >>> 0;
+    tail(K1, bytes, i, rest > 8 ? 8 : rest, signExtendTail);
+    mul64(K1, C1);
+    rotl64(K1, 31);
+    mul64(K1, C2);
+    xor64(H1, K1);
   }
-  // h1 ^= len; h2 ^= len (len < 2^32)
-  h1l = (h1l ^ len) >>> 0;
-  h2l = (h2l ^ len) >>> 0;
-  // h1 += h2; h2 += h1
-  let s = h1l + h2l;
-  h1h = (h1h + h2h + (s >= TWO32 ? 1 : 0)) >>> 0;
-  h1l = s >>> 0;
-  s = h2l + h1l;
-  h2h = (h2h + h1h + (s >= TWO32 ? 1 : 0)) >>> 0;
-  h2l = s >>> 0;
-  fmix64(h1h, h1l);
-  h1h = fh;
-  h1l = fl;
-  fmix64(h2h, h2l);
-  h2h = fh;
-  h2l = fl;
-  // h1 += h2; h2 += h1
-  s = h1l + h2l;
-  h1h = (h1h + h2h + (s >= TWO32 ? 1 : 0)) >>> 0;
-  h1l = s >>> 0;
-  s = h2l + h1l;
-  h2h = (h2h + h1h + (s >= TWO32 ? 1 : 0)) >>> 0;
-  h2l = s >>> 0;
-  out[0] = h1h;
-  out[1] = h1l;
-  out[2] = h2h;
-  out[3] = h2l;
+  xorLow64(H1, len);
+  xorLow64(H2, len);
+  add64(H1, H2);
+  add64(H2, H1);
+  fmix64(H1);
+  fmix64(H2);
+  add64(H1, H2);
+  add64(H2, H1);
+  out[0] = S[2 * H1] as number;
+  out[1] = S[2 * H1 + 1] as number;
+  out[2] = S[2 * H2] as number;
+  out[3] = S[2 * H2 + 1] as number;
   return out;
 }
 

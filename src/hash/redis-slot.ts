@@ -9,7 +9,8 @@
  * occur inside a multi-byte UTF-8 sequence, so it is equally a rule on
  * characters. O(n) in the key's bytes; allocation-free.
  */
-import { type Key, assertKey, isAscii, encodeToScratch, scratchBytes } from './key.js';
+import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
+import { stringToScratch } from './scratch.js';
 import { crc16Range, crc16AsciiRange } from './crc16.js';
 
 /** Number of hash slots in a Redis Cluster. */
@@ -49,7 +50,8 @@ function redisKeySlotAscii(key: string): number {
 export function redisKeySlot(key: Key): number {
   if (typeof key === 'string') {
     if (isAscii(key)) return redisKeySlotAscii(key);
-    return redisKeySlotBytes(scratchBytes(), encodeToScratch(key));
+    const n = stringToScratch(key);
+    return redisKeySlotBytes(scratchBytes(), n);
   }
   assertKey(key);
   return redisKeySlotBytes(key, key.length);

@@ -43,8 +43,15 @@ describe('hash registry', () => {
         const bytes = enc.encode(s);
         for (const name of HASH_ALGORITHMS) expect(hashToString(name, s), name).toBe(hashToString(name, bytes));
       }),
-      { seed: 12, numRuns: 300 },
+      { seed: 12, numRuns: 200 },
     );
+  });
+
+  it('long non-ASCII keys (beyond the initial scratch buffer) hash as their UTF-8 bytes', () => {
+    const long = ['é'.repeat(400), '😀'.repeat(300), `${'x'.repeat(500)}日本${'\ud800'.repeat(200)}`, 'ü'.repeat(2000)];
+    for (const name of HASH_ALGORITHMS.filter((n) => n !== 'murmur3-x86-32')) {
+      for (const s of long) expect(hashToString(name, s), `${name}, ${s.length} units`).toBe(hashToString(name, enc.encode(s)));
+    }
   });
 
   it('hash32ByName returns allocation-free unsigned 32-bit hashes that agree with the textual form', () => {

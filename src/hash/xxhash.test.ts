@@ -59,7 +59,7 @@ describe('xxHash32 and xxHash64', () => {
         expect(xxh32(bytes, seed32)).toBe(nativeXxh32(buf, seed32));
         expect(xxh64(bytes, seed64)).toBe(nativeXxh64(buf, seed64));
       }),
-      { seed: 0x5eed, numRuns: 1500 },
+      { seed: 0x5eed, numRuns: 800 },
     );
   });
 
@@ -70,7 +70,7 @@ describe('xxHash32 and xxHash64', () => {
         expect(xxh32(s, 7)).toBe(xxh32(bytes, 7));
         expect(xxh64(s, 7)).toBe(xxh64(bytes, 7));
       }),
-      { seed: 0x5eee, numRuns: 1500 },
+      { seed: 0x5eee, numRuns: 800 },
     );
   });
 

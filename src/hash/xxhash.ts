@@ -6,9 +6,9 @@
  * strings in place without allocating; xxh64 uses 32-bit halves (u64.ts).
  * O(n) in the key's bytes.
  */
-import { type Key, assertKey, isAscii, encodeToScratch, scratchBytes } from './key.js';
+import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
 import { stringToScratch } from './scratch.js';
-import { mul64, add64, rotl64, rh, rl } from './u64.js';
+import { S, set64, copy64, load64, mul64, add64, addLow64, xor64, rotl64, xorShr64 } from './u64.js';
 
 const P32_1 = 0x9e3779b1;
 const P32_2 = 0x85ebca77;
@@ -110,140 +110,145 @@ function xxh32Ascii(s: string, seed: number): number {
 export function xxh32(key: Key, seed = 0): number {
   if (typeof key === 'string') {
     if (isAscii(key)) return xxh32Ascii(key, seed);
-    return xxh32Bytes(scratchBytes(), encodeToScratch(key), seed);
+    const n = stringToScratch(key);
+    return xxh32Bytes(scratchBytes(), n, seed);
   }
   assertKey(key);
   return xxh32Bytes(key, key.length, seed);
 }
 
-// XXH64 primes as (hi, lo) halves.
-const P1H = 0x9e3779b1;
-const P1L = 0x85ebca87;
-const P2H = 0xc2b2ae3d;
-const P2L = 0x27d4eb4f;
-const P3H = 0x165667b1;
-const P3L = 0x9e3779f9;
-const P4H = 0x85ebca77;
-const P4L = 0xc2b2ae63;
-const P5H = 0x27d4eb2f;
-const P5L = 0x165667c5;
+// Registers of u64.ts owned by this file (16…31; murmur3-x64-128.ts owns 0…11).
+const P1 = 16;
+const P2 = 17;
+const P3 = 18;
+const P4 = 19;
+const P5 = 20;
+const NEG_P1 = 21;
+const V1 = 22;
+const V2 = 23;
+const V3 = 24;
+const V4 = 25;
+const H = 26;
+const T = 27;
+const SEED = 28;
+set64(P1, 0x9e3779b1, 0x85ebca87);
+set64(P2, 0xc2b2ae3d, 0x27d4eb4f);
+set64(P3, 0x165667b1, 0x9e3779f9);
+set64(P4, 0x85ebca77, 0xc2b2ae63);
+set64(P5, 0x27d4eb2f, 0x165667c5);
+set64(NEG_P1, 0x61c8864e, 0x7a143579); // 2^64 − P1
 
-/** round(acc, input) = rotl(acc + input × P2, 31) × P1 → (rh, rl). */
-function round64(ah: number, al: number, ih: number, il: number): void {
-  mul64(ih, il, P2H, P2L);
-  add64(ah, al, rh, rl);
-  rotl64(rh, rl, 31);
-  mul64(rh, rl, P1H, P1L);
+/** v = rotl(v + t × P2, 31) × P1, with the input already in T (xxh64 round). */
+function round64(v: number): void {
+  mul64(T, P2);
+  add64(v, T);
+  rotl64(v, 31);
+  mul64(v, P1);
 }
 
-/** mergeRound(acc, v) = (acc ^ round(0, v)) × P1 + P4 → (rh, rl). */
-function merge64(ah: number, al: number, vh: number, vl: number): void {
-  round64(0, 0, vh, vl);
-  mul64((ah ^ rh) >>> 0, (al ^ rl) >>> 0, P1H, P1L);
-  add64(rh, rl, P4H, P4L);
-}
-
-function u32(b: Uint8Array, i: number): number {
-  return read32(b, i) >>> 0;
+/** H = (H ^ round(0, v)) × P1 + P4 (xxh64 mergeRound). */
+function merge64(v: number): void {
+  copy64(T, v);
+  mul64(T, P2);
+  rotl64(T, 31);
+  mul64(T, P1);
+  xor64(H, T);
+  mul64(H, P1);
+  add64(H, P4);
 }
 
 /**
- * XXH64 over `bytes[0 … len)` with a 64-bit seed given as halves, into `out`
- * as `[hi, lo]` (unsigned 32-bit halves). O(len), allocation-free.
+ * XXH64 over `bytes[0 … len)` with the 64-bit seed in register SEED, into
+ * `out` as `[hi, lo]` (unsigned 32-bit halves). O(len), allocation-free.
  */
-export function xxh64Core(bytes: Uint8Array, len: number, seedHi: number, seedLo: number, out: Uint32Array): Uint32Array {
+function xxh64Registers(bytes: Uint8Array, len: number, out: Uint32Array): Uint32Array {
   let i = 0;
-  let hh: number;
-  let hl: number;
   if (len >= 32) {
-    add64(seedHi, seedLo, P1H, P1L);
-    add64(rh, rl, P2H, P2L);
-    let v1h = rh;
-    let v1l = rl;
-    add64(seedHi, seedLo, P2H, P2L);
-    let v2h = rh;
-    let v2l = rl;
-    let v3h = seedHi;
-    let v3l = seedLo;
-    // seed − P1 = seed + (2^64 − P1)
-    add64(seedHi, seedLo, ~P1H >>> 0, (~P1L + 1) >>> 0);
-    let v4h = rh;
-    let v4l = rl;
+    copy64(V1, SEED);
+    add64(V1, P1);
+    add64(V1, P2);
+    copy64(V2, SEED);
+    add64(V2, P2);
+    copy64(V3, SEED);
+    copy64(V4, SEED);
+    add64(V4, NEG_P1);
     const limit = len - 32;
     for (; i <= limit; i += 32) {
-      round64(v1h, v1l, u32(bytes, i + 4), u32(bytes, i));
-      v1h = rh;
-      v1l = rl;
-      round64(v2h, v2l, u32(bytes, i + 12), u32(bytes, i + 8));
-      v2h = rh;
-      v2l = rl;
-      round64(v3h, v3l, u32(bytes, i + 20), u32(bytes, i + 16));
-      v3h = rh;
-      v3l = rl;
-      round64(v4h, v4l, u32(bytes, i + 28), u32(bytes, i + 24));
-      v4h = rh;
-      v4l = rl;
+      load64(T, bytes, i);
+      round64(V1);
+      load64(T, bytes, i + 8);
+      round64(V2);
+      load64(T, bytes, i + 16);
+      round64(V3);
+      load64(T, bytes, i + 24);
+      round64(V4);
     }
-    rotl64(v1h, v1l, 1);
-    let sh = rh;
-    let sl = rl;
-    rotl64(v2h, v2l, 7);
-    add64(sh, sl, rh, rl);
-    sh = rh;
-    sl = rl;
-    rotl64(v3h, v3l, 12);
-    add64(sh, sl, rh, rl);
-    sh = rh;
-    sl = rl;
-    rotl64(v4h, v4l, 18);
-    add64(sh, sl, rh, rl);
-    merge64(rh, rl, v1h, v1l);
-    merge64(rh, rl, v2h, v2l);
-    merge64(rh, rl, v3h, v3l);
-    merge64(rh, rl, v4h, v4l);
-    hh = rh;
-    hl = rl;
+    copy64(H, V1);
+    rotl64(H, 1);
+    copy64(T, V2);
+    rotl64(T, 7);
+    add64(H, T);
+    copy64(T, V3);
+    rotl64(T, 12);
+    add64(H, T);
+    copy64(T, V4);
+    rotl64(T, 18);
+    add64(H, T);
+    merge64(V1);
+    merge64(V2);
+    merge64(V3);
+    merge64(V4);
   } else {
-    add64(seedHi, seedLo, P5H, P5L);
-    hh = rh;
-    hl = rl;
+    copy64(H, SEED);
+    add64(H, P5);
   }
-  add64(hh, hl, 0, len);
-  hh = rh;
-  hl = rl;
+  addLow64(H, len);
   for (; i + 8 <= len; i += 8) {
-    round64(0, 0, u32(bytes, i + 4), u32(bytes, i));
-    rotl64((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 27);
-    mul64(rh, rl, P1H, P1L);
-    add64(rh, rl, P4H, P4L);
-    hh = rh;
-    hl = rl;
+    // h ^= round(0, k); h = rotl(h, 27) × P1 + P4
+    load64(T, bytes, i);
+    mul64(T, P2);
+    rotl64(T, 31);
+    mul64(T, P1);
+    xor64(H, T);
+    rotl64(H, 27);
+    mul64(H, P1);
+    add64(H, P4);
   }
   if (i + 4 <= len) {
-    mul64(0, u32(bytes, i), P1H, P1L);
-    rotl64((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 23);
-    mul64(rh, rl, P2H, P2L);
-    add64(rh, rl, P3H, P3L);
-    hh = rh;
-    hl = rl;
+    // h ^= u32 × P1; h = rotl(h, 23) × P2 + P3
+    set64(T, 0, read32(bytes, i));
+    mul64(T, P1);
+    xor64(H, T);
+    rotl64(H, 23);
+    mul64(H, P2);
+    add64(H, P3);
     i += 4;
   }
   for (; i < len; i++) {
-    mul64(0, bytes[i] as number, P5H, P5L);
-    rotl64((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 11);
-    mul64(rh, rl, P1H, P1L);
-    hh = rh;
-    hl = rl;
+    // h ^= byte × P5; h = rotl(h, 11) × P1
+    set64(T, 0, bytes[i] as number);
+    mul64(T, P5);
+    xor64(H, T);
+    rotl64(H, 11);
+    mul64(H, P1);
   }
-  // avalanche: h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32
-  hl = (hl ^ (hh >>> 1)) >>> 0;
-  mul64(hh, hl, P2H, P2L);
-  hl = (rl ^ ((rl >>> 29) | (rh << 3))) >>> 0;
-  hh = (rh ^ (rh >>> 29)) >>> 0;
-  mul64(hh, hl, P3H, P3L);
-  out[0] = rh;
-  out[1] = (rl ^ rh) >>> 0;
+  xorShr64(H, 33);
+  mul64(H, P2);
+  xorShr64(H, 29);
+  mul64(H, P3);
+  xorShr64(H, 32);
+  out[0] = S[2 * H] as number;
+  out[1] = S[2 * H + 1] as number;
   return out;
+}
+
+/**
+ * XXH64 over `bytes[0 … len)` with a 64-bit seed given as unsigned 32-bit
+ * halves, into `out` as `[hi, lo]`. O(len), allocation-free.
+ */
+export function xxh64Core(bytes: Uint8Array, len: number, seedHi: number, seedLo: number, out: Uint32Array): Uint32Array {
+  set64(SEED, seedHi, seedLo);
+  return xxh64Registers(bytes, len, out);
 }
 
 const pair = new Uint32Array(2);
@@ -260,7 +265,10 @@ function seedHalves(seed: number | bigint): [number, number] {
  * O(n), allocation-free: the form for hot paths.
  */
 export function xxh64Into(key: Key, out: Uint32Array, seed = 0): Uint32Array {
-  if (typeof key === 'string') return xxh64Core(scratchBytes(), stringToScratch(key), 0, seed >>> 0, out);
+  if (typeof key === 'string') {
+    const n = stringToScratch(key);
+    return xxh64Core(scratchBytes(), n, 0, seed >>> 0, out);
+  }
   assertKey(key);
   return xxh64Core(key, key.length, 0, seed >>> 0, out);
 }
@@ -272,7 +280,10 @@ export function xxh64Into(key: Key, out: Uint32Array, seed = 0): Uint32Array {
  */
 export function xxh64(key: Key, seed: number | bigint = 0): bigint {
   const [sh, sl] = seedHalves(seed);
-  if (typeof key === 'string') xxh64Core(scratchBytes(), stringToScratch(key), sh, sl, pair);
+  if (typeof key === 'string') {
+    const n = stringToScratch(key);
+    xxh64Core(scratchBytes(), n, sh, sl, pair);
+  }
   else {
     assertKey(key);
     xxh64Core(key, key.length, sh, sl, pair);
