@@ -6,6 +6,7 @@
  */
 export class SlidingRate {
   private bucketStartMs: number;
+  private readonly bornMs: number;
   private current = 0;
   private previous = 0;
 
@@ -14,6 +15,7 @@ export class SlidingRate {
     nowMs: number,
   ) {
     this.bucketStartMs = nowMs;
+    this.bornMs = nowMs;
   }
 
   private roll(nowMs: number): void {
@@ -31,9 +33,15 @@ export class SlidingRate {
     this.current += n;
   }
 
-  /** Events per second over the last window ending at `nowMs`. O(1). */
+  /**
+   * Events per second over the last window ending at `nowMs`. Younger than one
+   * window, the rate is over its age (at least a tenth of a window), so a
+   * partition just born from a split shows its real rate at once. O(1).
+   */
   perSecond(nowMs: number): number {
     this.roll(nowMs);
+    const age = nowMs - this.bornMs;
+    if (age < this.windowMs) return (this.current * 1000) / Math.max(age, this.windowMs / 10);
     const into = Math.min(1, Math.max(0, (nowMs - this.bucketStartMs) / this.windowMs));
     return ((this.previous * (1 - into) + this.current) * 1000) / this.windowMs;
   }

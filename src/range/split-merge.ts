@@ -8,12 +8,14 @@
 import { fromSortForm, utf8Length } from '../partitioning/range-keys.js';
 import { treeFromSorted } from './btree.js';
 import { RangePartition } from './partition.js';
+import { SlidingRate } from './rate.js';
 
 /**
  * Move the keys ≥ `splitKey` of `p` into a new partition `id` = [splitKey,
  * p.end) and make p = [p.start, splitKey). The left half keeps p's id,
- * counters and node (as CockroachDB's left-hand range keeps its range id);
- * the right half starts fresh counters on the same node. O(size of p).
+ * read/write totals and node (as CockroachDB's left-hand range keeps its
+ * range id); the right half starts at zero on the same node; both halves'
+ * rates restart. O(size of p).
  * Requires p.start < splitKey and (p.end null or splitKey < p.end).
  */
 export function splitPartition<V>(p: RangePartition<V>, splitKey: string, id: number, nowMs: number, sizeOf: (v: V) => number): RangePartition<V> {
@@ -39,6 +41,9 @@ export function splitPartition<V>(p: RangePartition<V>, splitKey: string, id: nu
   right.noMergeBeforeMs = p.noMergeBeforeMs;
   p.bytes -= bytes;
   p.highKeys -= high;
+  // Rates restart on both halves (which half got the recent requests is unknown); totals stay with the left.
+  p.readRate = new SlidingRate(p.rateWindowMs, nowMs);
+  p.writeRate = new SlidingRate(p.rateWindowMs, nowMs);
   p.end = splitKey;
   p.splitRetryAtRequests = 0;
   return right;
