@@ -17,7 +17,8 @@ export { GroupCoordinator, type CoordinatorOptions, type RebalanceReport, type G
 export { LocalGroup, type GroupMemberHandle, type LocalGroupOptions } from './group/local-group.js';
 export { type StorageDirectory, MemoryDirectory } from './storage/directory.js';
 export { FsDirectory, type FsDirectoryOptions } from './storage/fs-directory.js';
-export { PartitionLog, partitionConfig, DEFAULT_PARTITION_CONFIG, type PartitionLogConfig } from './storage/partition-log.js';
+export { PartitionLog } from './storage/partition-log.js';
+export { partitionConfig, DEFAULT_PARTITION_CONFIG, type PartitionLogConfig } from './storage/partition-config.js';
 export { SegmentCorruptionError, segmentName, parseSegmentName } from './storage/segment.js';
 export { applyRetention, compact, type RetentionPolicy, type RetentionResult, type CompactionResult } from './storage/cleanup.js';
 export { encodeBatch, checkBatch, readBatchHeader, BATCH_HEADER_BYTES } from './storage/record-batch.js';

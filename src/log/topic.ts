@@ -7,7 +7,8 @@ import { InvalidArgumentError, NotFoundError, requireInt } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import { applyRetention, compact, type CompactionResult } from './storage/cleanup.js';
 import type { StorageDirectory } from './storage/directory.js';
-import { PartitionLog, partitionConfig, type PartitionLogConfig } from './storage/partition-log.js';
+import { PartitionLog } from './storage/partition-log.js';
+import { partitionConfig, type PartitionLogConfig } from './storage/partition-config.js';
 
 /** Settings of a topic. `null` limits mean "no limit". */
 export interface TopicConfig extends PartitionLogConfig {

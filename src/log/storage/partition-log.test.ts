@@ -7,7 +7,8 @@ import { ManualClock } from '../../util/clock.js';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import { MemoryDirectory, type StorageDirectory } from './directory.js';
 import { FsDirectory } from './fs-directory.js';
-import { PartitionLog, partitionConfig, type PartitionLogConfig } from './partition-log.js';
+import { PartitionLog } from './partition-log.js';
+import { partitionConfig, type PartitionLogConfig } from './partition-config.js';
 import { SegmentCorruptionError } from './segment.js';
 import { applyRetention, compact } from './cleanup.js';
 import type { RecordInput } from '../types.js';
@@ -215,6 +216,53 @@ describe.each([
       ),
       { seed: 5005, numRuns: 150 },
     );
+  });
+});
+
+describe('fsync policies and the time index', () => {
+  it('fsync interval syncs at most every fsyncIntervalMs: a crash loses only what came after the last sync', () => {
+    const dir = new MemoryDirectory();
+    const clock = new ManualClock(0);
+    const log = open(dir, clock, { fsync: 'interval', fsyncIntervalMs: 1000 });
+    log.append([rec('a')]);
+    clock.advance(1000);
+    log.append([rec('b')]);
+    clock.advance(10);
+    log.append([rec('c')]);
+    expect(values(open(dir.crashed()))).toEqual([[0, 'a'], [1, 'b']]);
+  });
+
+  it('fsync never loses every unsynced batch in a crash, and keeps them after flush()', () => {
+    const dir = new MemoryDirectory();
+    const log = open(dir, new ManualClock(0), { fsync: 'never' });
+    log.append([rec('a')]);
+    expect(values(open(dir.crashed()))).toEqual([]);
+    log.flush();
+    expect(values(open(dir.crashed()))).toEqual([[0, 'a']]);
+  });
+
+  it('offsetForTime finds the first record at or after a timestamp, across segments and after reopening (Kafka ListOffsets)', () => {
+    const dir = new MemoryDirectory();
+    const log = open(dir, new ManualClock(0), { segmentBytes: 150 });
+    for (let i = 0; i < 20; i++) log.append([rec(`v${i}`, null, 1000 + i * 10)]);
+    expect(log.offsetForTime(0)).toBe(0);
+    expect(log.offsetForTime(1055)).toBe(6);
+    expect(log.offsetForTime(1190)).toBe(19);
+    expect(log.offsetForTime(5000)).toBe(20);
+    log.close();
+    const again = open(dir, new ManualClock(0), { segmentBytes: 150 });
+    expect(again.offsetForTime(1055)).toBe(6);
+  });
+
+  it('atomic writes on disk replace the whole file and leave no temporary file behind', () => {
+    const root = tempDir();
+    const dir = new FsDirectory(root);
+    dir.writeAtomic('a/meta.json', Buffer.from('one'));
+    dir.writeAtomic('a/meta.json', Buffer.from('two!'));
+    expect(fs.readFileSync(path.join(root, 'a/meta.json'), 'utf8')).toBe('two!');
+    expect(fs.readdirSync(path.join(root, 'a'))).toEqual(['meta.json']);
+    expect(() => dir.read('../escape', 0, 1)).toThrow(InvalidArgumentError);
+    dir.close();
   });
 });
 

@@ -12,55 +12,14 @@
  * clean-shutdown flag; after an unclean shutdown every segment from the
  * recovery point on is validated and a torn tail truncated.
  */
-import { CorruptionError, InvalidArgumentError, invariant, requireInt } from '../../errors.js';
+import { CorruptionError, invariant, requireInt } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
-import type { FsyncPolicy, RecordInput, StoredRecord } from '../types.js';
+import type { RecordInput, StoredRecord } from '../types.js';
+import { parseMeta, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
 import type { StorageDirectory } from './directory.js';
 import { checkBatch, decodeRecords, encodeBatch, readBatchHeader } from './record-batch.js';
 import { scanSegment } from './recovery.js';
 import { parseSegmentName, Segment, SegmentCorruptionError } from './segment.js';
-
-/** Storage settings of a partition. */
-export interface PartitionLogConfig {
-  /** Roll to a new segment before the active one would exceed this many bytes. */
-  segmentBytes: number;
-  /** Roll when the active segment's first record is this old. */
-  segmentMs: number;
-  /** One offset-index entry per this many bytes of batches. */
-  indexIntervalBytes: number;
-  /** When appends are fdatasync'ed: every batch, every `fsyncIntervalMs`, or only at close. */
-  fsync: FsyncPolicy;
-  fsyncIntervalMs: number;
-}
-
-/** Defaults (Kafka's, except a 64 MiB segment). */
-export const DEFAULT_PARTITION_CONFIG: PartitionLogConfig = {
-  segmentBytes: 64 * 1024 * 1024,
-  segmentMs: 7 * 24 * 3600 * 1000,
-  indexIntervalBytes: 4096,
-  fsync: 'always',
-  fsyncIntervalMs: 1000,
-};
-
-/** Validate a partial config against the defaults; typed errors name the field. */
-export function partitionConfig(c: Partial<PartitionLogConfig> = {}): PartitionLogConfig {
-  const out = { ...DEFAULT_PARTITION_CONFIG, ...c };
-  requireInt('segmentBytes', out.segmentBytes, 64, 2 ** 31);
-  requireInt('segmentMs', out.segmentMs, 1);
-  requireInt('indexIntervalBytes', out.indexIntervalBytes, 1);
-  requireInt('fsyncIntervalMs', out.fsyncIntervalMs, 0);
-  if (out.fsync !== 'always' && out.fsync !== 'interval' && out.fsync !== 'never') {
-    throw new InvalidArgumentError('fsync', out.fsync, '"always", "interval" or "never"');
-  }
-  return out;
-}
-
-interface PartitionMeta {
-  format: 'shardkit-partition';
-  logStartOffset: number;
-  recoveryPoint: number;
-  clean: boolean;
-}
 
 /** Reads use chunks of at least this size... */
 const MIN_READ_CHUNK_BYTES = 64 * 1024;
@@ -422,25 +381,4 @@ export class PartitionLog {
       if (next !== undefined) invariant(s.nextOffset <= next.baseOffset, `${s.logPath}: overlaps the next segment`);
     }
   }
-}
-
-function parseMeta(bytes: Buffer, path: string): PartitionMeta {
-  let m: unknown;
-  try {
-    m = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new CorruptionError(`${path} is not valid JSON`, { cause: e });
-  }
-  const o = m as Partial<PartitionMeta> | null;
-  if (
-    o === null ||
-    typeof o !== 'object' ||
-    o.format !== 'shardkit-partition' ||
-    !Number.isSafeInteger(o.logStartOffset) ||
-    !Number.isSafeInteger(o.recoveryPoint) ||
-    typeof o.clean !== 'boolean'
-  ) {
-    throw new CorruptionError(`${path} is not a shardkit partition file`);
-  }
-  return o as PartitionMeta;
 }

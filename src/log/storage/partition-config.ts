@@ -1,0 +1,70 @@
+/**
+ * A partition's storage settings and its small metadata file
+ * (`partition.json`: log start offset, recovery point, clean-shutdown flag).
+ */
+import { CorruptionError, InvalidArgumentError, requireInt } from '../../errors.js';
+import type { FsyncPolicy } from '../types.js';
+
+/** Storage settings of a partition. */
+export interface PartitionLogConfig {
+  /** Roll to a new segment before the active one would exceed this many bytes. */
+  segmentBytes: number;
+  /** Roll when the active segment's first record is this old. */
+  segmentMs: number;
+  /** One offset-index entry per this many bytes of batches. */
+  indexIntervalBytes: number;
+  /** When appends are fdatasync'ed: every batch, every `fsyncIntervalMs`, or only at close. */
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+}
+
+/** Defaults (Kafka's, except a 64 MiB segment). */
+export const DEFAULT_PARTITION_CONFIG: PartitionLogConfig = {
+  segmentBytes: 64 * 1024 * 1024,
+  segmentMs: 7 * 24 * 3600 * 1000,
+  indexIntervalBytes: 4096,
+  fsync: 'always',
+  fsyncIntervalMs: 1000,
+};
+
+/** Validate a partial config against the defaults; typed errors name the field. */
+export function partitionConfig(c: Partial<PartitionLogConfig> = {}): PartitionLogConfig {
+  const out = { ...DEFAULT_PARTITION_CONFIG, ...c };
+  requireInt('segmentBytes', out.segmentBytes, 64, 2 ** 31);
+  requireInt('segmentMs', out.segmentMs, 1);
+  requireInt('indexIntervalBytes', out.indexIntervalBytes, 1);
+  requireInt('fsyncIntervalMs', out.fsyncIntervalMs, 0);
+  if (out.fsync !== 'always' && out.fsync !== 'interval' && out.fsync !== 'never') {
+    throw new InvalidArgumentError('fsync', out.fsync, '"always", "interval" or "never"');
+  }
+  return out;
+}
+
+export interface PartitionMeta {
+  format: 'shardkit-partition';
+  logStartOffset: number;
+  recoveryPoint: number;
+  clean: boolean;
+}
+
+/** Parse and check `partition.json`; CorruptionError if it is not ours. */
+export function parseMeta(bytes: Buffer, path: string): PartitionMeta {
+  let m: unknown;
+  try {
+    m = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new CorruptionError(`${path} is not valid JSON`, { cause: e });
+  }
+  const o = m as Partial<PartitionMeta> | null;
+  if (
+    o === null ||
+    typeof o !== 'object' ||
+    o.format !== 'shardkit-partition' ||
+    !Number.isSafeInteger(o.logStartOffset) ||
+    !Number.isSafeInteger(o.recoveryPoint) ||
+    typeof o.clean !== 'boolean'
+  ) {
+    throw new CorruptionError(`${path} is not a shardkit partition file`);
+  }
+  return o as PartitionMeta;
+}
