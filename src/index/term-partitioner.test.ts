@@ -48,7 +48,17 @@ describe('RangeTermPartitioner', () => {
   it('partition i holds boundaries[i−1] ≤ v < boundaries[i]', () => {
     const tp = new RangeTermPartitioner(4, { age: [18, 30, 65] });
     expect([0, 17.9, 18, 29, 30, 64, 65, 120, 'old'].map((v) => tp.partitionOf('age', v))).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 3]);
-    expect(tp.partitionOf('other', 'anything')).toBe(0);
+    expect(tp.supportsRange('age')).toBe(true);
+    tp.checkInvariants();
+  });
+
+  it('hashes the terms of a field without boundaries, and refuses range queries on it', () => {
+    const tp = new RangeTermPartitioner(8, { age: [18, 30, 65] });
+    const used = new Set(Array.from({ length: 200 }, (_, i) => tp.partitionOf('email', `u${i}@x`)));
+    expect(used.size).toBe(8);
+    expect(tp.partitionOf('email', 'a@x')).toBe(new HashTermPartitioner(8).partitionOf('email', 'a@x'));
+    expect(tp.supportsRange('email')).toBe(false);
+    expect(() => tp.overlapping('email', 'a', 'b')).toThrow(StateError);
     tp.checkInvariants();
   });
 

@@ -15,12 +15,12 @@ import { type FieldValue, assertFieldValue, compareValues, termKey } from './val
 
 /** The shared interface of term partitioning strategies. */
 export interface TermPartitioner {
-  /** `hash` or `range`. Descriptive only: callers use `supportsRange`. */
+  /** `hash` or `range`. Descriptive only: callers ask `supportsRange(field)`. */
   readonly kind: 'hash' | 'range';
   /** Index partitions this partitioner maps terms to: 0 … partitionCount−1. */
   readonly partitionCount: number;
-  /** Whether `overlapping()` can prune a range query. */
-  readonly supportsRange: boolean;
+  /** Whether `overlapping()` can answer (and prune) a range query on `field`. O(1). */
+  supportsRange(field: string): boolean;
   /** The index partition holding term `value` of `field`. Allocation-light, O(1) or O(log P). */
   partitionOf(field: string, value: FieldValue): number;
   /**
@@ -41,7 +41,6 @@ export interface TermPartitioner {
  */
 export class HashTermPartitioner implements TermPartitioner {
   readonly kind = 'hash' as const;
-  readonly supportsRange = false;
   readonly partitionCount: number;
 
   /** `partitionCount`: an integer ≥ 1. */
@@ -53,9 +52,13 @@ export class HashTermPartitioner implements TermPartitioner {
     return murmur3x86_32(`${field}\u0000${termKey(value)}`) % this.partitionCount;
   }
 
+  supportsRange(): boolean {
+    return false;
+  }
+
   overlapping(field: string, _min?: FieldValue, _max?: FieldValue): number[] {
     throw new StateError(
-      `queryRange needs a range-partitioned term index, but the terms of field ${JSON.stringify(field)} are partitioned by hash (a value range would touch every index partition); configure a RangeTermPartitioner for it`,
+      `queryRange needs a range-partitioned term index, but the terms of field ${JSON.stringify(field)} are partitioned by hash (a value range would touch every index partition); configure a RangeTermPartitioner with boundaries for it`,
       { code: 'UNSUPPORTED_OPERATION' },
     );
   }
@@ -73,14 +76,16 @@ export class HashTermPartitioner implements TermPartitioner {
  * Terms placed by range of value: partition i holds values v with
  * boundaries[i−1] ≤ v < boundaries[i] (the first from −∞, the last to +∞),
  * so P partitions need P−1 strictly increasing boundaries. One boundary list
- * per field (each field has its own value distribution); a field without a
- * list goes entirely to partition 0. Lookup: binary search, O(log P).
+ * per field (each field has its own value distribution). A field without a
+ * list is partitioned by hash (so it does not pile up in one partition) and
+ * refuses range queries like a HashTermPartitioner. Lookup: binary search,
+ * O(log P).
  */
 export class RangeTermPartitioner implements TermPartitioner {
   readonly kind = 'range' as const;
-  readonly supportsRange = true;
   readonly partitionCount: number;
   private readonly boundaries: ReadonlyMap<string, readonly FieldValue[]>;
+  private readonly unlisted: HashTermPartitioner;
 
   /**
    * `partitionCount` ≥ 1; `boundaries`: per field, at most partitionCount−1
@@ -89,6 +94,8 @@ export class RangeTermPartitioner implements TermPartitioner {
    */
   constructor(partitionCount: number, boundaries: ReadonlyMap<string, readonly FieldValue[]> | Readonly<Record<string, readonly FieldValue[]>>) {
     this.partitionCount = requireInt('term partition count', partitionCount, 1, 1 << 20);
+    this.unlisted = new HashTermPartitioner(this.partitionCount);
+    if (boundaries === null || typeof boundaries !== 'object') throw new InvalidArgumentError('boundaries', boundaries, 'an object or Map of field → boundary values');
     const entries = boundaries instanceof Map ? [...boundaries.entries()] : Object.entries(boundaries as Record<string, readonly FieldValue[]>);
     const out = new Map<string, readonly FieldValue[]>();
     for (const [field, list] of entries) {
@@ -152,6 +159,11 @@ export class RangeTermPartitioner implements TermPartitioner {
     return new RangeTermPartitioner(partitionCount, bounds);
   }
 
+  /** Whether `field` has boundaries (else its terms are hashed). O(1). */
+  supportsRange(field: string): boolean {
+    return this.boundaries.has(field);
+  }
+
   /** The boundaries of `field` (empty when the field has none). */
   boundariesOf(field: string): readonly FieldValue[] {
     return this.boundaries.get(field) ?? [];
@@ -159,7 +171,7 @@ export class RangeTermPartitioner implements TermPartitioner {
 
   partitionOf(field: string, value: FieldValue): number {
     const b = this.boundaries.get(field);
-    if (b === undefined) return 0;
+    if (b === undefined) return this.unlisted.partitionOf(field, value);
     // First boundary > value; its index is the partition.
     let lo = 0;
     let hi = b.length;
@@ -172,6 +184,7 @@ export class RangeTermPartitioner implements TermPartitioner {
   }
 
   overlapping(field: string, min: FieldValue, max: FieldValue): number[] {
+    if (!this.boundaries.has(field)) return this.unlisted.overlapping(field);
     const first = this.partitionOf(field, min);
     const last = this.partitionOf(field, max);
     const out: number[] = [];
