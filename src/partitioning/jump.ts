@@ -41,6 +41,8 @@ const M_LO_0 = M_LO & 0xffff;
 const M_LO_1 = M_LO >>> 16;
 const TWO_31 = 2147483648;
 const TWO_32 = 4294967296;
+// 2^−32: multiplying by it is exact (a power of two), and cheaper than dividing.
+const INV_TWO_32 = 1 / TWO_32;
 
 /**
  * The paper's JumpConsistentHash(key, buckets) for the unsigned 64-bit key
@@ -59,7 +61,7 @@ export function jumpHash(hi: number, lo: number, buckets: number): number {
     const l0 = kl & 0xffff;
     const l1 = kl >>> 16;
     const mid = l1 * M_LO_0 + l0 * M_LO_1;
-    const carry = l1 * M_LO_1 + Math.floor((mid * 65536 + l0 * M_LO_0) / TWO_32);
+    const carry = l1 * M_LO_1 + Math.floor((mid * 65536 + l0 * M_LO_0) * INV_TWO_32);
     let nl = (Math.imul(kl, M_LO) >>> 0) + 1;
     let nh = (carry + Math.imul(kh, M_LO) + Math.imul(kl, M_HI)) | 0;
     if (nl === TWO_32) {
