@@ -31,7 +31,7 @@ import type { RestartReport } from './hint-store.js';
 import { type CoordinatorOptions, type ResolvedOptions, checkPlacementNodes, resolveOptions } from './options.js';
 import type { ClusterStatus, HandoffReport, ReadReport, RejectedHint, ReplicationMetrics, StoredHint, WriteReport } from './reports.js';
 import type { Versioned } from './replica-store.js';
-import { LamportClock, compareVersions, formatVersion } from './version.js';
+import { LamportClock, compareVersions } from './version.js';
 
 /** What `nodeUp` reports: the hints waiting for the node (delivered by later ticks). */
 export interface NodeUpReport {
@@ -307,7 +307,4 @@ export class Coordinator {
     this.placement.checkInvariants();
     this.cluster.checkInvariants();
   }
-
-  /** `counter@coordinator` of a version, re-exported for reports. */
-  static formatVersion = formatVersion;
 }

@@ -45,7 +45,7 @@ export interface ReplicaStore {
 
 /** Newest-wins decision shared by every ReplicaStore implementation. O(1). */
 export function decidePut(held: Versioned | undefined, v: Versioned): PutResult {
-  if (held === undefined) return { outcome: 'applied', previous: undefined, concurrent: false };
+  if (held === undefined) return APPLIED_NEW;
   const c = compareVersions(v.version, held.version);
   return {
     outcome: c > 0 ? 'applied' : c === 0 ? 'same' : 'superseded',
@@ -54,9 +54,13 @@ export function decidePut(held: Versioned | undefined, v: Versioned): PutResult 
   };
 }
 
-/** A Map-backed replica: O(1) get/put, about 150 bytes per key plus the value. */
+/**
+ * A Map-backed replica: O(1) get and put, one hash lookup per put (an
+ * update rewrites the held entry in place). About 150 bytes per key plus the
+ * value. `get` returns the live entry: read it, do not keep it across puts.
+ */
 export class MemoryReplicaStore implements ReplicaStore {
-  private readonly data = new Map<string, Versioned>();
+  private readonly data = new Map<string, { value: string; version: Version }>();
 
   get size(): number {
     return this.data.size;
@@ -67,8 +71,16 @@ export class MemoryReplicaStore implements ReplicaStore {
   }
 
   put(key: string, v: Versioned): PutResult {
-    const r = decidePut(this.data.get(key), v);
-    if (r.outcome === 'applied') this.data.set(key, v);
+    const held = this.data.get(key);
+    if (held === undefined) {
+      this.data.set(key, { value: v.value, version: v.version });
+      return APPLIED_NEW;
+    }
+    const r = decidePut(held, v);
+    if (r.outcome === 'applied') {
+      held.value = v.value;
+      held.version = v.version;
+    }
     return r;
   }
 
@@ -83,3 +95,5 @@ export class MemoryReplicaStore implements ReplicaStore {
     }
   }
 }
+
+const APPLIED_NEW: PutResult = Object.freeze({ outcome: 'applied', previous: undefined, concurrent: false });

@@ -19,6 +19,12 @@ export interface FinalCheck {
   writesWithExpiredHint: number;
 }
 
+/**
+ * Check every successful write against the cluster after the drain; call
+ * `fail` for each unexplained miss and return the counts. Explanations come
+ * from the write's own report (hints stored, hints rejected) and from the
+ * hints the handoff reported expired or the restarts lost.
+ */
 export function runChecks(
   cluster: ReplicaCluster,
   written: readonly ModelWrite[],
