@@ -201,6 +201,19 @@ describe('broker, producer and consumer (seed behaviour)', () => {
     }
   });
 
+  it('a group keeps one assignor while it has members; a consumer asking for another is refused', () => {
+    const b = memBroker();
+    b.createTopic('t', { partitions: 2 });
+    const a = b.consumer({ groupId: 'g', assignor: 'range' });
+    a.subscribe(['t']);
+    expect(() => b.consumer({ groupId: 'g', assignor: 'sticky' }).subscribe(['t'])).toThrow(StateError);
+    a.close();
+    const s = b.consumer({ groupId: 'g', assignor: 'sticky' });
+    s.subscribe(['t']);
+    expect(b.group('g', 'sticky').coordinator.assignor.name).toBe('sticky');
+    expect(s.assignment().length).toBe(2);
+  });
+
   it('a member silent for longer than the session timeout is removed and its partitions go to the others', () => {
     const clock = new ManualClock(0);
     const b = Broker.open({ clock, sessionTimeoutMs: 10_000, topicDefaults: { fsync: 'never' } });

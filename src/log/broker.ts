@@ -168,22 +168,28 @@ export class Broker {
     return this.topic(topic).log(partition).offsetForTime(timestampMs);
   }
 
-  /** The in-process group `groupId` (created with `assignor` on first use). */
+  /**
+   * The in-process group `groupId`, created with `assignor` on first use; an
+   * empty group switches to a different assignor (as Kafka allows when no
+   * member holds the old protocol). O(1).
+   */
   group(groupId: string, assignor = 'cooperative-sticky'): LocalGroup {
     this.ensureOpen();
     checkGroupId(groupId);
     let g = this.groups.get(groupId);
+    const wanted = assignorByName(assignor);
+    if (g !== undefined && g.coordinator.assignor !== wanted && g.coordinator.memberIds().length === 0) g = undefined;
     if (g === undefined) {
       g = new LocalGroup({
         groupId,
-        assignor: assignorByName(assignor),
+        assignor: wanted,
         clock: this.clock,
         partitionsOf: (t) => this.topicsByName.get(t)?.partitionCount ?? 0,
         sessionTimeoutMs: this.sessionTimeoutMs,
         rebalanceTimeoutMs: this.rebalanceTimeoutMs,
       });
       this.groups.set(groupId, g);
-    } else assignorByName(assignor);
+    }
     return g;
   }
 
