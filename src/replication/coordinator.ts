@@ -19,6 +19,12 @@
  *   stale or missing ones among them are repaired (read repair).
  * - Handoff: on each tick every available target receives at most
  *   `handoffRatePerTick` of its hints (handoff.ts); expired hints are dropped.
+ *
+ * Several coordinators may share one ReplicaCluster (distinct
+ * `coordinatorId`s); node events and handoff act on the shared cluster, so
+ * tick one of them (ticking more only raises the handoff rate: deliveries
+ * are idempotent, newest wins). Bad input throws a typed error and changes
+ * nothing; quorum failures are not errors, they are reports with ok: false.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Placement } from '../partitioning/placement.js';

@@ -36,7 +36,10 @@ export class NodeLogFile implements LogFile {
 
   constructor(readonly path: string) {
     if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', path, 'a non-empty file path');
+    const created = !existsSync(path);
     this.fd = openSync(path, 'a+');
+    // A new file's directory entry must be durable too, or a crash could lose the whole file.
+    if (created) syncDirectory(dirname(path));
   }
 
   private handle(): number {
