@@ -69,7 +69,7 @@ ${c.caption ? `<p class="caption">${escapeHtml(c.caption)}</p>` : ''}</figure>`;
 
 function renderExperiment(e: ExperimentResult, index: number, timingsMs?: ReadonlyMap<string, number>): string {
   const ms = timingsMs?.get(e.id);
-  const badge = e.verdict.held ? '<span class="badge held">claim held</span>' : '<span class="badge failed">did not hold</span>';
+  const badge = `<span class="badge ${e.verdict.held ? 'held' : 'failed'}">${escapeHtml(verdictText(e))}</span>`;
   return `<section class="experiment" id="${escapeHtml(e.id)}">
 <header><h2><span class="num">${index + 1}</span> ${escapeHtml(e.title)}</h2>${badge}</header>
 <blockquote class="claim"><strong>Claim.</strong> ${escapeHtml(e.claim)}</blockquote>
@@ -81,6 +81,13 @@ ${e.notes?.length ? `<div class="notes">${e.notes.map((n) => `<p>${escapeHtml(n)
 ${e.tables.map(renderTable).join('\n')}
 ${ms === undefined ? '' : `<p class="timing">Ran in ${(ms / 1000).toFixed(1)} s.</p>`}
 </section>`;
+}
+
+/** The verdict in words: `claim held (5 of 5 checks)` or `did not hold (1 of 11 checks failed)`. */
+export function verdictText(e: ExperimentResult): string {
+  const failed = e.verdict.checks.filter((c) => !c.held).length;
+  const n = e.verdict.checks.length;
+  return e.verdict.held ? `claim held (${n} of ${n} checks)` : `did not hold (${failed} of ${n} checks failed)`;
 }
 
 /** The report page as one string. O(size of the report + 210 KB of Chart.js). */
@@ -117,7 +124,7 @@ export function renderHtml(report: LabReport, options: HtmlOptions = {}): string
 <p class="lead">Each claim of <em>Designing Data-Intensive Applications</em>, chapter 6 (partitioning), put to the test with shardkit's own strategies on this machine. ${held} of ${report.experiments.length} claims held.</p>
 <dl class="env">${envRows.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl>
 <nav><ol>${report.experiments
-    .map((e) => `<li><a href="#${escapeHtml(e.id)}">${escapeHtml(e.title)}</a> <span class="badge small ${e.verdict.held ? 'held' : 'failed'}">${e.verdict.held ? 'held' : 'did not hold'}</span></li>`)
+    .map((e) => `<li><a href="#${escapeHtml(e.id)}">${escapeHtml(e.title)}</a> <span class="badge small ${e.verdict.held ? 'held' : 'failed'}">${escapeHtml(verdictText(e))}</span></li>`)
     .join('')}</ol></nav>
 </header>
 ${report.experiments.map((e, i) => renderExperiment(e, i, options.timingsMs)).join('\n')}

@@ -7,21 +7,26 @@
  * beside the report.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import type { LabReport } from './runner.js';
+import { type LabReport, runLab } from './runner.js';
+import { experiments } from './experiments/index.js';
+import { reportJson } from './output.js';
 
 const CHROMIUM = process.env.SHARDKIT_CHROMIUM ?? '/usr/bin/chromium';
 const root = resolve(import.meta.dirname, '../..');
 let out: string;
 let browser: Browser | undefined;
+let run: SpawnSyncReturns<string>;
 
+// The command under test, run once: both tests below read what it wrote.
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'shardkit-lab-e2e-'));
+  run = spawnSync(process.execPath, [join(root, 'bin/shardkit.js'), 'lab', '--quick', '--seed', '7', '--out', out], { encoding: 'utf8', timeout: 120_000 });
 });
 afterAll(async () => {
   await browser?.close();
@@ -46,7 +51,6 @@ describe('shardkit lab --quick, opened in headless Chromium', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium, as .ci/run does) or set SHARDKIT_CHROMIUM to its path`);
     }
-    const run = spawnSync(process.execPath, [join(root, 'bin/shardkit.js'), 'lab', '--quick', '--out', out], { encoding: 'utf8', timeout: 120_000 });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const htmlPath = join(out, 'index.html');
@@ -130,9 +134,33 @@ describe('shardkit lab --quick, opened in headless Chromium', () => {
     expect(sections.map((s) => s.id)).toEqual(report.experiments.map((e) => e.id));
     for (const s of sections) {
       expect(s.claim).toMatch(/^Claim\. .{40,}/);
-      expect(s.badge).toMatch(/^(claim held|did not hold)$/);
+      expect(s.badge).toMatch(/^(claim held \(\d+ of \d+ checks\)|did not hold \(\d+ of \d+ checks failed\))$/);
     }
     const env = await page.$eval('.env', (e) => e.textContent ?? '');
     for (const part of [process.version, `Seed${report.seed}`, report.environment.cpuModel, report.environment.shardkitVersion]) expect(env).toContain(part);
+  });
+
+  it('the same seed gives byte-identical results in another process, and every experiment has a claim, checks, charts with data and full tables', async () => {
+    expect(run.status).toBe(0);
+    const fromCli = readFileSync(join(out, 'results.json'), 'utf8');
+    const { report } = await runLab(experiments, { seed: 7, quick: true });
+    expect(reportJson(report)).toBe(fromCli);
+    expect(report.experiments.map((e) => e.id)).toEqual(experiments.map((e) => e.id));
+    for (const e of report.experiments) {
+      expect(e.claim.length).toBeGreaterThan(40);
+      expect(e.verdict.checks.length).toBeGreaterThan(0);
+      expect(e.verdict.held).toBe(e.verdict.checks.every((c) => c.held));
+      expect(e.charts.length).toBeGreaterThan(0);
+      for (const c of e.charts) {
+        expect(c.y.unit.length, `${e.id}/${c.id}`).toBeGreaterThan(0);
+        for (const series of c.series) {
+          const values = c.type === 'line' ? (series.points ?? []).flatMap((p) => [p.x, p.y]) : (series.values ?? []);
+          expect(values.length, `${e.id}/${c.id}/${series.label}`).toBeGreaterThan(0);
+          if (c.type === 'bar') expect(series.values?.length).toBe(c.categories?.length);
+          for (const v of values) expect(Number.isFinite(v), `${e.id}/${c.id}/${series.label}`).toBe(true);
+        }
+      }
+      for (const t of e.tables) for (const r of t.rows) expect(r.length, `${e.id}/${t.title}`).toBe(t.columns.length);
+    }
   });
 });

@@ -6,42 +6,21 @@ import type { Experiment } from './experiment.js';
 import { NotFoundError, InvalidArgumentError } from '../errors.js';
 
 describe('runLab', () => {
+  // The determinism of every experiment (same seed, same JSON, across processes) and the shape of
+  // every experiment's output are checked in report.e2e.test.ts, on the run it opens in Chromium.
   it('the same seed gives byte-identical JSON results; another seed changes the random parts', async () => {
-    const only = experiments.map((e) => e.id);
-    const a = await runLab(experiments, { seed: 7, quick: true, only });
-    const b = await runLab(experiments, { seed: 7, quick: true, only });
+    const cheap = ['hot-keys', 'consumer-groups', 'hinted-handoff'];
+    const a = await runLab(experiments, { seed: 7, quick: true, only: cheap });
+    const b = await runLab(experiments, { seed: 7, quick: true, only: cheap });
     expect(reportJson(a.report)).toBe(reportJson(b.report));
-    const c = await runLab(experiments, { seed: 8, quick: true, only });
+    const c = await runLab(experiments, { seed: 8, quick: true, only: cheap });
     expect(reportJson(c.report)).not.toBe(reportJson(a.report));
   });
 
-  it('an experiment gives the same numbers alone (--only) as within a full selection', async () => {
-    const ids = experiments.slice(0, 2).map((e) => e.id);
-    const both = await runLab(experiments, { seed: 3, quick: true, only: ids });
-    const alone = await runLab(experiments, { seed: 3, quick: true, only: [ids[1] as string] });
+  it('an experiment gives the same numbers alone (--only) as within a selection', async () => {
+    const both = await runLab(experiments, { seed: 3, quick: true, only: ['hot-keys', 'consumer-groups'] });
+    const alone = await runLab(experiments, { seed: 3, quick: true, only: ['consumer-groups'] });
     expect(JSON.stringify(alone.report.experiments[0])).toBe(JSON.stringify(both.report.experiments[1]));
-  });
-
-  it('every experiment states a claim and returns checks, charts with data and tables with as many cells as columns', async () => {
-    const { report } = await runLab(experiments, { seed: 1, quick: true, only: experiments.map((e) => e.id) });
-    expect(report.experiments.map((e) => e.id)).toEqual(experiments.map((e) => e.id));
-    for (const e of report.experiments) {
-      expect(e.claim.length).toBeGreaterThan(40);
-      expect(e.verdict.checks.length).toBeGreaterThan(0);
-      expect(e.verdict.held).toBe(e.verdict.checks.every((c) => c.held));
-      expect(e.charts.length).toBeGreaterThan(0);
-      for (const c of e.charts) {
-        expect(c.x.unit !== undefined && c.y.unit.length > 0).toBe(true);
-        expect(c.series.length).toBeGreaterThan(0);
-        for (const s of c.series) {
-          const n = c.type === 'line' ? (s.points?.length ?? 0) : (s.values?.length ?? 0);
-          expect(n, `${e.id}/${c.id}/${s.label}`).toBeGreaterThan(0);
-          if (c.type === 'bar') expect(s.values?.length).toBe(c.categories?.length);
-          for (const v of c.type === 'line' ? (s.points ?? []).flatMap((p) => [p.x, p.y]) : (s.values ?? [])) expect(Number.isFinite(v)).toBe(true);
-        }
-      }
-      for (const t of e.tables) for (const r of t.rows) expect(r.length).toBe(t.columns.length);
-    }
   });
 
   it('reports progress from 0 to 1, never backwards', async () => {

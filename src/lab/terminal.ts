@@ -30,7 +30,10 @@ function paint(color: boolean, code: string, s: string): string {
 
 /** One experiment's section. */
 export function renderExperiment(e: ExperimentResult, options: TerminalOptions): string {
-  const badge = e.verdict.held ? paint(options.color, '32;1', 'HELD') : paint(options.color, '31;1', 'DID NOT HOLD');
+  const failed = e.verdict.checks.filter((c) => !c.held).length;
+  const badge = e.verdict.held
+    ? paint(options.color, '32;1', `HELD (${e.verdict.checks.length} of ${e.verdict.checks.length} checks)`)
+    : paint(options.color, '31;1', `DID NOT HOLD (${failed} of ${e.verdict.checks.length} checks failed)`);
   const ms = options.timingsMs?.get(e.id);
   const lines = [
     paint(options.color, '1', `▌ ${e.title}  [${e.id}]`) + (ms === undefined ? '' : paint(options.color, '2', `  (${(ms / 1000).toFixed(1)} s)`)),

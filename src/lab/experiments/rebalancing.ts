@@ -15,7 +15,7 @@ import { round } from '../workload.js';
 import { randomUint32 } from '../../util/random.js';
 
 const FULL_NODE_COUNTS = [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 40, 50, 64, 80, 100];
-const QUICK_NODE_COUNTS = [2, 4, 8, 16, 32, 64, 100];
+const QUICK_NODE_COUNTS = [2, 4, 10, 25, 50, 100];
 const TABLE_NODE_COUNTS = [4, 10, 32, 100];
 
 interface Row {
@@ -45,7 +45,7 @@ export const rebalancing: Experiment = {
     'Hash mod N moves almost every key when the node count changes (about n/(n+1) of them); fixed partitions, consistent hashing, jump, rendezvous and tokens move close to the minimum, 1/(n+1) of the keys for a join, and only to or from the node that changed (DDIA ch. 6, "Rebalancing partitions").',
   run(ctx: ExperimentContext): ExperimentOutput {
     const counts = ctx.quick ? QUICK_NODE_COUNTS : FULL_NODE_COUNTS;
-    const keys = ctx.keys.slice(0, ctx.size(20_000, 5_000));
+    const keys = ctx.keys.slice(0, ctx.size(20_000, 4_000));
     const cases = rebalancingCases();
     const rows = new Map<string, Row[]>();
     const seed = randomUint32(ctx.random);
