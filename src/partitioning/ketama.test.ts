@@ -86,12 +86,12 @@ describe('ketama ring: identical placement to npm hashring', () => {
     { id: 'f:1', weight: 1 },
   ];
 
-  it.each(cases)('$name: 100,000 user keys and 10,000 random Unicode keys land where hashring puts them', ({ ours, oracle }) => {
+  it.each(cases)('$name: 100,000 user keys and 5,000 random Unicode keys land where hashring puts them', ({ ours, oracle }) => {
     const ring = ours();
     ring.checkInvariants();
     const o = oracle();
     expect(mismatches(ring, o, USER_KEYS)).toEqual([]);
-    expect(mismatches(ring, o, randomKeys(10_000, 77))).toEqual([]);
+    expect(mismatches(ring, o, randomKeys(5_000, 77))).toEqual([]);
   });
 
   it('matches hashring with its options: vnode count, 3 points per digest (hash_ring), default port, per-server vnodes', () => {
@@ -120,7 +120,7 @@ describe('ketama ring: identical placement to npm hashring', () => {
   it('after joins and leaves, still agrees with hashring after add() and remove()', () => {
     let ring = new KetamaRing(['n1:1', 'n2:1', 'n3:1', 'n4:1']);
     const o = new HashRing(['n1:1', 'n2:1', 'n3:1', 'n4:1']);
-    const keys = USER_KEYS.slice(0, 20_000);
+    const keys = USER_KEYS.slice(0, 10_000);
     const steps: [string, string][] = [['add', 'n5:1'], ['remove', 'n2:1'], ['add', '42'], ['add', 'n6:1'], ['remove', 'n1:1'], ['add', '7']];
     for (const [op, id] of steps) {
       const change = op === 'add' ? ring.withNode(id) : ring.withoutNode(id);
@@ -202,7 +202,7 @@ describe('ketama ring: movement and plans', () => {
     const between = plan.moves.filter((m) => m.to !== 's6:11211');
     expect(between.length).toBeGreaterThan(0);
     const o = new HashRing(ids(6)).add('s6:11211');
-    expect(mismatches(after, o, USER_KEYS.slice(0, 20_000))).toEqual([]);
+    expect(mismatches(after, o, USER_KEYS.slice(0, 10_000))).toEqual([]);
     // The plan's moved fraction is the keys that change owner (checked on a sample).
     let moved = 0;
     for (const k of USER_KEYS) if (before.locate(k) !== after.locate(k)) moved++;

@@ -16,7 +16,7 @@ describe('ring core', () => {
           }
         },
       ),
-      { seed: 4242, numRuns: 3000 },
+      { seed: 4242, numRuns: 1000 },
     );
   });
 });
