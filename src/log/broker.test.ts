@@ -294,6 +294,10 @@ describe('bad input: typed errors, nothing stored touched', () => {
     fs.writeFileSync(path.join(d2, 'shardkit-log.json'), '{"format":"something-else"}');
     expect(() => Broker.open({ dataDir: d2 })).toThrow(/not|allowed/);
     expect(fs.readFileSync(path.join(d2, 'shardkit-log.json'), 'utf8')).toBe('{"format":"something-else"}');
+    const file = path.join(tempDir(), 'plain-file');
+    fs.writeFileSync(file, 'x');
+    expect(() => Broker.open({ dataDir: file })).toThrow(InvalidArgumentError);
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
   });
 });
 

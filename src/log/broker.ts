@@ -81,7 +81,12 @@ export class Broker {
    */
   static open(options: BrokerOptions = {}): Broker {
     if (options.dataDir !== undefined && typeof options.dataDir !== 'string') throw new InvalidArgumentError('dataDir', options.dataDir, 'a directory path');
-    const dir = options.storage ?? (options.dataDir !== undefined ? new FsDirectory(options.dataDir) : new MemoryDirectory());
+    let dir: StorageDirectory;
+    try {
+      dir = options.storage ?? (options.dataDir !== undefined ? new FsDirectory(options.dataDir) : new MemoryDirectory());
+    } catch (e) {
+      throw new InvalidArgumentError('dataDir', options.dataDir, `a directory that can be created or opened (${e instanceof Error ? e.message : String(e)})`);
+    }
     try {
       claimDirectory(dir, options.dataDir ?? 'storage');
       const broker = new Broker(dir, options);

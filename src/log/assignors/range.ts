@@ -6,6 +6,7 @@
  */
 import { emptyAssignment, type Assignment, type Assignor, type AssignorInput } from './assignor.js';
 
+/** Kafka's RangeAssignor (eager): contiguous ranges per topic. */
 export const rangeAssignor: Assignor = {
   name: 'range',
   protocol: 'eager',

@@ -7,6 +7,7 @@
  */
 import { allPartitions, emptyAssignment, type Assignment, type Assignor, type AssignorInput } from './assignor.js';
 
+/** Kafka's RoundRobinAssignor (eager): partitions dealt in order to members in id order. */
 export const roundRobinAssignor: Assignor = {
   name: 'round-robin',
   protocol: 'eager',

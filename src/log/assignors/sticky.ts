@@ -129,6 +129,7 @@ export function stickyAssign(input: AssignorInput): Assignment {
   return sameSubscriptions(input) ? assignByQuota(input, prev) : assignGreedy(input, prev);
 }
 
+/** Kafka's StickyAssignor (eager): balanced within one, then as few moves as possible. */
 export const stickyAssignor: Assignor = { name: 'sticky', protocol: 'eager', assign: stickyAssign };
 
 /**

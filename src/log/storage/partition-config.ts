@@ -40,6 +40,7 @@ export function partitionConfig(c: Partial<PartitionLogConfig> = {}): PartitionL
   return out;
 }
 
+/** Contents of `partition.json`: where the log starts, what is known durable, and whether the last shutdown was clean. */
 export interface PartitionMeta {
   format: 'shardkit-partition';
   logStartOffset: number;
