@@ -69,6 +69,8 @@ export class SlotPlacement implements PartitionedPlacement {
   /** nextOther[p]: the next partition after p (wrapping) with a different owner, −1 when one node owns all. */
   private readonly nextOther: Int32Array;
   private readonly hash: Hash32;
+  /** P − 1 when P is a power of two (then h mod P = h & mask, no division on the hot path), else −1. */
+  private readonly mask: number;
 
   /**
    * A placement of `nodes` (non-empty, distinct ids, weights > 0). With
@@ -91,6 +93,7 @@ export class SlotPlacement implements PartitionedPlacement {
     this.mode = mode;
     this.strategy = mode === 'redis' ? 'redis-slots' : 'slots';
     this.partitionCount = P;
+    this.mask = (P & (P - 1)) === 0 ? P - 1 : -1;
     this.hash = mode === 'redis' ? redisKeySlot : (options.hash ?? defaultHash);
     this.nodeIds = Object.freeze(specs.map((s) => s.id));
     this.weights = Object.freeze(specs.map((s) => s.weight));
@@ -123,7 +126,20 @@ export class SlotPlacement implements PartitionedPlacement {
   /** The partition of `key`: hash mod P, or the Redis key slot. O(|key|), allocation-free. */
   partitionOf(key: Key): number {
     assertKey(key);
-    return this.hash(key) % this.partitionCount;
+    return this.slotOfKey(key);
+  }
+
+  /**
+   * The partition of a checked key. Redis mode calls `redisKeySlot` directly
+   * rather than through `this.hash`, so the `this.hash` call site only ever
+   * sees hash-mode functions: an application (or benchmark) with placements of
+   * both modes keeps a monomorphic, inlinable call on each path. h mod P is a
+   * mask when P is a power of two. O(|key|).
+   */
+  private slotOfKey(key: Key): number {
+    if (this.mode === 'redis') return redisKeySlot(key);
+    const h = this.hash(key);
+    return this.mask >= 0 ? h & this.mask : (h >>> 0) % this.partitionCount;
   }
 
   /** The node owning partition `p` (0 … P−1). O(1). */
@@ -135,7 +151,7 @@ export class SlotPlacement implements PartitionedPlacement {
   /** The node owning `key`. O(|key|), allocation-free. */
   locate(key: Key): string {
     assertKey(key);
-    return this.nodeIds[this.owners[this.hash(key) % this.partitionCount] as number] as string;
+    return this.nodeIds[this.owners[this.slotOfKey(key)] as number] as string;
   }
 
   /**
