@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { Hash32, Key } from '../hash/key.js';
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
-import { InvalidArgumentError, NotFoundError, StateError } from '../errors.js';
+import { InvalidArgumentError, InvariantError, NotFoundError, StateError } from '../errors.js';
 import { ConsistentHashRing } from './ring.js';
 import { placementSuite } from './placement.suite.js';
 import type { HashRange, NodeSpec, Plan } from './placement.js';
@@ -274,5 +274,18 @@ describe('consistent hash ring', () => {
     const ring = new ConsistentHashRing(ids(100, 'node-'));
     const shares = [...ring.loadShares().values()];
     expect(Math.max(...shares) * 100).toBeLessThanOrEqual(1.25);
+  });
+  it('checkInvariants catches unsorted points, owners out of range and point counts that do not match the weights', () => {
+    const good = new ConsistentHashRing(['a', 'b'], { vnodes: 3 });
+    const positions = good.pointPositions();
+    const owners = Uint16Array.from(good.pointOwners(), (id) => (id === 'a' ? 0 : 1));
+    const state = { ids: ['a', 'b'], weights: [1, 1], counts: [3, 3], positions, owners };
+    expect(() => new ConsistentHashRing([], { vnodes: 3 }, state).checkInvariants()).not.toThrow();
+    const unsorted = positions.slice().reverse();
+    expect(() => new ConsistentHashRing([], { vnodes: 3 }, { ...state, positions: unsorted }).checkInvariants()).toThrow(InvariantError);
+    const badOwner = owners.slice();
+    badOwner[0] = 7;
+    expect(() => new ConsistentHashRing([], { vnodes: 3 }, { ...state, owners: badOwner }).checkInvariants()).toThrow(/owned by node index 7/);
+    expect(() => new ConsistentHashRing([], { vnodes: 3 }, { ...state, weights: [2, 1] }).checkInvariants()).toThrow(InvariantError);
   });
 });

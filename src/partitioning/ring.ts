@@ -17,7 +17,7 @@
  */
 import { type Key, type Hash32, assertKey } from '../hash/key.js';
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
-import { InvalidArgumentError, NotFoundError, StateError, requireInt } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt } from '../errors.js';
 import {
   type NodeSpec,
   type Placement,
@@ -309,8 +309,12 @@ export class ConsistentHashRing implements Placement {
   /** Rules: sorted positions (ties by node id), valid owners, round(vnodes × weight) points per node. O(V). */
   checkInvariants(): void {
     const expected = this.nodeIds.map((_, i) => Math.round(this.vnodes * (this.weights[i] as number)));
+    invariant(this.weights.length === this.nodeIds.length && this.counts.length === this.nodeIds.length, 'ring: one weight and one point count per node');
+    invariant(
+      expected.every((c, i) => c === this.counts[i]),
+      'ring: stored point counts differ from round(vnodes × weight)',
+    );
     checkRing('ring', this.view, expected, (a, b) => cmp(this.nodeIds[a] as string, this.nodeIds[b] as string));
-    checkRing('ring', this.view, this.counts, (a, b) => cmp(this.nodeIds[a] as string, this.nodeIds[b] as string));
   }
 
   /** e.g. `consistent hash ring: 10 nodes, 1500 points (150 vnodes per unit weight); share min 8.9%, max 11.6%; imbalance 1.16`. */
