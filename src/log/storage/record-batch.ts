@@ -47,8 +47,14 @@ export interface BatchHeader {
 
 /** Encoded size of one record. O(headers). */
 export function recordBytes(r: RecordInput): number {
-  let n = 4 + 4 + 8 + 4 + (r.key?.length ?? 0) + 4 + (r.value?.length ?? 0) + 4;
-  for (const [name, v] of r.headers) n += 4 + Buffer.byteLength(name) + 4 + v.length;
+  const k = r.key;
+  const v = r.value;
+  let n = 28 + (k === null ? 0 : k.length) + (v === null ? 0 : v.length);
+  const hs = r.headers;
+  for (let j = 0; j < hs.length; j++) {
+    const h = hs[j] as readonly [string, Uint8Array];
+    n += 8 + Buffer.byteLength(h[0]) + h[1].length;
+  }
   return n;
 }
 
