@@ -6,7 +6,8 @@
  *     encoded batches), one `fdatasync` per 1,000 records;
  *   - read floor: `fs.readSync` of the same segment files in 1 MiB chunks.
  * Targets: produce ≥ 50% of the write floor; consume ≥ 50% of the read floor.
- * Rounds alternate ours and the floor (median of 3; 1 in quick mode).
+ * Rounds alternate ours and the floor (3; 1 in quick mode); each side's best
+ * round is reported, medians beside it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -137,7 +138,12 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 
 const perMsg = (s: number) => (s * 1e9) / TOTAL;
-const row = (name: string, ours: number, peerName: string, peer: number, target: string): BenchResult => {
+const best = (xs: readonly number[]) => Math.min(...xs);
+// Each side's best round: the machines are shared, and a round that lost the
+// CPU says nothing about the code. The medians are kept beside it.
+const row = (name: string, oursRounds: number[], peerName: string, peerRounds: number[], target: string): BenchResult => {
+  const ours = best(oursRounds);
+  const peer = best(peerRounds);
   const ratio = perMsg(peer) / perMsg(ours);
   return {
     suite: SUITE,
@@ -149,11 +155,20 @@ const row = (name: string, ours: number, peerName: string, peer: number, target:
     ratio,
     target,
     met: ratio >= 0.5,
-    extra: { messages: TOTAL, valueBytes: VALUE_BYTES, batchBytes, peerMsgsPerSec: Math.round(TOTAL / peer) },
+    extra: {
+      messages: TOTAL,
+      valueBytes: VALUE_BYTES,
+      batchBytes,
+      rounds: oursRounds.length,
+      peerMsgsPerSec: Math.round(TOTAL / peer),
+      medianNsPerMsg: perMsg(median(oursRounds)),
+      peerMedianNsPerMsg: perMsg(median(peerRounds)),
+      medianRatio: median(peerRounds) / median(oursRounds),
+    },
   };
 };
 const rows: BenchResult[] = [
-  row(`produce ${TOTAL} × ${VALUE_BYTES} B in batches of ${BATCH}, fsync always (msgs/s)`, median(produceS), 'fs.writeSync + fdatasync per 1,000 records (floor)', median(writeFloorS), 'produce ≥ 50% of the write floor (ratio ≥ 0.5)'),
-  row(`consume ${TOTAL} with poll(${BATCH}), CRC-32C checked (msgs/s)`, median(consumeS), 'fs.readSync of the same segment files (floor)', median(readFloorS), 'consume ≥ 50% of the read floor (ratio ≥ 0.5)'),
+  row(`produce ${TOTAL} × ${VALUE_BYTES} B in batches of ${BATCH}, fsync always (msgs/s)`, produceS, 'fs.writeSync + fdatasync per 1,000 records (floor)', writeFloorS, 'produce ≥ 50% of the write floor (ratio ≥ 0.5)'),
+  row(`consume ${TOTAL} with poll(${BATCH}), CRC-32C checked (msgs/s)`, consumeS, 'fs.readSync of the same segment files (floor)', readFloorS, 'consume ≥ 50% of the read floor (ratio ≥ 0.5)'),
 ];
 writeSuite(SUITE, rows);
