@@ -67,56 +67,87 @@ export async function loadKeys(path: string, options: LoadKeysOptions): Promise<
   let header = options.header ?? (column !== undefined && column.name !== undefined);
   let columnIndex = column?.index;
 
-  const guard = new BinaryGuard(path, maxLineBytes);
-  const input = createReadStream(path);
-  input.on('error', (e) => guard.destroy(e));
-  const lines = createInterface({ input: input.pipe(guard), crlfDelay: Infinity });
-
   const reservoir: string[] = [];
   let seen = 0;
   let lineNo = 0;
-  try {
-    for await (const raw of lines) {
-      lineNo++;
-      if (raw.includes('\uFFFD')) throw new KeysFileError(`${path}: line ${lineNo} is not valid UTF-8 (is this a binary file?)`);
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (line.trim().length === 0) continue;
-      let key = line;
-      if (column !== undefined) {
-        const fields = splitCsvLine(line);
-        if (header) {
-          header = false;
-          if (column.name !== undefined) {
-            const i = fields.indexOf(column.name);
-            if (i < 0) throw new KeysFileError(`${path}: no column named ${JSON.stringify(column.name)} in the header (columns: ${fields.slice(0, 10).join(', ')})`);
-            columnIndex = i;
-          }
-          continue;
+  const onLine = (raw: string): void => {
+    lineNo++;
+    if (raw.includes('\uFFFD')) throw new KeysFileError(`${path}: line ${lineNo} is not valid UTF-8 (is this a binary file?)`);
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim().length === 0) return;
+    let key = line;
+    if (column !== undefined) {
+      const fields = splitCsvLine(line);
+      if (header) {
+        header = false;
+        if (column.name !== undefined) {
+          const i = fields.indexOf(column.name);
+          if (i < 0) throw new KeysFileError(`${path}: no column named ${JSON.stringify(column.name)} in the header (columns: ${fields.slice(0, 10).join(', ')})`);
+          columnIndex = i;
         }
-        const field = fields[columnIndex as number];
-        if (field === undefined) throw new KeysFileError(`${path}: line ${lineNo} has ${fields.length} columns; column ${(columnIndex as number) + 1} was asked for`);
-        if (field.length === 0) continue;
-        key = field;
+        return;
       }
-      if (reservoir.length < sampleSize) reservoir.push(key);
-      else {
-        const j = Math.floor(options.random() * (seen + 1));
-        if (j < sampleSize) reservoir[j] = key;
-      }
-      seen++;
+      const field = fields[columnIndex as number];
+      if (field === undefined) throw new KeysFileError(`${path}: line ${lineNo} has ${fields.length} columns; column ${(columnIndex as number) + 1} was asked for`);
+      if (field.length === 0) return;
+      key = field;
     }
-  } catch (e) {
-    lines.close();
-    input.destroy();
-    if (e instanceof ShardkitError) throw e;
-    throw new KeysFileError(`${path}: cannot read: ${(e as Error).message}`);
-  }
+    if (reservoir.length < sampleSize) reservoir.push(detach(key));
+    else {
+      const j = Math.floor(options.random() * (seen + 1));
+      if (j < sampleSize) reservoir[j] = detach(key);
+    }
+    seen++;
+  };
+
+  // Lines are handled synchronously as readline emits them (no async iterator), so nothing queues:
+  // memory stays at the reservoir plus one stream chunk, however large the file.
+  await new Promise<void>((resolve, reject) => {
+    const input = createReadStream(path);
+    const guard = new BinaryGuard(path, maxLineBytes);
+    const lines = createInterface({ input: input.pipe(guard), crlfDelay: Infinity });
+    let done = false;
+    const fail = (e: unknown): void => {
+      if (done) return;
+      done = true;
+      lines.close();
+      input.destroy();
+      guard.destroy();
+      reject(e instanceof ShardkitError ? e : new KeysFileError(`${path}: cannot read: ${(e as Error).message}`));
+    };
+    input.on('error', fail);
+    guard.on('error', fail);
+    lines.on('error', fail);
+    lines.on('line', (raw: string) => {
+      if (done) return;
+      try {
+        onLine(raw);
+      } catch (e) {
+        fail(e);
+      }
+    });
+    lines.on('close', () => {
+      if (done) return;
+      done = true;
+      resolve();
+    });
+  });
   if (seen === 0) throw new KeysFileError(`${path}: no keys (the file is empty or has only blank lines)`);
   const distinct = new Set(reservoir).size;
   if (distinct < minKeys) {
     throw new KeysFileError(`${path}: only ${distinct} distinct keys; the lab needs at least ${minKeys}`);
   }
   return { keys: reservoir, linesRead: seen, distinct };
+}
+
+/**
+ * A copy of `s` that does not share memory with the chunk it was cut from: a
+ * line from readline is a slice of a 64 KiB chunk string, and keeping the
+ * slice keeps the whole chunk alive (100,000 kept keys would pin the file).
+ * O(length); only kept keys pay it.
+ */
+function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 async function checkReadableFile(path: string): Promise<void> {
