@@ -51,7 +51,7 @@ function buildTree(): BTreeType<string, number> {
 }
 
 const rows: BenchResult[] = [];
-const opts = { iterations: size(3, 2), rounds: size(3, 1) };
+const opts = { iterations: size(2, 2), rounds: size(3, 1) };
 
 rows.push(
   compare(SUITE, `put ${N} random keys (maxPartitionSize ${MAX_PARTITION})`, buildStore, 'sorted-btree (one tree)', buildTree, N, {

@@ -3,7 +3,8 @@
  * load-aware splitting, compound and salted keys, partitions on nodes and a
  * balancer). See store.ts for the design.
  */
-export { RangeStore, defaultSizeOf, type RangeStoreOptions } from './store.js';
+export { RangeStore, type RangeStoreOptions } from './store.js';
+export { defaultSizeOf, storeStats } from './metrics.js';
 export type { PartitionInfo, SplitEvent, MergeEvent, RangeEvent, SplitReason, StoreStats } from './types.js';
 export { byKeyCount, byBytes, keyAtIndex, type SplitPolicy, type SplitContext } from './split-policy.js';
 export { byLoad, LoadSplitFinder, type LoadSplitOptions } from './load-split.js';

@@ -25,10 +25,11 @@ export function splitPartition<V>(p: RangePartition<V>, splitKey: string, id: nu
   let high = 0;
   const max = p.tree.maxKey();
   if (max !== undefined && max >= splitKey) {
+    const convert = p.highKeys > 0;
     p.tree.forRange(splitKey, max, true, (k, v) => {
       keys.push(k);
       values.push(v);
-      const original = fromSortForm(k);
+      const original = convert ? fromSortForm(k) : k;
       if (original !== k) high++;
       bytes += utf8Length(original) + sizeOf(v);
     });

@@ -36,6 +36,7 @@ import { mergeInto, splitPartition } from './split-merge.js';
 import type { PartitionInfo, RangeEvent, SplitReason, StoreStats } from './types.js';
 import { NodeSet } from './nodes.js';
 import { checkStore } from './store-invariants.js';
+import { defaultSizeOf, storeStats } from './metrics.js';
 
 export interface RangeStoreOptions<V> {
   /** Key-count split threshold (the seed's): more keys than this → split at the median. Default 1,000. */
@@ -56,23 +57,6 @@ export interface RangeStoreOptions<V> {
   rateWindowMs?: number;
   /** Nodes to place partitions on (see `nodes`); none by default. */
   nodes?: readonly (NodeSpec | string)[];
-}
-
-/** Default value size: see `RangeStoreOptions.sizeOf`. O(size of value). */
-export function defaultSizeOf(value: unknown): number {
-  switch (typeof value) {
-    case 'string':
-      return utf8Length(value);
-    case 'number':
-    case 'bigint':
-      return 8;
-    case 'boolean':
-      return 1;
-    default:
-      if (value === null) return 0;
-      if (value instanceof Uint8Array) return value.byteLength;
-      return utf8Length(JSON.stringify(value) ?? '');
-  }
 }
 
 const SPLIT_BUDGET = 64;
@@ -96,6 +80,8 @@ export class RangeStore<V = unknown> {
   private readonly rateWindowMs: number;
   private readonly listeners = new Set<(e: RangeEvent) => void>();
   private nextId = 1;
+  /** Reused for every policy call (no allocation per write). */
+  private readonly splitContext: { nowMs: number; sizeOf: (value: V) => number };
   private keyCount = 0;
   private splitCount = 0;
   private mergeCount = 0;
@@ -119,6 +105,7 @@ export class RangeStore<V = unknown> {
     this.sizeOf = options.sizeOf ?? (defaultSizeOf as (v: V) => number);
     if (typeof this.sizeOf !== 'function') throw new InvalidArgumentError('sizeOf', this.sizeOf, 'a function value → bytes');
     this.rowGroupOf = options.rowGroupOf;
+    this.splitContext = { nowMs: 0, sizeOf: this.sizeOf };
     this.clock = options.clock ?? systemClock;
     this.rateWindowMs = options.rateWindowMs ?? 1000;
     if (typeof this.rateWindowMs !== 'number' || !(this.rateWindowMs > 0) || !Number.isFinite(this.rateWindowMs)) throw new InvalidArgumentError('rateWindowMs', this.rateWindowMs, 'a finite number > 0');
@@ -143,17 +130,22 @@ export class RangeStore<V = unknown> {
     const sk = toSortForm(key);
     const i = findPartitionIndex(this.starts, sk);
     const p = this.parts[i] as RangePartition<V>;
-    const old = p.tree.get(sk);
-    p.tree.set(sk, value);
-    if (old === undefined) {
+    // Inserts (the common case) take one tree descent; updates two, the
+    // second reading the old value's size as it replaces it.
+    if (p.tree.setIfNotPresent(sk, value)) {
       p.bytes += utf8Length(key) + size;
       if (sk !== key) p.highKeys++;
       this.keyCount++;
     } else {
-      p.bytes += size - this.sizeOf(old);
+      let oldSize = 0;
+      p.tree.editRange(sk, sk, true, (_k, old) => {
+        oldSize = this.sizeOf(old);
+        return { value };
+      });
+      p.bytes += size - oldSize;
     }
-    this.wrote(p, sk);
-    if (p.reads + p.writes >= p.splitRetryAtRequests) this.maybeSplit(i);
+    const now = this.wrote(p, sk);
+    if (p.reads + p.writes >= p.splitRetryAtRequests) this.maybeSplit(i, now);
   }
 
   /** The value of `key`, or undefined. O(log n). */
@@ -167,7 +159,7 @@ export class RangeStore<V = unknown> {
     p.readRate.add(now);
     if (this.recorders.length > 0) {
       for (const r of this.recorders) r.record?.(p as RangePartition<unknown>, sk, null, now);
-      if (p.reads + p.writes >= p.splitRetryAtRequests) this.maybeSplit(i);
+      if (p.reads + p.writes >= p.splitRetryAtRequests) this.maybeSplit(i, now);
     }
     return p.tree.get(sk);
   }
@@ -187,11 +179,12 @@ export class RangeStore<V = unknown> {
     return true;
   }
 
-  private wrote(p: RangePartition<V>, sk: string): void {
+  private wrote(p: RangePartition<V>, sk: string): number {
     const now = this.clock.now();
     p.writes++;
     p.writeRate.add(now);
-    for (const r of this.recorders) r.record?.(p as RangePartition<unknown>, sk, null, now);
+    for (let j = 0; j < this.recorders.length; j++) (this.recorders[j] as SplitPolicy).record?.(p as RangePartition<unknown>, sk, null, now);
+    return now;
   }
 
   /**
@@ -229,15 +222,17 @@ export class RangeStore<V = unknown> {
   // ---- splitting and merging ------------------------------------------
 
   /** Ask the policies about partition i (and its halves) until none wants a split. */
-  private maybeSplit(i: number): void {
-    const now = this.clock.now();
+  private maybeSplit(i: number, now: number): void {
+    const ctx = this.splitContext;
+    ctx.nowMs = now;
     for (let budget = SPLIT_BUDGET, idx = i; budget > 0; budget--) {
       const p = this.parts[idx] as RangePartition<V>;
       let splitKey: string | undefined;
       let reason: SplitReason = 'keys';
       let wanted = false;
-      for (const policy of this.policies) {
-        const candidate = policy.splitKey(p, { nowMs: now, sizeOf: this.sizeOf });
+      for (let j = 0; j < this.policies.length; j++) {
+        const policy = this.policies[j] as SplitPolicy;
+        const candidate = policy.splitKey(p, ctx);
         if (candidate === undefined) continue;
         wanted = true;
         splitKey = this.safeSplitKey(p, candidate);
@@ -354,7 +349,7 @@ export class RangeStore<V = unknown> {
     if (i < 0) throw new NotFoundError('partition', String(id), this.parts.slice(0, 20).map((p) => String(p.id)));
     if (i === this.parts.length - 1) throw new InvalidArgumentError('partition', id, 'a partition that is not the last (it has no right neighbour)');
     this.mergeAt(i, this.clock.now());
-    this.maybeSplit(i);
+    this.maybeSplit(i, this.clock.now());
   }
 
   private mergeAt(i: number, now: number): void {
@@ -406,26 +401,7 @@ export class RangeStore<V = unknown> {
 
   /** Store-wide figures, including the imbalance that shows hot spots. O(P). */
   stats(): StoreStats {
-    const infos = this.partitions();
-    const maxMean = (xs: number[]): number => {
-      const sum = xs.reduce((s, x) => s + x, 0);
-      return sum === 0 ? 1 : Math.max(...xs) / (sum / xs.length);
-    };
-    const rates = infos.map((p) => p.writesPerSec);
-    const rateSum = rates.reduce((s, x) => s + x, 0);
-    return {
-      partitionCount: infos.length,
-      totalKeys: this.keyCount,
-      totalBytes: infos.reduce((s, p) => s + p.bytes, 0),
-      splits: this.splitCount,
-      merges: this.mergeCount,
-      reads: infos.reduce((s, p) => s + p.reads, 0),
-      writes: infos.reduce((s, p) => s + p.writes, 0),
-      keysImbalance: maxMean(infos.map((p) => p.size)),
-      bytesImbalance: maxMean(infos.map((p) => p.bytes)),
-      writeRateImbalance: maxMean(rates),
-      hottestWriteShare: rateSum === 0 ? 0 : Math.max(...rates) / rateSum,
-    };
+    return storeStats(this.partitions(), this.keyCount, this.splitCount, this.mergeCount);
   }
 
   /** Current time on the store's clock (for callers computing rates). */
