@@ -307,6 +307,7 @@ export abstract class IndexedDB {
     const dataPartitions = new Set<number>();
     let stale = 0;
     const known = found.candidatePartitions;
+    const verify = this.queue !== undefined;
     for (let i = 0; i < found.candidates.length; i++) {
       const pk = found.candidates[i] as string;
       if (opts.pk !== undefined && pk !== opts.pk) continue;
@@ -314,7 +315,8 @@ export abstract class IndexedDB {
       const dp = known !== undefined ? (known[i] as number) : this.routePartitionKey(this.partitionKeyOf(pk), pk);
       dataPartitions.add(dp);
       const doc = (this.data[dp] as Map<string, Doc>).get(pk);
-      if (doc !== undefined && this.matches(doc, pk, conditions)) hits.push([pk, doc]);
+      // A sync index is exact (checkInvariants proves it), so only a lagging async index needs each hit re-checked.
+      if (doc !== undefined && (verify === false || this.matches(doc, pk, conditions))) hits.push([pk, doc]);
       else stale++;
     }
     invariant(stale === 0 || this.queue !== undefined, () => `sync index returned ${stale} stale hits`);
