@@ -13,7 +13,8 @@ export const REPORT_SCRIPT = `
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.font.size = 12;
   Chart.defaults.color = '#3a4252';
-  function axisTitle(a) { return a.unit ? a.label + ' (' + a.unit + ')' : a.label; }
+  // The unit in parentheses, unless the label already names it ("partitions moved" in partitions).
+  function axisTitle(a) { return a.unit && a.label.toLowerCase().indexOf(a.unit.toLowerCase()) < 0 ? a.label + ' (' + a.unit + ')' : a.label; }
   function fmt(v) {
     if (typeof v !== 'number') return String(v);
     var a = Math.abs(v);
