@@ -6,7 +6,7 @@
  *     encoded batches), one `fdatasync` per 1,000 records;
  *   - read floor: `fs.readSync` of the same segment files in 1 MiB chunks.
  * Targets: produce ≥ 50% of the write floor; consume ≥ 50% of the read floor.
- * Rounds alternate ours and the floor (3; 1 in quick mode); each side's best
+ * Rounds alternate ours and the floor (5; 1 in quick mode); each side's best
  * round is reported, medians beside it.
  */
 import * as fs from 'node:fs';
@@ -22,7 +22,7 @@ const SUITE = 'partitioned-log';
 const TOTAL = size(1_000_000, 50_000);
 const BATCH = 1000;
 const VALUE_BYTES = 100;
-const ROUNDS = QUICK ? 1 : 3;
+const ROUNDS = QUICK ? 1 : 5;
 
 const random = mulberry32(42);
 // 1,000 distinct 100-byte values, one batch's worth, sent TOTAL / BATCH times.
