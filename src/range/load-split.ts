@@ -44,8 +44,8 @@ export class LoadSplitFinder {
     private readonly random: Random,
   ) {}
 
-  /** Record a point request (end null) or a span [key, end). Sort-form keys. O(sampleSize). */
-  record(key: string, end: string | null): void {
+  /** Record a point request (span false) or a span [key, end) (end null: unbounded). Sort-form keys. O(sampleSize). */
+  record(key: string, end: string | null, span = false): void {
     this.seen++;
     let fresh = -1;
     if (this.samples.length < this.sampleSize) {
@@ -60,10 +60,10 @@ export class LoadSplitFinder {
     for (let i = 0; i < this.samples.length; i++) {
       if (i === fresh) continue;
       const s = this.samples[i] as Sample;
-      if (end === null) {
+      if (!span) {
         if (key < s.key) s.left++;
         else s.right++;
-      } else if (end <= s.key) s.left++;
+      } else if (end !== null && end <= s.key) s.left++;
       else if (key >= s.key) s.right++;
       else s.contained++;
     }
@@ -133,7 +133,7 @@ export function byLoad(options: LoadSplitOptions): SplitPolicy {
 
   return {
     reason: 'load',
-    record(p: RangePartition<unknown>, startKey: string, endKey: string | null, nowMs: number): void {
+    record(p: RangePartition<unknown>, startKey: string, endKey: string | null, nowMs: number, span: boolean): void {
       const elapsed = nowMs - p.loadWindowStartMs;
       if (elapsed >= windowMs) {
         p.loadQps = (p.loadWindowCount * 1000) / elapsed;
@@ -147,7 +147,7 @@ export function byLoad(options: LoadSplitOptions): SplitPolicy {
         }
       }
       p.loadWindowCount++;
-      p.finder?.record(startKey, endKey);
+      p.finder?.record(startKey, endKey, span);
     },
     splitKey<V>(p: RangePartition<V>, ctx: { nowMs: number }): string | undefined {
       const f = p.finder;

@@ -58,9 +58,18 @@ describe('split by load (CockroachDB split decider)', () => {
   });
 
   it('does not split under scans that span the candidate', () => {
-    const f = new LoadSplitFinder(0, 20, mulberry32(3));
-    for (let i = 0; i < 3000; i++) f.record('a', 'z');
-    expect(f.splitKey(100, 0.25, 0.5)).toBeUndefined();
+    const withScans = new LoadSplitFinder(0, 20, mulberry32(3));
+    const pointsOnly = new LoadSplitFinder(0, 20, mulberry32(3));
+    const rnd = mulberry32(9);
+    for (let i = 0; i < 4000; i++) {
+      const k = `k${String(randomInt(rnd, 1000)).padStart(3, '0')}`;
+      pointsOnly.record(k, null);
+      // Three of four requests scan [a, z): they span every point key.
+      if (i % 4 === 0) withScans.record(k, null);
+      else withScans.record('a', 'z', true);
+    }
+    expect(pointsOnly.splitKey(100, 0.25, 0.5)).toBeDefined();
+    expect(withScans.splitKey(100, 0.25, 0.5)).toBeUndefined();
   });
 
   function hotStore(clock: ManualClock): RangeStore<number> {

@@ -31,12 +31,12 @@ export interface SplitPolicy {
   /** Reported in split events. */
   readonly reason: SplitReason;
   /**
-   * Observe one request routed to `p`: a point request (`endKey` null) or a
-   * scan of [startKey, endKey) clipped to `p` (endKey null also when the scan
-   * runs past `p`'s end). Keys are sort forms. Only called when defined; O(1)
-   * expected.
+   * Observe one request routed to `p`: a point request at `startKey`
+   * (`span` false), or a scan of [startKey, endKey) clipped to `p` (`span`
+   * true; endKey null = to the end of the key space). Keys are sort forms.
+   * Only called when defined; O(1) expected.
    */
-  record?(p: RangePartition<unknown>, startKey: string, endKey: string | null, nowMs: number): void;
+  record?(p: RangePartition<unknown>, startKey: string, endKey: string | null, nowMs: number, span: boolean): void;
   /** A split key candidate (sort form, inside p) when p should split now, else undefined. */
   splitKey<V>(p: RangePartition<V>, ctx: SplitContext<V>): string | undefined;
   /** Reset per-partition state after `p` was created by a split or merge. */

@@ -158,7 +158,7 @@ export class RangeStore<V = unknown> {
     p.reads++;
     p.readRate.add(now);
     if (this.recorders.length > 0) {
-      for (const r of this.recorders) r.record?.(p as RangePartition<unknown>, sk, null, now);
+      for (const r of this.recorders) r.record?.(p as RangePartition<unknown>, sk, null, now, false);
       if (p.reads + p.writes >= p.splitRetryAtRequests) this.maybeSplit(i, now);
     }
     return p.tree.get(sk);
@@ -183,7 +183,7 @@ export class RangeStore<V = unknown> {
     const now = this.clock.now();
     p.writes++;
     p.writeRate.add(now);
-    for (let j = 0; j < this.recorders.length; j++) (this.recorders[j] as SplitPolicy).record?.(p as RangePartition<unknown>, sk, null, now);
+    for (let j = 0; j < this.recorders.length; j++) (this.recorders[j] as SplitPolicy).record?.(p as RangePartition<unknown>, sk, null, now, false);
     return now;
   }
 
@@ -205,7 +205,10 @@ export class RangeStore<V = unknown> {
       if (se !== undefined && p.start >= se) break;
       p.reads++;
       p.readRate.add(now);
-      for (const r of this.recorders) r.record?.(p as RangePartition<unknown>, ss > p.start ? ss : p.start, se !== undefined && (p.end === null || se < p.end) ? se : null, now);
+      if (this.recorders.length > 0) {
+        const spanEnd = se !== undefined && (p.end === null || se < p.end) ? se : p.end;
+        for (const r of this.recorders) r.record?.(p as RangePartition<unknown>, ss > p.start ? ss : p.start, spanEnd, now, true);
+      }
       let high = se;
       if (high === undefined) {
         high = p.tree.maxKey();
