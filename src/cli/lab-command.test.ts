@@ -76,7 +76,7 @@ describe('shardkit lab: arguments', () => {
   });
 
   it('a sample size out of range exits 2', async () => {
-    expectOneLineError(await inProcess('lab', '--sample-size', '5'), /--sample-size must be an integer from 100/);
+    expectOneLineError(await inProcess('lab', '--sample-size', '5'), /--sample-size must be an integer from 1000 to 10000000/);
   });
 
   it('--column without --keys exits 2', async () => {

@@ -7,7 +7,7 @@
 import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { experiments } from '../lab/experiments/index.js';
-import { DEFAULT_SAMPLE_SIZE, loadKeys } from '../lab/keys.js';
+import { DEFAULT_SAMPLE_SIZE, MIN_KEYS, loadKeys } from '../lab/keys.js';
 import { prepareOutputDir, writeReport, reportJson } from '../lab/output.js';
 import { runLab, selectExperiments } from '../lab/runner.js';
 import { renderReport } from '../lab/terminal.js';
@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .option('--json', 'print the results as JSON on stdout (no tables, no progress bar)')
     .option('--keys <file>', 'run on a sample of your own keys: a text file with one key per line (or a CSV, with --column), streamed')
     .option('--column <name|n>', 'with --keys: read keys from this CSV column (a header name, or a 1-based number)')
-    .addOption(new Option('--sample-size <n>', 'with --keys: how many keys to sample from the file (reservoir sampling)').argParser(integer('--sample-size', 100, 10_000_000)).default(DEFAULT_SAMPLE_SIZE))
+    .addOption(new Option('--sample-size <n>', 'with --keys: how many keys to sample from the file (reservoir sampling)').argParser(integer('--sample-size', MIN_KEYS, 10_000_000)).default(DEFAULT_SAMPLE_SIZE))
     .option('--list', 'list the experiments and exit')
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
     .addHelpText(

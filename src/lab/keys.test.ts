@@ -21,7 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('loadKeys: reading keys', () => {
   it('reads one key per line, skipping blank lines and dropping CRLF carriage returns', async () => {
     const p = file('crlf.txt', `${lines(150).replace(/\n/g, '\r\n')}\r\n\r\n   \n`);
-    const s = await loadKeys(p, { random: mulberry32(1) });
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1) });
     expect(s.linesRead).toBe(150);
     expect(s.distinct).toBe(150);
     expect(new Set(s.keys)).toEqual(new Set(Array.from({ length: 150 }, (_, i) => `k${i}`)));
@@ -29,13 +29,13 @@ describe('loadKeys: reading keys', () => {
 
   it('keeps a file smaller than the sample whole, in file order', async () => {
     const p = file('small.txt', lines(200));
-    const s = await loadKeys(p, { random: mulberry32(1), sampleSize: 1000 });
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1), sampleSize: 1000 });
     expect(s.keys).toEqual(Array.from({ length: 200 }, (_, i) => `k${i}`));
   });
 
   it('samples a larger file down to sampleSize with a reservoir: every kept key is from the file, spread over all of it', async () => {
     const p = file('big.txt', lines(20_000));
-    const s = await loadKeys(p, { random: mulberry32(3), sampleSize: 1000 });
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(3), sampleSize: 1000 });
     expect(s.keys).toHaveLength(1000);
     expect(s.linesRead).toBe(20_000);
     const idx = s.keys.map((k) => Number(k.slice(1)));
@@ -50,9 +50,9 @@ describe('loadKeys: reading keys', () => {
 
   it('gives the same sample for the same seed and a different one for another seed', async () => {
     const p = file('seeded.txt', lines(5_000));
-    const a = await loadKeys(p, { random: mulberry32(9), sampleSize: 500 });
-    const b = await loadKeys(p, { random: mulberry32(9), sampleSize: 500 });
-    const c = await loadKeys(p, { random: mulberry32(10), sampleSize: 500 });
+    const a = await loadKeys(p, { minKeys: 100, random: mulberry32(9), sampleSize: 500 });
+    const b = await loadKeys(p, { minKeys: 100, random: mulberry32(9), sampleSize: 500 });
+    const c = await loadKeys(p, { minKeys: 100, random: mulberry32(10), sampleSize: 500 });
     expect(a.keys).toEqual(b.keys);
     expect(c.keys).not.toEqual(a.keys);
   });
@@ -60,21 +60,21 @@ describe('loadKeys: reading keys', () => {
   it('reads a CSV column by header name, with quoted fields', async () => {
     const rows = Array.from({ length: 120 }, (_, i) => `${i},"user ""${i}"", ok",x`);
     const p = file('keys.csv', `id,email,other\n${rows.join('\n')}\n`);
-    const s = await loadKeys(p, { random: mulberry32(1), column: 'email' });
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1), column: 'email' });
     expect(s.linesRead).toBe(120);
     expect(s.keys[0]).toBe('user "0", ok');
   });
 
   it('reads a CSV column by 1-based number, first line as data', async () => {
     const p = file('nohead.csv', Array.from({ length: 130 }, (_, i) => `a${i},b${i}`).join('\n'));
-    const s = await loadKeys(p, { random: mulberry32(1), column: '2' });
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1), column: '2' });
     expect(s.linesRead).toBe(130);
     expect(s.keys[0]).toBe('b0');
   });
 
   it('keeps UTF-8 keys intact', async () => {
     const p = file('utf8.txt', Array.from({ length: 120 }, (_, i) => `ключ-${i}-🔑`).join('\n'));
-    const s = await loadKeys(p, { random: mulberry32(1) });
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1) });
     expect(s.keys[0]).toBe('ключ-0-🔑');
   });
 
@@ -88,7 +88,7 @@ describe('loadKeys: reading keys', () => {
 
 describe('loadKeys: bad input fails with one clear line', () => {
   const fails = async (p: string, pattern: RegExp, options: Partial<Parameters<typeof loadKeys>[1]> = {}) => {
-    const err = await loadKeys(p, { random: mulberry32(1), ...options }).then(
+    const err = await loadKeys(p, { minKeys: 100, random: mulberry32(1), ...options }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -118,8 +118,9 @@ describe('loadKeys: bad input fails with one clear line', () => {
     return fails(file('latin.txt', bad), /line 51 is not valid UTF-8/);
   });
   it('a "line" longer than the limit', () => fails(file('long.txt', 'x'.repeat(5000)), /longer than 1024 bytes/, { maxLineBytes: 1024 }));
-  it('too few distinct keys', () => fails(file('few.txt', `${lines(50)}\n${lines(50)}`), /only 50 distinct keys; the lab needs at least 100/));
-  it('a sample size below the minimum', () => fails(file('ok.txt', lines(500)), /--sample-size 10 is too small/, { sampleSize: 10 }));
+  it('too few distinct keys', () => fails(file('few.txt', `${lines(50)}\n${lines(50)}`), /only 50 distinct keys; the lab needs at least 100$/));
+  it('fewer distinct keys than the default minimum of 1,000', () => fails(file('999.txt', lines(999)), /only 999 distinct keys; the lab needs at least 1000/, { minKeys: undefined }));
+  it('a sample size below the minimum', () => fails(file('ok.txt', lines(500)), /--sample-size 10 is too small: the lab needs at least 100 keys/, { sampleSize: 10 }));
   it('an unknown CSV column name', () => fails(file('cols.csv', `a,b\n${lines(200)}`), /no column named "zzz"/, { column: 'zzz' }));
   it('a CSV column past the end of a line', () => fails(file('short.csv', lines(200)), /line 1 has 1 columns; column 3 was asked for/, { column: '3' }));
 });

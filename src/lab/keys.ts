@@ -35,7 +35,7 @@ export interface LoadKeysOptions {
   column?: string;
   /** CSV mode: whether the first line is a header (default: true when `column` is a name, false for an index). */
   header?: boolean;
-  /** Fewest distinct keys the sample must hold (default 100). */
+  /** Fewest distinct keys the sample must hold (default 1,000: fewer make percent-level shares noise). */
   minKeys?: number;
   /** Longest line accepted, in bytes (default 1 MiB): longer means this is not a keys file. */
   maxLineBytes?: number;
@@ -49,6 +49,9 @@ export interface KeySample {
   readonly distinct: number;
 }
 
+/** Fewest distinct keys the lab accepts by default: below that, shares over 100 nodes are mostly noise. */
+export const MIN_KEYS = 1_000;
+
 /** Default sample size: large enough for percent-level shares, small enough for a fast run. */
 export const DEFAULT_SAMPLE_SIZE = 100_000;
 
@@ -58,7 +61,7 @@ export const DEFAULT_SAMPLE_SIZE = 100_000;
  */
 export async function loadKeys(path: string, options: LoadKeysOptions): Promise<KeySample> {
   const sampleSize = requireInt('sample size', options.sampleSize ?? DEFAULT_SAMPLE_SIZE, 1, 50_000_000);
-  const minKeys = requireInt('minimum keys', options.minKeys ?? 100, 1);
+  const minKeys = requireInt('minimum keys', options.minKeys ?? MIN_KEYS, 1);
   const maxLineBytes = requireInt('maximum line bytes', options.maxLineBytes ?? 1 << 20, 16);
   if (sampleSize < minKeys) throw new KeysFileError(`--sample-size ${sampleSize} is too small: the lab needs at least ${minKeys} keys`);
   await checkReadableFile(path);
