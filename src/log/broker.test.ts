@@ -2,6 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Partitioners } from 'kafkajs';
 import { ManualClock } from '../util/clock.js';
 import { mulberry32 } from '../util/random.js';
@@ -333,6 +334,23 @@ describe('persistence', () => {
     resumed.subscribe(['orders']);
     expect(resumed.poll(100).length).toBe(60 - 25);
     again.close();
+  });
+
+  it('a data directory is used by one broker at a time; a lock left by a dead process is taken over', () => {
+    const d = tempDir();
+    const first = Broker.open({ dataDir: d });
+    expect(() => Broker.open({ dataDir: d })).toThrow(StateError);
+    first.createTopic('t');
+    first.close();
+    const second = Broker.open({ dataDir: d });
+    expect(second.topicNames()).toEqual(['t']);
+    second.close();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(d, 'shardkit-log.lock'), `${dead}\n`);
+    const third = Broker.open({ dataDir: d });
+    expect(third.topicNames()).toEqual(['t']);
+    third.close();
+    expect(fs.existsSync(path.join(d, 'shardkit-log.lock'))).toBe(false);
   });
 
   it('retention and compaction through the broker follow each topic policy (seed: keep at most N, latest per key)', () => {

@@ -8,6 +8,7 @@
  */
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import type { StorageDirectory } from './storage/directory.js';
+import { LOCK_FILE } from './storage/fs-directory.js';
 import type { TopicConfig } from './topic.js';
 
 const MARKER = 'shardkit-log.json';
@@ -34,12 +35,14 @@ function readJson(dir: StorageDirectory, path: string): unknown {
 }
 
 /**
- * Check that `dir` is empty or a shardkit log; write the marker if empty.
- * Throws InvalidArgumentError (and writes nothing) for anything else.
+ * Check that `dir` is empty or a shardkit log, lock it for this process,
+ * and write the marker if empty. Throws InvalidArgumentError (and writes
+ * nothing) for anything else, StateError if another live process holds it.
  */
 export function claimDirectory(dir: StorageDirectory, describe: string): void {
-  const entries = dir.list('');
+  const entries = dir.list('').filter((e) => e !== LOCK_FILE);
   if (entries.length === 0) {
+    dir.lock();
     dir.writeAtomic(MARKER, Buffer.from(JSON.stringify({ format: 'shardkit-log', version: FORMAT_VERSION })));
     return;
   }
@@ -54,6 +57,7 @@ export function claimDirectory(dir: StorageDirectory, describe: string): void {
   const m = marker as { format?: unknown; version?: unknown } | null;
   if (m === null || typeof m !== 'object' || m.format !== 'shardkit-log') throw new InvalidArgumentError('dataDir', describe, allowed);
   if (m.version !== FORMAT_VERSION) throw new InvalidArgumentError('dataDir format version', m.version, `${FORMAT_VERSION}`);
+  dir.lock();
 }
 
 /** The topics recorded in the directory (empty if none yet). */

@@ -42,7 +42,13 @@ export interface StorageDirectory {
   writeAtomic(path: string, data: Uint8Array): void;
   /** Atomically rename a file (durable: the directory is fsynced). */
   rename(from: string, to: string): void;
-  /** Release open handles. The directory must not be used afterwards. */
+  /**
+   * Take exclusive use of the directory for this process (a lock file naming
+   * the owner); StateError (retriable) if a live process holds it. A lock left
+   * by a process that no longer exists is taken over. Released by `close`.
+   */
+  lock(): void;
+  /** Release the lock and open handles. The directory must not be used afterwards. */
   close(): void;
 }
 
@@ -182,6 +188,9 @@ export class MemoryDirectory implements StorageDirectory {
     this.files.delete(from);
     this.files.set(to, f);
   }
+
+  /** In memory there is no other process to exclude. */
+  lock(): void {}
 
   close(): void {}
 
