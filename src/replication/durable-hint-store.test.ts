@@ -112,6 +112,21 @@ describe('durable hint store: file format and recovery', () => {
     expect(new DurableHintStore(file).add(hint('a', 'after', 100)).id).toBe(31);
   });
 
+  it('compaction on a real file replaces it atomically and a reopened store sees only the live hints', () => {
+    const path = join(tempDir(), 'compact.hints');
+    const s = openFileHintStore(path, { compactMinDeadRecords: 4 });
+    const ids = Array.from({ length: 12 }, (_, i) => s.add(hint('b', `k${i}`, i + 1)).id);
+    const sizeBefore = statSync(path).size;
+    for (const id of ids.slice(0, 10)) s.remove([id]);
+    expect(s.compactions).toBeGreaterThan(0);
+    expect(statSync(path).size).toBeLessThan(sizeBefore);
+    s.add(hint('b', 'after', 13));
+    s.close();
+    const r = openFileHintStore(path);
+    expect([...r.all()].map((h) => [h.id, h.key])).toEqual([[11, 'k10'], [12, 'k11'], [13, 'after']]);
+    r.close();
+  });
+
   it('a failed append leaves the store and the file as they were, and the error reaches the caller', () => {
     const inner = new MemoryLogFile();
     let failNext = false;
