@@ -106,7 +106,7 @@ export class TokenPlacement implements Placement {
   /**
    * A placement of `nodes` (non-empty, distinct ids, weights > 0), added one
    * at a time in the given order with the chosen allocation.
-   * O(n·T·log(nT)) for random, O(n²·T²) for balanced (100 nodes × 16 tokens: a few ms).
+   * O(n²·T) (each join merges into the sorted tokens; balanced joins also scan every range): 100 nodes × 16 tokens build in about 10–70 ms, 1,000 nodes in about 2 s (balanced) on this kind of machine.
    */
   constructor(nodes: readonly (NodeSpec | string)[], options: TokenOptions = {}) {
     const specs = normalizeNodes(nodes);
@@ -338,10 +338,26 @@ function pickTokens(cfg: Config, spec: Required<NodeSpec>, tokens: readonly numb
   return balancedTokens(count, tokens, owners, weights, random);
 }
 
-/** Merge new tokens (owned by `node`) into sorted arrays. O(N log N). */
+/** Merge new tokens (owned by `node`) into the sorted arrays: sort the few new ones, then one linear merge. O(N + T log T). */
 function mergeTokens(tokens: readonly number[], owners: readonly number[], picked: readonly number[], node: number): [number[], number[]] {
-  const all = tokens.map((t, i) => [t, owners[i] as number] as const).concat(picked.map((t) => [t, node] as const));
-  all.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < all.length; i++) invariant((all[i - 1] as readonly number[])[0] !== (all[i] as readonly number[])[0], 'tokens: a picked token collides with an existing one');
-  return [all.map((e) => e[0]), all.map((e) => e[1])];
+  const fresh = [...picked].sort((a, b) => a - b);
+  const outTokens: number[] = [];
+  const outOwners: number[] = [];
+  let i = 0;
+  for (let j = 0; j < fresh.length; j++) {
+    const t = fresh[j] as number;
+    while (i < tokens.length && (tokens[i] as number) < t) {
+      outTokens.push(tokens[i] as number);
+      outOwners.push(owners[i] as number);
+      i++;
+    }
+    if (tokens[i] === t || (j > 0 && fresh[j - 1] === t)) invariant(false, `tokens: picked token ${t} collides with another token`);
+    outTokens.push(t);
+    outOwners.push(node);
+  }
+  for (; i < tokens.length; i++) {
+    outTokens.push(tokens[i] as number);
+    outOwners.push(owners[i] as number);
+  }
+  return [outTokens, outOwners];
 }
