@@ -66,7 +66,7 @@ export function addPlacementOptions(command: Command): Command {
     .addOption(new Option('--vnodes <n>', 'ring: virtual nodes per unit of weight (default 150); ketama: digests per server (default 40)').argParser(integer('--vnodes', 1, 100_000)))
     .addOption(new Option('--tokens-per-node <n>', 'tokens: tokens per node (default 16)').argParser(integer('--tokens-per-node', 1, 4096)))
     .addOption(new Option('--allocation <how>', 'tokens: how a joining node picks tokens (default balanced)').choices(['random', 'balanced']))
-    .addOption(new Option('--hash <name>', `key hash for mod-n, slots, ring, tokens (default murmur3-x86-32): ${HASH32_ALGORITHMS.join(', ')}`))
+    .addOption(new Option('--hash <name>', `key hash for mod-n, slots, ring, rendezvous, tokens (default murmur3-x86-32): ${HASH32_ALGORITHMS.join(', ')}`))
     .addOption(new Option('--seed <n>', 'tokens: seed of random token choices (default 0)').argParser(integer('--seed', 0, 0xffffffff)))
     .addOption(new Option('--boundaries <keys>', 'range: comma-separated start keys of partitions 1…P−1').argParser(list('--boundaries')));
 }
