@@ -170,6 +170,9 @@ describe.each([
     expect(values(log)).toEqual([[0, 'a1'], [1, 'a2']]);
   });
 
+});
+
+describe('partition log against a model', () => {
   it('matches a model (an array of offset/value pairs) over random appends, rolls, retention, compaction and reopen', () => {
     fc.assert(
       fc.property(
