@@ -72,7 +72,7 @@ export const rebalancing: Experiment = {
       checks.push({
         claim: `${modN.label} moves about n/(n+1) of the keys on a join (n ≥ 4)`,
         held: worstShortfall > 0.9,
-        measured: `moved ≥ ${(worstShortfall * 100).toFixed(0)}% of n/(n+1) at every n ≥ 4; e.g. n = ${r10[r10.length - 1]?.n}: ${((r10[r10.length - 1]?.join ?? 0) * 100).toFixed(1)}% of keys moved`,
+        measured: `moved ≥ ${(worstShortfall * 100).toFixed(1)}% of n/(n+1) at every n ≥ 4; e.g. n = ${r10[r10.length - 1]?.n}: ${((r10[r10.length - 1]?.join ?? 0) * 100).toFixed(1)}% of keys moved`,
       });
     }
     for (const s of cases.filter((c) => c.minimalMovement)) {
