@@ -173,3 +173,43 @@ describe('metrics: the sequential-key hot spot shows in the numbers (DDIA ch. 6,
     expect(s.partitions()[0]?.writes).toBe(500);
   });
 });
+
+describe('skew: key-count vs load-based splitting under Zipf reads (DDIA ch. 6, skewed workloads)', () => {
+  it('load-based splitting cuts the hot range until no partition carries most of the reads', () => {
+    const keys = Array.from({ length: 2000 }, (_, i) => `k${String(i).padStart(4, '0')}`);
+    // Zipf(1.1) over ranks; rank r is key r, so the hot keys sit together at the start.
+    const weights = keys.map((_, r) => 1 / Math.pow(r + 1, 1.1));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const cdf: number[] = [];
+    weights.reduce((acc, w) => (cdf.push((acc + w) / total), acc + w), 0);
+    const zipf = (u: number): string => {
+      let lo = 0;
+      let hi = cdf.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((cdf[mid] as number) < u) lo = mid + 1;
+        else hi = mid;
+      }
+      return keys[lo] as string;
+    };
+    const hottestReadShare = (withLoad: boolean): number => {
+      const clock = new ManualClock();
+      const split = [byKeyCount({ maxPartitionSize: 500 })];
+      if (withLoad) split.push(byLoad({ qpsThreshold: 500, minObservationMs: 2000, random: mulberry32(3) }));
+      const s = new RangeStore<number>({ clock, split, maxPartitionSize: 500, minPartitionSize: 10 });
+      keys.forEach((k, i) => s.put(k, i));
+      const rnd = mulberry32(12);
+      for (let t = 0; t < 60_000; t++) {
+        clock.advance(1); // 1,000 reads per second for a minute
+        s.get(zipf(rnd()));
+      }
+      s.checkInvariants();
+      const rates = s.partitions().map((p) => p.readsPerSec);
+      return Math.max(...rates) / rates.reduce((a, b) => a + b, 0);
+    };
+    const byCount = hottestReadShare(false);
+    const byLoadToo = hottestReadShare(true);
+    expect(byCount).toBeGreaterThan(0.75);
+    expect(byLoadToo).toBeLessThan(0.5);
+  });
+});
