@@ -145,7 +145,7 @@ vs('xxh64 (bigint result)', loops.xxh64Bigint, '@node-rs/xxhash', loops.nativeXx
 vs('cassandra-token (bigint result)', loops.cassandraBigint, 'cassandra-driver Murmur3Tokenizer (Buffer.from(key))', loops.driverToken);
 
 // CRC32 and CRC32C by size: the JavaScript table vs the native SIMD code on byte buffers.
-for (const bytes of [...new Set([12, 64, CRC32_NATIVE_MIN_BYTES, 128, 4096])].sort((a, b) => a - b)) {
+for (const bytes of [...new Set([12, 32, 64, 96, CRC32_NATIVE_MIN_BYTES, 128, 4096])].sort((a, b) => a - b)) {
   const count = Math.max(100, Math.floor(size(4_000_000, 200_000) / bytes));
   const buffers = Array.from({ length: count }, (_, i) => {
     const b = new Uint8Array(bytes);

@@ -16,6 +16,7 @@
  */
 import type { Key } from './key.js';
 import { murmur3x64_128Key } from './murmur3-x64-128.js';
+import { bigInt64 } from './u64.js';
 
 /** The smallest token (Long.MIN_VALUE); Cassandra never assigns it to a key. */
 export const CASSANDRA_MIN_TOKEN = -(2n ** 63n);
@@ -64,5 +65,5 @@ const parts: TokenParts = { hi: 0, lo: 0 };
  */
 export function cassandraToken(key: Key): bigint {
   cassandraTokenParts(key, parts);
-  return (BigInt(parts.hi) << 32n) | BigInt(parts.lo);
+  return bigInt64(parts.hi, parts.lo);
 }

@@ -13,6 +13,7 @@
  */
 import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
 import { stringToScratch } from './scratch.js';
+import { bigUint64 } from './u64.js';
 
 const OFFSET32 = 0x811c9dc5;
 const PRIME32 = 0x01000193;
@@ -91,5 +92,5 @@ const pair = new Uint32Array(2);
  */
 export function fnv1a64(key: Key): bigint {
   fnv1a64Into(key, pair);
-  return (BigInt(pair[0] as number) << 32n) | BigInt(pair[1] as number);
+  return bigUint64(pair[0] as number, pair[1] as number);
 }

@@ -11,7 +11,7 @@
  */
 import { type Key, assertKey, scratchBytes } from './key.js';
 import { stringToScratch } from './scratch.js';
-import { S, set64, load64, mul64, add64, xor64, xorLow64, rotl64, xorShr64 } from './u64.js';
+import { S, set64, load64, mul64, add64, xor64, xorLow64, rotl64, xorShr64, bigUint64 } from './u64.js';
 
 // Registers of u64.ts owned by this file (0…11; xxhash.ts owns 16…31).
 const H1 = 0;
@@ -161,8 +161,8 @@ const shared = new Uint32Array(4);
 export function murmur3x64_128(key: Key, seed = 0): [bigint, bigint] {
   murmur3x64_128Key(key, seed, false, shared);
   return [
-    (BigInt(shared[0] as number) << 32n) | BigInt(shared[1] as number),
-    (BigInt(shared[2] as number) << 32n) | BigInt(shared[3] as number),
+    bigUint64(shared[0] as number, shared[1] as number),
+    bigUint64(shared[2] as number, shared[3] as number),
   ];
 }
 

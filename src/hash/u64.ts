@@ -110,7 +110,22 @@ export function xorShr64(r: number, n: number): void {
   S[2 * r + 1] = l ^ ((l >>> n) | (h << (32 - n)));
 }
 
-/** The 64-bit value of register r as a bigint (for API boundaries and tests). */
-export function toBigInt64(r: number): bigint {
-  return (BigInt(S[2 * r] as number) << 32n) | BigInt(S[2 * r + 1] as number);
+const view = new DataView(new ArrayBuffer(8));
+
+/**
+ * The unsigned 64-bit bigint with halves (hi, lo). One bigint allocation (a
+ * DataView read), where building it from two bigints with shift and or would
+ * allocate four. For API boundaries only. O(1).
+ */
+export function bigUint64(hi: number, lo: number): bigint {
+  view.setUint32(0, hi);
+  view.setUint32(4, lo);
+  return view.getBigUint64(0);
+}
+
+/** The signed (two's complement) 64-bit bigint with halves (hi, lo). O(1), one allocation. */
+export function bigInt64(hi: number, lo: number): bigint {
+  view.setUint32(0, hi);
+  view.setUint32(4, lo);
+  return view.getBigInt64(0);
 }

@@ -2,13 +2,13 @@
  * xxHash32 and xxHash64 (Yann Collet, BSD-2), bit-exact with the reference
  * `XXH32` / `XXH64` (xxHash's `xsum_sanity_check.c` vectors). Written here
  * rather than taken from a package: xxh32 is a few lines with `Math.imul`,
- * runs synchronously (xxhash-wasm needs an async init) and reads ASCII
- * strings in place without allocating; xxh64 uses 32-bit halves (u64.ts).
+ * runs synchronously (xxhash-wasm needs an async init) and allocates nothing
+ * per call; xxh64 uses the 64-bit registers of u64.ts.
  * O(n) in the key's bytes.
  */
-import { type Key, assertKey, isAscii, scratchBytes } from './key.js';
+import { type Key, assertKey, scratchBytes } from './key.js';
 import { stringToScratch } from './scratch.js';
-import { S, set64, copy64, load64, mul64, add64, addLow64, xor64, rotl64, xorShr64 } from './u64.js';
+import { S, set64, copy64, load64, mul64, add64, addLow64, xor64, rotl64, xorShr64, bigUint64 } from './u64.js';
 
 const P32_1 = 0x9e3779b1;
 const P32_2 = 0x85ebca77;
@@ -35,27 +35,38 @@ function read32(b: Uint8Array, i: number): number {
   return (b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24);
 }
 
-function read32Ascii(s: string, i: number): number {
-  return s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
+// The accumulated h of `stripes32`, passed back through a typed array so no
+// 32-bit value crosses a call boundary (where V8 would box it).
+const ACC = new Int32Array(1);
+
+/** The 16-byte-stripe phase of XXH32 for `len ≥ 16`: writes the converged h to ACC[0]. */
+function stripes32(bytes: Uint8Array, len: number, seed: number): void {
+  let v1 = (seed + P32_1 + P32_2) | 0;
+  let v2 = (seed + P32_2) | 0;
+  let v3 = seed | 0;
+  let v4 = (seed - P32_1) | 0;
+  const limit = len - 16;
+  for (let i = 0; i <= limit; i += 16) {
+    v1 = round32(v1, read32(bytes, i));
+    v2 = round32(v2, read32(bytes, i + 4));
+    v3 = round32(v3, read32(bytes, i + 8));
+    v4 = round32(v4, read32(bytes, i + 12));
+  }
+  ACC[0] = ((v1 << 1) | (v1 >>> 31)) + ((v2 << 7) | (v2 >>> 25)) + ((v3 << 12) | (v3 >>> 20)) + ((v4 << 18) | (v4 >>> 14));
 }
 
-/** XXH32 over `bytes[0 … len)`. O(len), allocation-free. */
+/**
+ * XXH32 over `bytes[0 … len)`. O(len), allocation-free. Kept small (the
+ * stripe loop is its own function) so V8 inlines it into callers and the
+ * 32-bit result is never boxed.
+ */
 export function xxh32Bytes(bytes: Uint8Array, len: number, seed = 0): number {
   let i = 0;
   let h: number;
   if (len >= 16) {
-    let v1 = (seed + P32_1 + P32_2) | 0;
-    let v2 = (seed + P32_2) | 0;
-    let v3 = seed | 0;
-    let v4 = (seed - P32_1) | 0;
-    const limit = len - 16;
-    for (; i <= limit; i += 16) {
-      v1 = round32(v1, read32(bytes, i));
-      v2 = round32(v2, read32(bytes, i + 4));
-      v3 = round32(v3, read32(bytes, i + 8));
-      v4 = round32(v4, read32(bytes, i + 12));
-    }
-    h = ((v1 << 1) | (v1 >>> 31)) + ((v2 << 7) | (v2 >>> 25)) + ((v3 << 12) | (v3 >>> 20)) + ((v4 << 18) | (v4 >>> 14));
+    stripes32(bytes, len, seed);
+    h = ACC[0] as number;
+    i = len & ~15;
   } else {
     h = seed + P32_5;
   }
@@ -71,45 +82,13 @@ export function xxh32Bytes(bytes: Uint8Array, len: number, seed = 0): number {
   return avalanche32(h);
 }
 
-function xxh32Ascii(s: string, seed: number): number {
-  const len = s.length;
-  let i = 0;
-  let h: number;
-  if (len >= 16) {
-    let v1 = (seed + P32_1 + P32_2) | 0;
-    let v2 = (seed + P32_2) | 0;
-    let v3 = seed | 0;
-    let v4 = (seed - P32_1) | 0;
-    const limit = len - 16;
-    for (; i <= limit; i += 16) {
-      v1 = round32(v1, read32Ascii(s, i));
-      v2 = round32(v2, read32Ascii(s, i + 4));
-      v3 = round32(v3, read32Ascii(s, i + 8));
-      v4 = round32(v4, read32Ascii(s, i + 12));
-    }
-    h = ((v1 << 1) | (v1 >>> 31)) + ((v2 << 7) | (v2 >>> 25)) + ((v3 << 12) | (v3 >>> 20)) + ((v4 << 18) | (v4 >>> 14));
-  } else {
-    h = seed + P32_5;
-  }
-  h = (h + len) | 0;
-  for (; i + 4 <= len; i += 4) {
-    h = (h + Math.imul(read32Ascii(s, i), P32_3)) | 0;
-    h = Math.imul((h << 17) | (h >>> 15), P32_4);
-  }
-  for (; i < len; i++) {
-    h = (h + Math.imul(s.charCodeAt(i), P32_5)) | 0;
-    h = Math.imul((h << 11) | (h >>> 21), P32_1);
-  }
-  return avalanche32(h);
-}
-
 /**
  * XXH32 of a key (UTF-8 for strings) with an optional unsigned 32-bit seed.
- * Returns an unsigned 32-bit integer. O(n), allocation-free.
+ * Returns an unsigned 32-bit integer. O(n), allocation-free (strings are
+ * copied or encoded into the shared scratch buffer first).
  */
 export function xxh32(key: Key, seed = 0): number {
   if (typeof key === 'string') {
-    if (isAscii(key)) return xxh32Ascii(key, seed);
     const n = stringToScratch(key);
     return xxh32Bytes(scratchBytes(), n, seed);
   }
@@ -288,5 +267,5 @@ export function xxh64(key: Key, seed: number | bigint = 0): bigint {
     assertKey(key);
     xxh64Core(key, key.length, sh, sl, pair);
   }
-  return (BigInt(pair[0] as number) << 32n) | BigInt(pair[1] as number);
+  return bigUint64(pair[0] as number, pair[1] as number);
 }
