@@ -151,6 +151,26 @@ describe('broker, producer and consumer (seed behaviour)', () => {
     expect(latest.poll().map((m) => text(m.value))).toEqual(['new']);
   });
 
+  it('stats report each partition extent and size; lag is the log end minus the committed offset', () => {
+    const b = memBroker();
+    b.createTopic('t', { partitions: 2 });
+    b.producer().sendBatch('t', Array.from({ length: 6 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })));
+    const stats = b.stats();
+    expect(stats.map((s) => [s.partition, s.logStartOffset, s.logEndOffset, s.segments])).toEqual([
+      [0, 0, 3, 1],
+      [1, 0, 3, 1],
+    ]);
+    expect(stats[0]!.sizeBytes).toBeGreaterThan(0);
+    const c = b.consumer({ groupId: 'g', autoCommit: false });
+    c.assign([{ topic: 't', partition: 0 }]);
+    c.poll(2);
+    c.commit();
+    expect(b.lag('g', 't')).toEqual([
+      { partition: 0, committed: 2, logEndOffset: 3, lag: 1 },
+      { partition: 1, committed: null, logEndOffset: 3, lag: 3 },
+    ]);
+  });
+
   it('a standalone subscriber (no group) takes every partition', () => {
     const b = memBroker();
     b.createTopic('t', { partitions: 3 });

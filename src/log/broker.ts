@@ -43,6 +43,14 @@ export interface TopicDescription {
   config: TopicConfig;
 }
 
+/** One partition's extent and size, as `Broker.stats()` reports it. */
+export interface PartitionStats extends TopicPartition {
+  logStartOffset: number;
+  logEndOffset: number;
+  sizeBytes: number;
+  segments: number;
+}
+
 /** An offset to commit. */
 export interface OffsetCommit extends TopicPartition {
   offset: number;
@@ -239,6 +247,36 @@ export class Broker {
   /** Group ids with committed offsets or members, sorted. */
   groupIds(): string[] {
     return [...new Set([...this.offsets.keys(), ...this.groups.keys()])].sort();
+  }
+
+  /**
+   * What each partition holds: offsets, bytes and segments (ARCHITECTURE.md,
+   * principle 6). O(partitions + segments).
+   */
+  stats(): PartitionStats[] {
+    this.ensureOpen();
+    const out: PartitionStats[] = [];
+    for (const name of this.topicNames()) {
+      const t = this.topicsByName.get(name) as Topic;
+      for (let p = 0; p < t.partitionCount; p++) {
+        const log = t.log(p);
+        out.push({ topic: name, partition: p, logStartOffset: log.logStartOffset, logEndOffset: log.nextOffset, sizeBytes: log.sizeBytes, segments: log.segmentCount });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Consumer lag of `groupId` per partition of `topic`: log end offset minus
+   * the committed offset (or minus the log start when nothing is committed). O(partitions).
+   */
+  lag(groupId: string, topic: string): { partition: number; committed: number | null; logEndOffset: number; lag: number }[] {
+    const t = this.topic(topic);
+    return Array.from({ length: t.partitionCount }, (_, partition) => {
+      const committed = this.committedOffset(groupId, topic, partition);
+      const log = t.log(partition);
+      return { partition, committed, logEndOffset: log.nextOffset, lag: log.nextOffset - Math.max(committed ?? log.logStartOffset, log.logStartOffset) };
+    });
   }
 
   /** A producer (see Producer). */
