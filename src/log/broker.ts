@@ -298,6 +298,18 @@ export class Broker {
     return out;
   }
 
+  /**
+   * For topics with fsync `interval`: fdatasync each partition with appends
+   * older than its interval. Call from a timer so idle partitions get synced
+   * too (the core keeps no timers). Returns the partitions synced.
+   */
+  syncDue(): number {
+    this.ensureOpen();
+    let n = 0;
+    for (const t of this.topicsByName.values()) n += t.syncDue();
+    return n;
+  }
+
   /** fdatasync every partition (for fsync `interval`/`never`). */
   flush(): void {
     this.ensureOpen();

@@ -89,6 +89,13 @@ export class Topic {
     return { segmentsDeleted, compaction };
   }
 
+  /** With fsync `interval`: sync the partitions whose interval has passed; returns how many. */
+  syncDue(): number {
+    let n = 0;
+    for (const l of this.logs) if (l.syncIfDue()) n++;
+    return n;
+  }
+
   /** fdatasync every partition. */
   flush(): void {
     for (const l of this.logs) l.flush();

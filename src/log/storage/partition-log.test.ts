@@ -235,6 +235,18 @@ describe('fsync policies and the time index', () => {
     expect(values(open(dir.crashed()))).toEqual([[0, 'a'], [1, 'b']]);
   });
 
+  it('syncIfDue syncs an idle log once fsyncIntervalMs has passed since the last sync', () => {
+    const dir = new MemoryDirectory();
+    const clock = new ManualClock(0);
+    const log = open(dir, clock, { fsync: 'interval', fsyncIntervalMs: 1000 });
+    log.append([rec('a')]);
+    expect(log.syncIfDue()).toBe(false);
+    clock.advance(1000);
+    expect(log.syncIfDue()).toBe(true);
+    expect(log.syncIfDue()).toBe(false);
+    expect(values(open(dir.crashed()))).toEqual([[0, 'a']]);
+  });
+
   it('fsync never loses every unsynced batch in a crash, and keeps them after flush()', () => {
     const dir = new MemoryDirectory();
     const log = open(dir, new ManualClock(0), { fsync: 'never' });

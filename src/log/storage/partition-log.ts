@@ -40,6 +40,8 @@ export class PartitionLog {
   private startOffset = 0;
   private recoveryPoint = 0;
   private lastSyncMs: number;
+  /** Bytes of the active segment known synced (for `syncIfDue`). */
+  private syncedBytes = 0;
   private closed = false;
   /** Bytes truncated from a torn tail when this log was opened. */
   readonly recoveredTruncatedBytes: number;
@@ -97,6 +99,7 @@ export class PartitionLog {
     log.segments = segs;
     log.startOffset = Math.max(meta.logStartOffset, (segs[0] as Segment).baseOffset);
     log.recoveryPoint = Math.min(meta.recoveryPoint, log.active.baseOffset);
+    log.syncedBytes = log.active.sizeBytes;
     log.writeMeta(false);
     return log;
   }
@@ -166,6 +169,7 @@ export class PartitionLog {
       if (this.config.fsync === 'always' || (this.config.fsync === 'interval' && now - this.lastSyncMs >= this.config.fsyncIntervalMs)) {
         this.dir.sync(seg.logPath);
         this.lastSyncMs = now;
+        this.syncedBytes = position + batch.length;
       }
     } catch (e) {
       this.dir.truncate(seg.logPath, position);
@@ -180,6 +184,20 @@ export class PartitionLog {
     this.ensureOpen();
     this.dir.sync(this.active.logPath);
     this.lastSyncMs = this.clock.now();
+    this.syncedBytes = this.active.sizeBytes;
+  }
+
+  /**
+   * With fsync `interval`: fdatasync now if appends arrived since the last
+   * sync and `fsyncIntervalMs` has passed (what a timer calls while producers
+   * are idle). Returns whether it synced. O(1).
+   */
+  syncIfDue(): boolean {
+    this.ensureOpen();
+    if (this.config.fsync !== 'interval' || this.active.sizeBytes === this.syncedBytes) return false;
+    if (this.clock.now() - this.lastSyncMs < this.config.fsyncIntervalMs) return false;
+    this.flush();
+    return true;
   }
 
   /**
@@ -196,6 +214,7 @@ export class PartitionLog {
     const seg = new Segment(this.path, act.nextOffset, this.clock.now());
     this.dir.append(seg.logPath, new Uint8Array(0));
     this.segments.push(seg);
+    this.syncedBytes = 0;
     this.recoveryPoint = seg.baseOffset;
     this.writeMeta(false);
   }
