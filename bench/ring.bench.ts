@@ -16,6 +16,7 @@ import { ConsistentHashRing } from '../src/partitioning/ring.js';
 import { KetamaRing } from '../src/partitioning/ketama.js';
 import { JumpPlacement, jumpHash } from '../src/partitioning/jump.js';
 import { RendezvousPlacement, rendezvousSeeds } from '../src/partitioning/rendezvous.js';
+import { buildRingTable, ringIndexTabled } from '../src/partitioning/ring-core.js';
 
 interface HashRingLike {
   get(key: string): string;
@@ -115,20 +116,6 @@ function floorRow(name: string, ours: Pass, hashOnly: Pass, stepOnly: Pass): Ben
   return { ...single(SUITE, name, oursNs, { floorNs, hashNs, stepNs, overFloor }), target: 'lookup ≤ 1.3× its floor (same hash + bare step)', met: overFloor <= 1.3 };
 }
 
-/** The bare binary search the rings do (ring-core's ringIndex, branch-free lower bound), on a precomputed hash. */
-function search(positions: Uint32Array, h: number): number {
-  const len = positions.length;
-  let base = 0;
-  let n = len;
-  while (n > 1) {
-    const half = n >>> 1;
-    base = (positions[base + half - 1] as number) < h ? base + half : base;
-    n -= half;
-  }
-  const i = (positions[base] as number) < h ? base + 1 : base;
-  return i === len ? 0 : i;
-}
-
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -200,19 +187,22 @@ for (const n of [10, 100]) {
   rows.push(kRow);
 
   // (c) each strategy against its floor.
+  // The rings' bare step: ring-core's bucket-table search over a copy of the same points.
   const ringPositions = ring.pointPositions();
+  const ringTable = buildRingTable(ringPositions);
   rows.push(
     floorRow(`ring locate vs floor, ${n} nodes`, over(ringLookup), hashMurmur, (from, to) => {
       let x = 0;
-      for (let i = from; i < to; i++) x += search(ringPositions, murmur[i] as number);
+      for (let i = from; i < to; i++) x += ringIndexTabled(ringPositions, ringTable, murmur[i] as number);
       return x;
     }),
   );
   const ketamaPositions = ketama.pointPositions();
+  const ketamaTable = buildRingTable(ketamaPositions);
   rows.push(
     floorRow(`ketama locate vs floor, ${n} nodes`, over(ketamaLookup), hashMd5, (from, to) => {
       let x = 0;
-      for (let i = from; i < to; i++) x += search(ketamaPositions, md5[i] as number);
+      for (let i = from; i < to; i++) x += ringIndexTabled(ketamaPositions, ketamaTable, md5[i] as number);
       return x;
     }),
   );

@@ -15,8 +15,8 @@
  * equal positions keep server order (`hashring` sorts stably), so the earlier
  * server owns the range.
  *
- * Lookup: one allocation-free MD5 and a binary search over a Uint32Array,
- * O(key length + log V). Byte keys hash their bytes (hashring would hash the
+ * Lookup: one allocation-free MD5 and a bucket-table search over a sorted
+ * Uint32Array (ring-core), O(key length) expected. Byte keys hash their bytes (hashring would hash the
  * string "1,2,3" of a Buffer; this ring treats a string and its UTF-8 bytes
  * alike, as every shardkit placement does).
  *
@@ -30,7 +30,7 @@ import { type Key, assertKey } from '../hash/key.js';
 import { md5Word0, md5Words } from '../hash/md5.js';
 import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt } from '../errors.js';
 import { type NodeSpec, type Placement, type PlacementChange, type Plan, EMPTY_PLAN, checkReplicas, normalizeNode, weightedImbalance } from './placement.js';
-import { type OwnerArray, type RingView, checkRing, ownerArray, pct, requireSameHash, ringPlan, ringShares, ringWalk, shareSummary } from './ring-core.js';
+import { type OwnerArray, type RingView, buildRingTable, checkRing, checkRingTable, ownerArray, pct, requireSameHash, ringPlan, ringShares, ringWalk, shareSummary } from './ring-core.js';
 
 /** A ketama server: an id (e.g. `10.0.0.1:11211`), a weight, and optionally its own digest count (hashring's `{ vnodes }`). */
 export interface KetamaNodeSpec extends NodeSpec {
@@ -93,6 +93,9 @@ export class KetamaRing implements Placement {
   private readonly counts: number[];
   private readonly positions: Uint32Array;
   private readonly owners: OwnerArray;
+  /** Bucket table over the positions (ring-core's RingTable): lookups search one bucket. */
+  private readonly table: Uint32Array;
+  private readonly shift: number;
 
   /**
    * Build the continuum of `nodes` (server ids, or {id, weight, vnodes}), in
@@ -118,6 +121,9 @@ export class KetamaRing implements Placement {
     const { positions, owners } = this.continuum();
     this.positions = positions;
     this.owners = owners;
+    const t = buildRingTable(positions);
+    this.table = t.table;
+    this.shift = t.shift;
   }
 
   private get view(): RingView {
@@ -207,23 +213,24 @@ export class KetamaRing implements Placement {
 
   /**
    * The server owning `key`, identical to hashring's `get(key)` for string
-   * keys. O(key length + log V), allocation-free. StateError when empty.
+   * keys. O(key length) expected (bucket table), allocation-free. StateError when empty.
    */
   locate(key: Key): string {
     const positions = this.positions;
     if (typeof key !== 'string' && !(key instanceof Uint8Array)) assertKey(key);
     if (positions.length === 0) throw new StateError('the ketama ring has no points; add a server with withNode() first');
     const h = md5Word0(key);
-    const len = positions.length;
-    let base = 0;
-    let n = len;
-    while (n > 1) {
-      const half = n >>> 1;
-      base = (positions[base + half - 1] as number) < h ? base + half : base;
-      n -= half;
+    // ringIndexTabled inlined: the bucket of h, then its few positions.
+    const table = this.table;
+    let lo = table[h >>> this.shift] as number;
+    let hi = table[(h >>> this.shift) + 1] as number;
+    while (hi - lo > 4) {
+      const mid = (lo + hi) >>> 1;
+      if ((positions[mid] as number) < h) lo = mid + 1;
+      else hi = mid;
     }
-    const i = (positions[base] as number) < h ? base + 1 : base;
-    return this.nodeIds[this.owners[i === len ? 0 : i] as number] as string;
+    while (lo < hi && (positions[lo] as number) < h) lo++;
+    return this.nodeIds[this.owners[lo === positions.length ? 0 : lo] as number] as string;
   }
 
   /**
@@ -278,6 +285,7 @@ export class KetamaRing implements Placement {
       expected.every((c, i) => c === this.counts[i]),
       'ketama: stored digest counts differ from the hashring formula',
     );
+    checkRingTable('ketama', this.positions, { table: this.table, shift: this.shift });
     checkRing('ketama', this.view, expected.map((c) => c * this.pointsPerHash), (a, b) => a - b);
   }
 

@@ -52,6 +52,67 @@ export function ringIndex(positions: Uint32Array, h: number): number {
   return i === len ? 0 : i;
 }
 
+/** Most bits of the bucket table over a ring's positions (2^20 + 1 entries, 4 MiB, at most). */
+export const MAX_INDEX_BITS = 20;
+
+/**
+ * A bucket table over a ring's sorted positions: bucket b covers the hashes
+ * whose top `32 − shift` bits equal b, and table[b] is the index of the
+ * first position at or after the bucket's start (table[size] = length). A
+ * lookup then searches only the few positions of one bucket instead of the
+ * whole ring, and touches two cache lines instead of log2(V) scattered ones.
+ * About 2 positions per bucket: 4 bytes of table per 2 points.
+ */
+export interface RingTable {
+  readonly table: Uint32Array;
+  readonly shift: number;
+}
+
+/** Build the bucket table of sorted `positions`. O(V + buckets). */
+export function buildRingTable(positions: Uint32Array): RingTable {
+  const len = positions.length;
+  const bits = Math.min(MAX_INDEX_BITS, Math.max(1, Math.ceil(Math.log2(Math.max(len, 2) / 2))));
+  const shift = 32 - bits;
+  const size = 2 ** bits;
+  const step = 2 ** shift;
+  const table = new Uint32Array(size + 1);
+  let i = 0;
+  for (let b = 0; b < size; b++) {
+    const start = b * step;
+    while (i < len && (positions[i] as number) < start) i++;
+    table[b] = i;
+  }
+  table[size] = len;
+  return { table, shift };
+}
+
+/**
+ * Index of the point owning hash `h` (as ringIndex) through the bucket
+ * table: the answer lies in [table[b], table[b+1]] for h's bucket b. A
+ * bucket crowded by a poor hash is narrowed by binary search first, so a
+ * lookup stays O(log V) in the worst case and O(1) expected. The ring must be
+ * non-empty; no allocation.
+ */
+export function ringIndexTabled(positions: Uint32Array, t: RingTable, h: number): number {
+  const b = h >>> t.shift;
+  let lo = t.table[b] as number;
+  let hi = t.table[b + 1] as number;
+  while (hi - lo > 4) {
+    const mid = (lo + hi) >>> 1;
+    if ((positions[mid] as number) < h) lo = mid + 1;
+    else hi = mid;
+  }
+  while (lo < hi && (positions[lo] as number) < h) lo++;
+  return lo === positions.length ? 0 : lo;
+}
+
+/** Throw InvariantError unless `t` is the bucket table of `positions`. O(V + buckets). */
+export function checkRingTable(name: string, positions: Uint32Array, t: RingTable): void {
+  const fresh = buildRingTable(positions);
+  invariant(fresh.shift === t.shift && fresh.table.length === t.table.length, `${name}: bucket table has the wrong size`);
+  for (let b = 0; b < fresh.table.length; b++) invariant(fresh.table[b] === t.table[b], () => `${name}: bucket table entry ${b} is ${t.table[b]}, expected ${fresh.table[b]}`);
+}
+
 /**
  * Exact share of the circle owned by each node (arc lengths / 2^32; sums to
  * 1). O(points + nodes).
