@@ -99,7 +99,8 @@ export class PartitionLog {
     log.segments = segs;
     log.startOffset = Math.max(meta.logStartOffset, (segs[0] as Segment).baseOffset);
     log.recoveryPoint = Math.min(meta.recoveryPoint, log.active.baseOffset);
-    log.syncedBytes = log.active.sizeBytes;
+    // After an unclean shutdown the tail may sit only in the page cache: treat it as unsynced.
+    log.syncedBytes = meta.clean ? log.active.sizeBytes : 0;
     log.writeMeta(false);
     return log;
   }
