@@ -8,7 +8,7 @@ export * from './plan.js';
 export * from './registry.js';
 export { MAX_PARTITIONS, checkAssignment, initialAssignment, movedPartitions, ownedCounts, quotas, rebalance } from './assignment.js';
 export { ModNPlacement, type ModNOptions } from './mod-n.js';
-export { SlotPlacement, DEFAULT_PARTITIONS, type SlotOptions } from './slots.js';
+export { SlotPlacement, RedisSlotPlacement, DEFAULT_PARTITIONS, type SlotOptions } from './slots.js';
 export { TokenPlacement, DEFAULT_TOKENS_PER_NODE, MAX_TOKENS_PER_NODE, type TokenOptions } from './tokens.js';
 export { ConsistentHashRing, DEFAULT_VNODES, MAX_VNODES, MAX_POINTS_PER_NODE, type RingOptions } from './ring.js';
 export { RangePlacement, MAX_RANGE_PARTITIONS, checkBoundaries, type RangePlacementOptions } from './range.js';

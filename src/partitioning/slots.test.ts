@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { InvalidArgumentError, NotFoundError, StateError } from '../errors.js';
 import { redisKeySlot } from '../hash/redis-slot.js';
-import { SlotPlacement } from './slots.js';
+import { RedisSlotPlacement, SlotPlacement } from './slots.js';
 import { placementSuite } from './placement.suite.js';
 
 const within = (P: number) => (n: number) => Math.ceil(P / n) / (P / n) + 1e-9;
@@ -150,6 +150,21 @@ describe('redis-slots (Redis Cluster spec: keys distribution model, hash tags)',
     // Weighted masters: contiguous blocks proportional to weight.
     const w = SlotPlacement.redis([{ id: 'a', weight: 1 }, { id: 'b', weight: 3 }]);
     expect(ranges(w)).toEqual(['0-4095', '4096-16383']);
+  });
+
+  it('SlotPlacement.redis() and new SlotPlacement(nodes, { mode: "redis" }) are the same placement', () => {
+    const a = SlotPlacement.redis(ids(4));
+    const b = new SlotPlacement(ids(4), { mode: 'redis' });
+    expect(a).toBeInstanceOf(RedisSlotPlacement);
+    expect(a.withNode('n4').placement).toBeInstanceOf(RedisSlotPlacement);
+    for (let i = 0; i < 2000; i++) {
+      const k = `k{${i % 97}}:${i}`;
+      expect(a.partitionOf(k)).toBe(b.partitionOf(k));
+      expect(a.locate(k)).toBe(b.locate(k));
+    }
+    expect(a.planTo(b as RedisSlotPlacement).moves).toHaveLength(0);
+    expect(b.withNode('n4').placement.assignment()).toEqual(a.withNode('n4').placement.assignment());
+    expect(() => a.locate(5 as unknown as string)).toThrow(InvalidArgumentError);
   });
 
   it('a node joining a 3-master cluster takes 4096 slots, from every master, and nothing else moves', () => {

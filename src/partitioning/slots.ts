@@ -9,7 +9,8 @@
  * Two modes:
  * - `hash` (strategy `slots`): partition = hash(key) mod P, any P ≥ 1, a
  *   pluggable 32-bit hash (default MurmurHash3 x86_32, seed 0).
- * - `redis` (strategy `redis-slots`, `SlotPlacement.redis(nodes)`): P = 16384
+ * - `redis` (strategy `redis-slots`, `SlotPlacement.redis(nodes)`, which
+ *   returns the `RedisSlotPlacement` subclass with a direct slot lookup): P = 16384
  *   and partition = Redis Cluster's key slot (CRC16/XMODEM & 16383 with hash
  *   tags), bit-exact with `CLUSTER KEYSLOT`, so a key's slot here is its slot
  *   in a real cluster. The initial assignment is contiguous slot ranges in node
@@ -65,7 +66,8 @@ export class SlotPlacement implements PartitionedPlacement {
   readonly partitionCount: number;
   readonly mode: 'hash' | 'redis';
   private readonly weights: readonly number[];
-  private readonly owners: Int32Array;
+  /** owners[p]: index into nodeIds of the owner of partition p. */
+  protected readonly owners: Int32Array;
   /** nextOther[p]: the next partition after p (wrapping) with a different owner, −1 when one node owns all. */
   private readonly nextOther: Int32Array;
   private readonly hash: Hash32;
@@ -113,7 +115,7 @@ export class SlotPlacement implements PartitionedPlacement {
 
   /** Redis Cluster mode: 16384 slots, CRC16/XMODEM with hash tags, contiguous slot ranges per node. O(16384 + n log n). */
   static redis(nodes: readonly (NodeSpec | string)[]): SlotPlacement {
-    return new SlotPlacement(nodes, { mode: 'redis' });
+    return new RedisSlotPlacement(nodes);
   }
 
   /** Weight of node `id`; unknown id: NotFoundError. O(n). */
@@ -126,19 +128,11 @@ export class SlotPlacement implements PartitionedPlacement {
   /** The partition of `key`: hash mod P, or the Redis key slot. O(|key|), allocation-free. */
   partitionOf(key: Key): number {
     assertKey(key);
-    return this.slotOfKey(key);
+    return this.slotOfHash(this.hash(key));
   }
 
-  /**
-   * The partition of a checked key. Redis mode calls `redisKeySlot` directly
-   * rather than through `this.hash`, so the `this.hash` call site only ever
-   * sees hash-mode functions: an application (or benchmark) with placements of
-   * both modes keeps a monomorphic, inlinable call on each path. h mod P is a
-   * mask when P is a power of two. O(|key|).
-   */
-  private slotOfKey(key: Key): number {
-    if (this.mode === 'redis') return redisKeySlot(key);
-    const h = this.hash(key);
+  /** h mod P for a 32-bit hash h: a mask when P is a power of two (no division on the hot path). O(1). */
+  private slotOfHash(h: number): number {
     return this.mask >= 0 ? h & this.mask : (h >>> 0) % this.partitionCount;
   }
 
@@ -151,7 +145,7 @@ export class SlotPlacement implements PartitionedPlacement {
   /** The node owning `key`. O(|key|), allocation-free. */
   locate(key: Key): string {
     assertKey(key);
-    return this.nodeIds[this.owners[this.slotOfKey(key)] as number] as string;
+    return this.nodeIds[this.owners[this.slotOfHash(this.hash(key))] as number] as string;
   }
 
   /**
@@ -226,9 +220,14 @@ export class SlotPlacement implements PartitionedPlacement {
   }
 
   private changeTo(nodes: NodeSpec[], owners: Int32Array): PlacementChange<this> {
-    const options: SlotOptions = this.mode === 'redis' ? { mode: 'redis' } : { partitions: this.partitionCount, hash: this.hash };
-    const next = new SlotPlacement(nodes, options, owners) as this;
+    const next = this.successor(nodes, owners) as this;
     return { placement: next, plan: this.planTo(next) };
+  }
+
+  /** A placement of the same class and parameters over `nodes` with assignment `owners`. */
+  protected successor(nodes: readonly NodeSpec[], owners: Int32Array): SlotPlacement {
+    const options: SlotOptions = this.mode === 'redis' ? { mode: 'redis' } : { partitions: this.partitionCount, hash: this.hash };
+    return new SlotPlacement(nodes, options, owners);
   }
 
   /**
@@ -284,6 +283,36 @@ export class SlotPlacement implements PartitionedPlacement {
     const how = this.mode === 'redis' ? 'Redis Cluster key slot (CRC16/XMODEM & 16383, hash tags)' : `hash(key) mod ${this.partitionCount}`;
     const shares = [...this.loadShares().values()];
     return `${this.strategy}: ${this.partitionCount} partitions over ${this.nodeIds.length} nodes, partition = ${how}; partitions per node ${Math.min(...counts)}–${Math.max(...counts)}; max/mean ${imbalance(shares).toFixed(3)}`;
+  }
+}
+
+/**
+ * Redis Cluster mode as its own class (what `SlotPlacement.redis()` returns):
+ * the same placement as `new SlotPlacement(nodes, { mode: 'redis' })`, with
+ * lookups that call `redisKeySlot` directly. Keeping the two modes in separate
+ * methods keeps each lookup call site monomorphic when an application (or a
+ * benchmark) uses both. O(1) per lookup after the O(|key|) slot.
+ */
+export class RedisSlotPlacement extends SlotPlacement {
+  /** Nodes as for SlotPlacement; `owners` (slot → node index) restores an assignment. O(16384 + n log n). */
+  constructor(nodes: readonly (NodeSpec | string)[], owners?: Int32Array) {
+    super(nodes, { mode: 'redis' }, owners);
+  }
+
+  /** The Redis Cluster slot of `key`. O(|key|), allocation-free. */
+  override partitionOf(key: Key): number {
+    assertKey(key);
+    return redisKeySlot(key);
+  }
+
+  /** The node owning `key`'s slot. O(|key|), allocation-free. */
+  override locate(key: Key): string {
+    assertKey(key);
+    return this.nodeIds[this.owners[redisKeySlot(key)] as number] as string;
+  }
+
+  protected override successor(nodes: readonly NodeSpec[], owners: Int32Array): SlotPlacement {
+    return new RedisSlotPlacement(nodes, owners);
   }
 }
 
