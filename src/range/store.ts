@@ -224,37 +224,50 @@ export class RangeStore<V = unknown> {
 
   // ---- splitting and merging ------------------------------------------
 
-  /** Ask the policies about partition i (and its halves) until none wants a split. */
+  /**
+   * Ask the policies about partition i, then about both halves of every split
+   * it makes, until none wants a split (at most SPLIT_BUDGET splits per call).
+   * No allocation unless a split happens.
+   */
   private maybeSplit(i: number, now: number): void {
-    const ctx = this.splitContext;
-    ctx.nowMs = now;
-    for (let budget = SPLIT_BUDGET, idx = i; budget > 0; budget--) {
-      const p = this.parts[idx] as RangePartition<V>;
-      let splitKey: string | undefined;
-      let reason: SplitReason = 'keys';
-      let wanted = false;
-      for (let j = 0; j < this.policies.length; j++) {
-        const policy = this.policies[j] as SplitPolicy;
-        const candidate = policy.splitKey(p, ctx);
-        if (candidate === undefined) continue;
-        wanted = true;
-        splitKey = this.safeSplitKey(p, candidate);
-        reason = policy.reason;
-        if (splitKey !== undefined) break;
-      }
-      if (splitKey === undefined) {
-        // A policy wanted a split but no valid key exists (one row group; a
-        // load key at the edge): look again only after as many more writes as
-        // the partition holds keys, so writes stay O(log n) amortised.
-        if (wanted) p.splitRetryAtRequests = p.reads + p.writes + Math.max(1, p.tree.size);
-        return;
-      }
-      this.splitIndexAt(idx, splitKey, reason, now);
-      // Check the half that the last request went to first, then the other.
-      const left = this.parts[idx] as RangePartition<V>;
-      const right = this.parts[idx + 1] as RangePartition<V>;
-      idx = left.tree.size >= right.tree.size ? idx : idx + 1;
+    this.splitContext.nowMs = now;
+    const first = this.parts[i] as RangePartition<V>;
+    const right = this.trySplit(first, now);
+    if (right === undefined) return;
+    const todo: RangePartition<V>[] = [right, first];
+    for (let budget = SPLIT_BUDGET - 1; budget > 0 && todo.length > 0; ) {
+      const p = todo.pop() as RangePartition<V>;
+      const r = this.trySplit(p, now);
+      if (r === undefined) continue;
+      budget--;
+      todo.push(r, p);
     }
+  }
+
+  /** Split p if a policy wants to and a valid key exists; returns the new right half. */
+  private trySplit(p: RangePartition<V>, now: number): RangePartition<V> | undefined {
+    let splitKey: string | undefined;
+    let reason: SplitReason = 'keys';
+    let wanted = false;
+    for (let j = 0; j < this.policies.length; j++) {
+      const policy = this.policies[j] as SplitPolicy;
+      const candidate = policy.splitKey(p, this.splitContext);
+      if (candidate === undefined) continue;
+      wanted = true;
+      splitKey = this.safeSplitKey(p, candidate);
+      reason = policy.reason;
+      if (splitKey !== undefined) break;
+    }
+    if (splitKey === undefined) {
+      // A policy wanted a split but no valid key exists (one row group; a
+      // load key at the edge): look again only after as many more requests
+      // as the partition holds keys, so writes stay O(log n) amortised.
+      if (wanted) p.splitRetryAtRequests = p.reads + p.writes + Math.max(1, p.tree.size);
+      return undefined;
+    }
+    const idx = findPartitionIndex(this.starts, p.start);
+    this.splitIndexAt(idx, splitKey, reason, now);
+    return this.parts[idx + 1] as RangePartition<V>;
   }
 
   /** The candidate moved to a row-group start, if it leaves both sides non-empty; else undefined. O(group size). */
