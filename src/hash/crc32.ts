@@ -20,7 +20,7 @@ import { stringToScratch } from './scratch.js';
  * native implementation; shorter ones the JavaScript table. Chosen from the
  * crossover measured by the hash benchmark.
  */
-export const CRC32_NATIVE_MIN_BYTES = 64;
+export const CRC32_NATIVE_MIN_BYTES = 96;
 
 function makeTable(poly: number): Int32Array {
   const t = new Int32Array(256);
