@@ -18,6 +18,7 @@ export interface HashedKey {
 
 const NUMERIC = new Set(['murmur3-x86-32', 'kafka-murmur2', 'redis-slot', 'crc32', 'crc32c', 'fnv1a-32', 'xxh32']);
 
+/** Add `shardkit hash` to the program. */
 export function register(program: Command): void {
   program
     .command('hash')
