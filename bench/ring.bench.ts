@@ -65,13 +65,13 @@ const gc = (globalThis as { gc?: () => void }).gc;
  * Time several passes over the same keys, interleaved block by block
  * (rotating which runs first), so the load swings of a shared machine hit
  * every contender alike; `compare()` alternates whole passes, which at
- * seconds per hashring pass lets the load drift between them. With
- * `collect`, a full GC runs after every block, untimed, so garbage one
- * contender made (hashring allocates per lookup) is not collected, by the
- * concurrent marker, on another's clock. Returns ns per key for each, the
- * median over `rounds` full passes.
+ * seconds per hashring pass lets the load drift between them. No GC is
+ * forced between blocks: a full collection after every block was tried and
+ * slowed the next block of a fast lookup by about 50 ns per key (a cold heap
+ * after the collector walked it), which is the harness talking, not the
+ * ring. Returns ns per key for each, the median over `rounds` full passes.
  */
-function interleaved(passes: readonly Pass[], rounds: number, block: number, collect: boolean): number[] {
+function interleaved(passes: readonly Pass[], rounds: number, block: number): number[] {
   const totals: number[][] = passes.map(() => []);
   for (let r = 0; r < rounds; r++) {
     const acc = passes.map(() => 0);
@@ -83,7 +83,6 @@ function interleaved(passes: readonly Pass[], rounds: number, block: number, col
         const t0 = process.hrtime.bigint();
         sink += (passes[f] as Pass)(from, to);
         acc[f] = (acc[f] as number) + Number(process.hrtime.bigint() - t0);
-        if (collect && gc) gc();
       }
       turn++;
     }
@@ -94,7 +93,7 @@ function interleaved(passes: readonly Pass[], rounds: number, block: number, col
 
 /** Ours against a peer on the same keys, interleaved; ratio = peer / ours. */
 function versus(name: string, ours: Pass, peerName: string, peer: Pass, target?: (ratio: number) => { text: string; met: boolean }, rounds?: number): BenchResult {
-  const [nsPerOp, peerNsPerOp] = interleaved([ours, peer], rounds ?? (QUICK ? 3 : 5), 65536, true) as [number, number];
+  const [nsPerOp, peerNsPerOp] = interleaved([ours, peer], rounds ?? (QUICK ? 3 : 5), 65536) as [number, number];
   const ratio = peerNsPerOp / nsPerOp;
   const row: BenchResult = { suite: SUITE, name, nsPerOp, opsPerSec: 1e9 / nsPerOp, peer: peerName, peerNsPerOp, ratio };
   if (target) {
@@ -110,7 +109,7 @@ function versus(name: string, ours: Pass, peerName: string, peer: Pass, target?:
  * keys, plus the bare lookup step on precomputed hashes, interleaved.
  */
 function floorRow(name: string, ours: Pass, hashOnly: Pass, stepOnly: Pass): BenchResult {
-  const [oursNs, hashNs, stepNs] = interleaved([ours, hashOnly, stepOnly], QUICK ? 3 : 7, 8192, false) as [number, number, number];
+  const [oursNs, hashNs, stepNs] = interleaved([ours, hashOnly, stepOnly], QUICK ? 3 : 7, 8192) as [number, number, number];
   const floorNs = hashNs + stepNs;
   const overFloor = oursNs / floorNs;
   return { ...single(SUITE, name, oursNs, { floorNs, hashNs, stepNs, overFloor }), target: 'lookup ≤ 1.3× its floor (same hash + bare step)', met: overFloor <= 1.3 };
