@@ -31,14 +31,46 @@ export function isAscii(s: string): boolean {
 
 /**
  * Encode `s` as UTF-8 into the shared scratch buffer and return the byte count.
- * The bytes are valid until the next call (read them with `scratchBytes()`).
- * No allocation unless the scratch must grow. Not re-entrant by design: hash
+ * Read the bytes with `scratchBytes()` AFTER this call (the buffer may have
+ * been replaced by a larger one); they are valid until the next call. O(n);
+ * no allocation unless the scratch must grow. Encoded by hand exactly as
+ * TextEncoder does (surrogate pairs become one 4-byte sequence, lone
+ * surrogates U+FFFD): `TextEncoder.encodeInto` would allocate its
+ * `{ read, written }` result on every call. Not re-entrant by design: hash
  * functions consume the bytes before returning.
  */
 export function encodeToScratch(s: string): number {
-  const need = s.length * 3;
-  if (need > scratch.length) scratch = new Uint8Array(Math.max(need, scratch.length * 2));
-  return encoder.encodeInto(s, scratch).written;
+  const len = s.length;
+  if (len * 3 > scratch.length) scratch = new Uint8Array(Math.max(len * 3, scratch.length * 2));
+  const buf = scratch;
+  let at = 0;
+  for (let i = 0; i < len; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[at++] = c;
+    } else if (c < 0x800) {
+      buf[at++] = 0xc0 | (c >> 6);
+      buf[at++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          buf[at++] = 0xf0 | (c >> 18);
+          buf[at++] = 0x80 | ((c >> 12) & 0x3f);
+          buf[at++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[at++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd; // a lone surrogate, as TextEncoder
+      }
+      buf[at++] = 0xe0 | (c >> 12);
+      buf[at++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[at++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return at;
 }
 
 /** The shared scratch buffer filled by `encodeToScratch`. */

@@ -271,7 +271,10 @@ function digestBytes(bytes: Uint8Array, len: number): void {
 function digest(key: Key): void {
   if (typeof key === 'string') {
     if (isAscii(key)) digestString(key);
-    else digestBytes(scratchBytes(), encodeToScratch(key));
+    else {
+      const n = encodeToScratch(key); // first: it may replace the scratch buffer
+      digestBytes(scratchBytes(), n);
+    }
   } else if (key instanceof Uint8Array) {
     digestBytes(key, key.length);
   } else {

@@ -87,7 +87,8 @@ function murmur3x86_32Ascii(s: string, seed: number): number {
 export function murmur3x86_32(key: Key, seed = 0): number {
   if (typeof key === 'string') {
     if (isAscii(key)) return murmur3x86_32Ascii(key, seed);
-    return murmur3x86_32Bytes(scratchBytes(), encodeToScratch(key), seed);
+    const n = encodeToScratch(key); // first: it may replace the scratch buffer
+    return murmur3x86_32Bytes(scratchBytes(), n, seed);
   }
   return murmur3x86_32Bytes(key, key.length, seed);
 }
