@@ -18,6 +18,8 @@ export { LocalGroup, type GroupMemberHandle, type LocalGroupOptions } from './gr
 export { type StorageDirectory, MemoryDirectory } from './storage/directory.js';
 export { FsDirectory, type FsDirectoryOptions } from './storage/fs-directory.js';
 export { PartitionLog } from './storage/partition-log.js';
+export { RecordBatchView, RecordCursor } from './storage/batch-view.js';
+export { FetchBuffer, DEFAULT_FETCH_BUFFER_BYTES } from './storage/fetch-buffer.js';
 export { partitionConfig, DEFAULT_PARTITION_CONFIG, type PartitionLogConfig } from './storage/partition-config.js';
 export { SegmentCorruptionError, segmentName, parseSegmentName } from './storage/segment.js';
 export { applyRetention, compact, type RetentionPolicy, type RetentionResult, type CompactionResult } from './storage/cleanup.js';

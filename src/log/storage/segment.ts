@@ -40,6 +40,8 @@ export class Segment {
   maxTimestampMs = -Infinity;
   /** When the segment began, for rolling by age: first batch's timestamp, or creation time. */
   createdAtMs: number;
+  /** Bumped whenever the file's existing bytes change (rescan, compaction rewrite), so cached reads of it are dropped. */
+  version = 0;
   /** Sparse offset index: batch base offsets and their byte positions, both increasing. */
   private idxOffsets: number[] = [];
   private idxPositions: number[] = [];
@@ -176,6 +178,7 @@ export class Segment {
 
   /** Forget all content (before a rescan). */
   reset(createdAtMs: number): void {
+    this.version++;
     this.idxOffsets = [];
     this.idxPositions = [];
     this.tsValues = [];

@@ -1,0 +1,306 @@
+/**
+ * Zero-copy access to record batches that have passed their CRC-32C check:
+ * a `RecordBatchView` per batch and a `RecordCursor` that walks its records
+ * in offset order, decoding each record's framing in place (layout in
+ * record-batch.ts). Nothing is allocated per record unless asked for: the
+ * cursor is one object reused for every record, and keys, values and headers
+ * become `Buffer` views only when `key()`, `value()` or `headers()` is called.
+ * This is the consumer's fast path (Kafka's consumer also hands out batches
+ * and decodes records lazily, `RecordBatch.iterator()`).
+ *
+ * Rule of use: a view reads a `FetchBuffer` that the next poll refills; a
+ * view or cursor used after that throws StateError (STALE_BATCH). Copy what
+ * must outlive the poll (`toMessages()` copies).
+ */
+import { CorruptionError, StateError } from '../../errors.js';
+import type { StoredRecord } from '../types.js';
+import { BATCH_HEADER_BYTES } from './record-batch.js';
+import type { FetchBuffer } from './fetch-buffer.js';
+
+const EMPTY_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze(Object.create(null) as Record<string, Buffer>);
+
+/** Where a view's records lie in its fetch buffer, and which of them are visible. */
+export interface BatchExtent {
+  /** Index of the batch's first byte in the buffer. */
+  batchStart: number;
+  /** Index of the first visible record. */
+  recordsStart: number;
+  /** Number of visible records (≥ 1). */
+  count: number;
+  /** Offset after the last visible record (the consumer's next position). */
+  nextOffset: number;
+  /** Offset of the first visible record. */
+  firstOffset: number;
+}
+
+/**
+ * Walk the records of the checked batch at `batchStart` (its end at
+ * `batchEnd`) and find the visible ones: offset ≥ `minOffset`, at most
+ * `max` of them. Returns null when none is visible. O(records in the batch)
+ * when it has to skip or cut, O(1) otherwise. CorruptionError (naming
+ * `where`) if a record does not fit the batch.
+ */
+export function batchExtent(dv: DataView, batchStart: number, batchEnd: number, minOffset: number, max: number, where: () => string): BatchExtent | null {
+  const base = dv.getFloat64(batchStart, true);
+  const total = dv.getUint32(batchStart + 31, true);
+  const last = base + dv.getUint32(batchStart + 19, true);
+  if (total === 0 || last < minOffset) return null;
+  const first = batchStart + BATCH_HEADER_BYTES;
+  if (minOffset <= base && total <= max) {
+    // The common case: the whole batch, no walk. Its first record's offset is read from its framing.
+    if (first + 8 > batchEnd) throw new CorruptionError(`record 0 of the batch at base offset ${base} overruns the batch in ${where()}`);
+    return { batchStart, recordsStart: first, count: total, nextOffset: last + 1, firstOffset: base + dv.getUint32(first + 4, true) };
+  }
+  let p = first;
+  let start = -1;
+  let firstOffset = -1;
+  let count = 0;
+  let lastSeen = -1;
+  for (let i = 0; i < total && count < max; i++) {
+    if (p + 8 > batchEnd) throw new CorruptionError(`record ${i} of the batch at base offset ${base} overruns the batch in ${where()}`);
+    const len = dv.getUint32(p, true);
+    if (len < 24 || p + 4 + len > batchEnd) throw new CorruptionError(`record ${i} of the batch at base offset ${base} has a bad length in ${where()}`);
+    const offset = base + dv.getUint32(p + 4, true);
+    if (offset >= minOffset) {
+      if (start < 0) {
+        start = p;
+        firstOffset = offset;
+      }
+      count++;
+      lastSeen = offset;
+    }
+    p += 4 + len;
+  }
+  if (count === 0) return null;
+  // Cut short by `max`: resume right after the last record given; else after the batch.
+  return { batchStart, recordsStart: start, count, nextOffset: count === max && lastSeen < last ? lastSeen + 1 : last + 1, firstOffset };
+}
+
+/** One CRC-checked record batch of a partition, read in place. */
+export class RecordBatchView {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset of the first record this view shows (≥ the offset asked for). */
+  readonly firstOffset: number;
+  /** Records this view shows. */
+  readonly count: number;
+  /** Where reading continues after this view. */
+  readonly nextOffset: number;
+  /** Bytes of the whole batch on disk. */
+  readonly sizeBytes: number;
+  private readonly fetch: FetchBuffer;
+  private readonly generation: number;
+  private readonly extent: BatchExtent;
+  private readonly where: () => string;
+
+  constructor(fetch: FetchBuffer, extent: BatchExtent, topic: string, partition: number, where: () => string) {
+    this.fetch = fetch;
+    this.generation = fetch.generation;
+    this.extent = extent;
+    this.topic = topic;
+    this.partition = partition;
+    this.firstOffset = extent.firstOffset;
+    this.count = extent.count;
+    this.nextOffset = extent.nextOffset;
+    this.sizeBytes = fetch.dataView.getUint32(extent.batchStart + 8, true) + 12;
+    this.where = where;
+  }
+
+  /** Largest timestamp in the batch (from its header). */
+  get maxTimestampMs(): number {
+    this.checkFresh();
+    return this.fetch.dataView.getFloat64(this.extent.batchStart + 23, true);
+  }
+
+  /** False once the fetch buffer was refilled (the next poll): reading then throws. O(1). */
+  get fresh(): boolean {
+    return this.fetch.generation === this.generation;
+  }
+
+  private checkFresh(): void {
+    if (this.fetch.generation !== this.generation) {
+      throw new StateError(`the batch at offset ${this.firstOffset} of ${this.topic}/${this.partition} was read before a later poll reused its buffer; copy records (toMessages) to keep them`, { code: 'STALE_BATCH' });
+    }
+  }
+
+  /**
+   * A cursor before the first visible record; `next()` moves it. Reuse one
+   * cursor for many batches with `cursor.reset(view)`. O(1).
+   */
+  records(): RecordCursor {
+    const c = new RecordCursor();
+    c.reset(this);
+    return c;
+  }
+
+  /** @internal Cursor set-up: the buffer, the view's extent, its generation. */
+  open(c: RecordCursor): void {
+    this.checkFresh();
+    const dv = this.fetch.dataView;
+    const batchEnd = this.extent.batchStart + this.sizeBytes;
+    c.attach(this.fetch, this.generation, dv, dv.getFloat64(this.extent.batchStart, true), this.extent.recordsStart, batchEnd, this.count, this.where);
+  }
+
+  /**
+   * The visible records as message objects that own a copy of the batch's
+   * bytes (one copy per batch), so they stay valid after later polls.
+   * O(batch bytes + records).
+   */
+  toMessages(): StoredRecord[] {
+    this.checkFresh();
+    const copy = Buffer.from(this.fetch.buffer.subarray(this.extent.batchStart, this.extent.batchStart + this.sizeBytes));
+    const out: StoredRecord[] = [];
+    const c = this.records();
+    while (c.next()) {
+      const s = this.extent.batchStart;
+      const key = c.keyLength < 0 ? null : copy.subarray(c.keyStart - s, c.keyStart - s + c.keyLength);
+      const value = c.valueLength < 0 ? null : copy.subarray(c.valueStart - s, c.valueStart - s + c.valueLength);
+      const headers = c.headerCount === 0 ? EMPTY_HEADERS : headersOf(copy, c.headersStart - s, c.headerCount);
+      out.push({ topic: this.topic, partition: this.partition, offset: c.offset, timestampMs: c.timestampMs, key, value, headers });
+    }
+    return out;
+  }
+}
+
+function headersOf(buf: Buffer, start: number, count: number): Record<string, Buffer> {
+  const h: Record<string, Buffer> = Object.create(null) as Record<string, Buffer>;
+  let q = start;
+  for (let j = 0; j < count; j++) {
+    const nl = buf.readUInt32LE(q);
+    const name = buf.toString('utf8', q + 4, q + 4 + nl);
+    q += 4 + nl;
+    const hl = buf.readUInt32LE(q);
+    h[name] = buf.subarray(q + 4, q + 4 + hl);
+    q += 4 + hl;
+  }
+  return h;
+}
+
+/**
+ * A position on one record of a batch view. `next()` decodes the next
+ * record's framing (checking it fits the batch); the fields describe the
+ * current record; `key()`, `value()`, `headers()` make views on demand, and
+ * `buffer` with `valueStart`/`valueLength` gives the bytes without any.
+ */
+export class RecordCursor {
+  /** Index in `buffer` where the current record starts (its length field; −1 before the first). */
+  recordStart = -1;
+  /** Length of the current key (−1: null key); it starts at `keyStart`. */
+  keyLength = -1;
+  /** Index in `buffer` of the value, and its length (−1: tombstone). */
+  valueStart = 0;
+  valueLength = -1;
+  /** Index in `buffer` of the current record's first header, and how many there are. */
+  headersStart = 0;
+  headerCount = 0;
+  private fetch: FetchBuffer | null = null;
+  private generation = -1;
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private base = 0;
+  private p = 0;
+  private end = 0;
+  private left = 0;
+  private where: () => string = () => '';
+
+  /** Point this cursor before the first record of `view`. O(1). */
+  reset(view: RecordBatchView): void {
+    view.open(this);
+  }
+
+  /** @internal Called by `RecordBatchView.open`. */
+  attach(fetch: FetchBuffer, generation: number, dv: DataView, base: number, start: number, end: number, count: number, where: () => string): void {
+    this.fetch = fetch;
+    this.generation = generation;
+    this.dv = dv;
+    this.base = base;
+    this.p = start;
+    this.end = end;
+    this.left = count;
+    this.recordStart = -1;
+    this.where = where;
+  }
+
+  /** The bytes the indexes refer to (the fetch buffer; valid until the next poll). */
+  get buffer(): Buffer {
+    return (this.fetch as FetchBuffer).buffer;
+  }
+
+  /**
+   * Move to the next record; false after the last. O(headers of the record).
+   * CorruptionError if the record's framing does not fit the batch;
+   * StateError (STALE_BATCH) if a later poll reused the buffer.
+   */
+  next(): boolean {
+    if (this.left === 0) return false;
+    if ((this.fetch as FetchBuffer).generation !== this.generation) throw new StateError('a record cursor was used after a later poll reused its buffer', { code: 'STALE_BATCH' });
+    const dv = this.dv;
+    const p = this.p;
+    const recEnd = p + 4 + dv.getUint32(p, true);
+    if (recEnd > this.end || recEnd < p + 28) throw this.bad('has a bad length');
+    const kl = dv.getInt32(p + 16, true);
+    let q = kl > 0 ? p + 20 + kl : p + 20;
+    if (q + 8 > recEnd) throw this.bad('does not match its length');
+    const vl = dv.getInt32(q, true);
+    this.valueStart = q + 4;
+    q = vl > 0 ? q + 4 + vl : q + 4;
+    if (q + 4 > recEnd) throw this.bad('does not match its length');
+    const hc = dv.getUint32(q, true);
+    q += 4;
+    this.headersStart = q;
+    if (hc !== 0) q = this.skipHeaders(q, hc, recEnd);
+    if (q !== recEnd) throw this.bad('does not match its length');
+    this.keyLength = kl;
+    this.valueLength = vl;
+    this.headerCount = hc;
+    this.recordStart = p;
+    this.p = recEnd;
+    this.left--;
+    return true;
+  }
+
+  /** Step over `hc` headers from `q`; returns the index after them. */
+  private skipHeaders(q: number, hc: number, recEnd: number): number {
+    const dv = this.dv;
+    for (let j = 0; j < hc; j++) {
+      if (q + 4 > recEnd) throw this.bad('does not match its length');
+      q += 4 + dv.getUint32(q, true);
+      if (q + 4 > recEnd) throw this.bad('does not match its length');
+      q += 4 + dv.getUint32(q, true);
+    }
+    return q;
+  }
+
+  private bad(what: string): CorruptionError {
+    return new CorruptionError(`the record after offset ${this.offset} of the batch at base offset ${this.base} ${what} in ${this.where()}`);
+  }
+
+  /** Index in `buffer` of the current key. O(1). */
+  get keyStart(): number {
+    return this.recordStart + 20;
+  }
+
+  /** Offset of the current record (−1 before the first `next()`). O(1). */
+  get offset(): number {
+    return this.recordStart < 0 ? -1 : this.base + this.dv.getUint32(this.recordStart + 4, true);
+  }
+
+  /** Timestamp of the current record (CreateTime, ms). O(1). */
+  get timestampMs(): number {
+    return this.dv.getFloat64(this.recordStart + 8, true);
+  }
+
+  /** The key as a view into the fetch buffer, or null. Allocates one Buffer view. */
+  key(): Buffer | null {
+    return this.keyLength < 0 ? null : this.buffer.subarray(this.keyStart, this.keyStart + this.keyLength);
+  }
+
+  /** The value as a view into the fetch buffer, or null (tombstone). Allocates one Buffer view. */
+  value(): Buffer | null {
+    return this.valueLength < 0 ? null : this.buffer.subarray(this.valueStart, this.valueStart + this.valueLength);
+  }
+
+  /** Header name → value view. O(headers). */
+  headers(): Readonly<Record<string, Buffer>> {
+    return this.headerCount === 0 ? EMPTY_HEADERS : headersOf(this.buffer, this.headersStart, this.headerCount);
+  }
+}
