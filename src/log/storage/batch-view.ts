@@ -187,11 +187,9 @@ export class RecordCursor {
   recordStart = -1;
   /** Length of the current key (−1: null key); it starts at `keyStart`. */
   keyLength = -1;
-  /** Index in `buffer` of the value, and its length (−1: tombstone). */
-  valueStart = 0;
+  /** Length of the current value (−1: tombstone); it starts at `valueStart`. */
   valueLength = -1;
-  /** Index in `buffer` of the current record's first header, and how many there are. */
-  headersStart = 0;
+  /** How many headers the current record has; they start at `headersStart`. */
   headerCount = 0;
   private fetch: FetchBuffer | null = null;
   private generation = -1;
@@ -241,12 +239,10 @@ export class RecordCursor {
     let q = kl > 0 ? p + 20 + kl : p + 20;
     if (q + 8 > recEnd) throw this.bad('does not match its length');
     const vl = dv.getInt32(q, true);
-    this.valueStart = q + 4;
     q = vl > 0 ? q + 4 + vl : q + 4;
     if (q + 4 > recEnd) throw this.bad('does not match its length');
     const hc = dv.getUint32(q, true);
     q += 4;
-    this.headersStart = q;
     if (hc !== 0) q = this.skipHeaders(q, hc, recEnd);
     if (q !== recEnd) throw this.bad('does not match its length');
     this.keyLength = kl;
@@ -277,6 +273,16 @@ export class RecordCursor {
   /** Index in `buffer` of the current key. O(1). */
   get keyStart(): number {
     return this.recordStart + 20;
+  }
+
+  /** Index in `buffer` of the current value. O(1). */
+  get valueStart(): number {
+    return this.recordStart + 24 + (this.keyLength > 0 ? this.keyLength : 0);
+  }
+
+  /** Index in `buffer` of the current record's first header. O(1). */
+  get headersStart(): number {
+    return this.valueStart + 4 + (this.valueLength > 0 ? this.valueLength : 0);
   }
 
   /** Offset of the current record (−1 before the first `next()`). O(1). */

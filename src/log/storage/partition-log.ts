@@ -17,9 +17,10 @@ import type { Clock } from '../../util/clock.js';
 import type { RecordInput, StoredRecord } from '../types.js';
 import { parseMeta, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
 import type { StorageDirectory } from './directory.js';
-import { batchExtent, RecordBatchView } from './batch-view.js';
+import { readSegmentBatches } from './batch-read.js';
+import type { RecordBatchView } from './batch-view.js';
 import type { FetchBuffer } from './fetch-buffer.js';
-import { BATCH_HEADER_BYTES, BATCH_MAGIC, MAX_BATCH_BYTES, checkBatch, decodeRecords, encodeBatch, readBatchHeader } from './record-batch.js';
+import { checkBatch, decodeRecords, encodeBatch, readBatchHeader } from './record-batch.js';
 import { scanSegment } from './recovery.js';
 import { parseSegmentName, Segment, SegmentCorruptionError } from './segment.js';
 
@@ -302,47 +303,8 @@ export class PartitionLog {
     this.ensureOpen();
     requireInt('offset', offset, 0);
     requireInt('maxRecords', maxRecords, 1);
-    const out: RecordBatchView[] = [];
-    let from = Math.max(offset, this.startOffset);
-    let left = maxRecords;
-    for (let si = this.segmentIndexFor(from); si < this.segments.length && left > 0; si++) {
-      const seg = this.segments[si] as Segment;
-      if (from >= seg.nextOffset) continue;
-      let pos = seg.lookup(from);
-      while (pos < seg.sizeBytes && left > 0) {
-        if (seg.sizeBytes - pos < BATCH_HEADER_BYTES) throw new SegmentCorruptionError(seg, pos, from, 'incomplete batch');
-        if (!fetch.covers(seg, pos, BATCH_HEADER_BYTES)) {
-          if (out.length > 0) return out;
-          fetch.fill(this.dir, seg, pos, BATCH_HEADER_BYTES);
-        }
-        let at = fetch.indexOf(pos);
-        const dv = fetch.dataView;
-        const size = dv.getUint32(at + 8, true) + 12;
-        if (dv.getUint8(at + 12) !== BATCH_MAGIC || size < BATCH_HEADER_BYTES || size > MAX_BATCH_BYTES || pos + size > seg.sizeBytes) {
-          throw new SegmentCorruptionError(seg, pos, from, 'malformed batch');
-        }
-        if (!fetch.covers(seg, pos, size)) {
-          if (out.length > 0) return out;
-          fetch.fill(this.dir, seg, pos, size);
-          at = fetch.indexOf(pos);
-        }
-        const buf = fetch.buffer;
-        if (buf.readDoubleLE(at) + buf.readUInt32LE(at + 19) >= from) {
-          const problem = checkBatch(buf, at);
-          if (problem !== null) throw new SegmentCorruptionError(seg, pos, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
-          const batchPos = pos;
-          const where = () => `segment ${seg.logPath} at byte ${batchPos}`;
-          const ext = batchExtent(fetch.dataView, at, at + size, from, left, where);
-          if (ext !== null) {
-            out.push(new RecordBatchView(fetch, ext, this.topic, this.partition, where));
-            left -= ext.count;
-            from = ext.nextOffset;
-          }
-        }
-        pos += size;
-      }
-    }
-    return out;
+    const from = Math.max(offset, this.startOffset);
+    return readSegmentBatches(this.dir, this.segments, this.segmentIndexFor(from), from, maxRecords, fetch, this.topic, this.partition);
   }
 
   private readOne(seg: Segment, pos: number, size: number, from: number, out: StoredRecord[], max: number): void {
