@@ -161,10 +161,18 @@ describe.each([
     const first = log.readBatches(0, 1, fetch);
     const kept = (first[0] as RecordBatchView).toMessages();
     const cursor = (first[0] as RecordBatchView).records();
+    const positioned = (first[0] as RecordBatchView).records();
+    expect(positioned.next()).toBe(true);
+    expect(positioned.value()?.toString()).toBe('y'.repeat(3000) + '0');
     log.readBatches(2, 1, fetch);
     expect((first[0] as RecordBatchView).fresh).toBe(false);
     expect(() => (first[0] as RecordBatchView).records()).toThrow(StateError);
     expect(() => cursor.next()).toThrow(StateError);
+    expect(() => positioned.value()).toThrow(StateError);
+    expect(() => positioned.key()).toThrow(StateError);
+    expect(() => positioned.headers()).toThrow(StateError);
+    expect(() => positioned.offset).toThrow(StateError);
+    expect(() => positioned.timestampMs).toThrow(StateError);
     expect(kept.map((m) => m.value?.toString())).toEqual(['y'.repeat(3000) + '0']);
   });
 

@@ -230,7 +230,7 @@ export class RecordCursor {
    */
   next(): boolean {
     if (this.left === 0) return false;
-    if ((this.fetch as FetchBuffer).generation !== this.generation) throw new StateError('a record cursor was used after a later poll reused its buffer', { code: 'STALE_BATCH' });
+    this.checkFresh();
     const dv = this.dv;
     const p = this.p;
     const recEnd = p + 4 + dv.getUint32(p, true);
@@ -266,6 +266,11 @@ export class RecordCursor {
     return q;
   }
 
+  /** StateError (STALE_BATCH) once a later poll refilled the buffer this cursor reads. O(1). */
+  private checkFresh(): void {
+    if ((this.fetch as FetchBuffer).generation !== this.generation) throw new StateError('a record cursor was used after a later poll reused its buffer', { code: 'STALE_BATCH' });
+  }
+
   private bad(what: string): CorruptionError {
     return new CorruptionError(`the record after offset ${this.offset} of the batch at base offset ${this.base} ${what} in ${this.where()}`);
   }
@@ -287,26 +292,32 @@ export class RecordCursor {
 
   /** Offset of the current record (−1 before the first `next()`). O(1). */
   get offset(): number {
-    return this.recordStart < 0 ? -1 : this.base + this.dv.getUint32(this.recordStart + 4, true);
+    if (this.recordStart < 0) return -1;
+    this.checkFresh();
+    return this.base + this.dv.getUint32(this.recordStart + 4, true);
   }
 
   /** Timestamp of the current record (CreateTime, ms). O(1). */
   get timestampMs(): number {
+    this.checkFresh();
     return this.dv.getFloat64(this.recordStart + 8, true);
   }
 
   /** The key as a view into the fetch buffer, or null. Allocates one Buffer view. */
   key(): Buffer | null {
+    this.checkFresh();
     return this.keyLength < 0 ? null : this.buffer.subarray(this.keyStart, this.keyStart + this.keyLength);
   }
 
   /** The value as a view into the fetch buffer, or null (tombstone). Allocates one Buffer view. */
   value(): Buffer | null {
+    this.checkFresh();
     return this.valueLength < 0 ? null : this.buffer.subarray(this.valueStart, this.valueStart + this.valueLength);
   }
 
   /** Header name → value view. O(headers). */
   headers(): Readonly<Record<string, Buffer>> {
+    this.checkFresh();
     return this.headerCount === 0 ? EMPTY_HEADERS : headersOf(this.buffer, this.headersStart, this.headerCount);
   }
 }
