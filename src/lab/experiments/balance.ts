@@ -214,6 +214,7 @@ export const balance: Experiment = {
       checks,
       notes: [
         `Strategies with random choices (tokens) draw them from the run's seed (${ctx.seed}). Weighted placements use nodes of weight ${WEIGHTS.join(', ')} and the key sample (${ctx.keySource.description}).`,
+        'The ketama ring reproduces npm hashring exactly, and hashring gives a server floor(weight share × 40 × servers) MD5 digests of 4 points each: with weights 1, 1, 2, 4 a weight-1 server owns only 80 points, so its share strays further from its weight than on a ring with 150 points per unit of weight. Compatibility with hashring is the point of that strategy; use the consistent hash ring where weights must be honoured closely.',
       ],
     };
   },
