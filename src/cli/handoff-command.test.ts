@@ -1,28 +1,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
-import { buildProgram, reportError } from './main.js';
+import { runCli } from './run-in-process.js';
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  let code = 0;
-  try {
-    await buildProgram().parseAsync(['node', 'shardkit', ...args]);
-  } catch (e) {
-    code = reportError(e);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,32 +1,10 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { buildProgram, reportError } from './main.js';
+import { runCli } from './run-in-process.js';
 import { HASH_ALGORITHMS, hashToString } from '../hash/registry.js';
 
-/** Run `shardkit <args>` in-process; returns the exit code and what it wrote. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  let code = 0;
-  try {
-    await buildProgram().parseAsync(['node', 'shardkit', ...args]);
-  } catch (e) {
-    code = reportError(e);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 afterEach(() => vi.restoreAllMocks());
 
