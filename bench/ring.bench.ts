@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { type BenchResult, QUICK, measure, median, single, size, writeSuite } from './harness.js';
-import { murmur3x86_32 } from '../src/hash/murmur3-x86-32.js';
+import { fmix32, murmur3x86_32 } from '../src/hash/murmur3-x86-32.js';
 import { md5Word0 } from '../src/hash/md5.js';
 import { ConsistentHashRing } from '../src/partitioning/ring.js';
 import { KetamaRing } from '../src/partitioning/ketama.js';
@@ -113,14 +113,6 @@ function floorRow(name: string, ours: Pass, hashOnly: Pass, stepOnly: Pass): Ben
   return { ...single(SUITE, name, oursNs, { floorNs, hashNs, stepNs, overFloor }), target: 'lookup ≤ 1.3× its floor (same hash + bare step)', met: overFloor <= 1.3 };
 }
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 // Precomputed key hashes for the floors.
 const murmur = new Uint32Array(KEY_COUNT);

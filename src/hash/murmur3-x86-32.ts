@@ -9,7 +9,8 @@ import { type Key, isAscii, encodeToScratch, scratchBytes } from './key.js';
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function fmix32(h: number): number {
+/** MurmurHash3's 32-bit finaliser: a bijection on uint32 with full avalanche. O(1). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -19,7 +19,7 @@
  * the reference.
  */
 import { type Key, type Hash32, assertKey } from '../hash/key.js';
-import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
+import { fmix32, murmur3x86_32 } from '../hash/murmur3-x86-32.js';
 import { InvalidArgumentError, NotFoundError, StateError, invariant } from '../errors.js';
 import {
   type NodeSpec,
@@ -172,7 +172,7 @@ export class JumpPlacement implements PartitionedPlacement {
     const out: string[] = [];
     for (let r = 0; r < k; r++) {
       const left = n - r;
-      const idx = r === 0 ? jumpHash(hi, lo, left) : jumpHash(mix(hi ^ Math.imul(r, 0x9e3779b9)), mix(lo + r), left);
+      const idx = r === 0 ? jumpHash(hi, lo, left) : jumpHash(fmix32(hi ^ Math.imul(r, 0x9e3779b9)), fmix32(lo + r), left);
       out.push(this.nodeIds[candidates[idx] as number] as string);
       candidates[idx] = candidates[left - 1] as number;
     }
@@ -233,11 +233,3 @@ export class JumpPlacement implements PartitionedPlacement {
   }
 }
 
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}

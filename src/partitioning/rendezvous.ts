@@ -20,7 +20,7 @@
  * 53-bit resolution, never 0 or 1, so ln(u) is finite and negative.
  */
 import { type Key, type Hash32, assertKey } from '../hash/key.js';
-import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
+import { fmix32, murmur3x86_32 } from '../hash/murmur3-x86-32.js';
 import { InvalidArgumentError, NotFoundError, StateError, invariant } from '../errors.js';
 import {
   type NodeSpec,
@@ -46,15 +46,6 @@ const SEED_B = 0x48525721;
 const TWO_20 = 1048576;
 const TWO_53 = 9007199254740992;
 
-/** MurmurHash3's 32-bit finaliser: a bijection with full avalanche. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** The two per-node seeds (MurmurHash3 of the id with two fixed seeds). O(id length). */
 export function rendezvousSeeds(id: string): [number, number] {
