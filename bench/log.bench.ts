@@ -128,10 +128,19 @@ function writeFloor(batches: readonly Buffer[]): number {
   return s;
 }
 
+/** The segment files of the benchmark topic's partition 0, in offset order. */
+function segmentFiles(dir: string): string[] {
+  const segDir = path.join(dir, 'bench-0');
+  return fs
+    .readdirSync(segDir)
+    .filter((f) => f.endsWith('.log'))
+    .sort()
+    .map((f) => path.join(segDir, f));
+}
+
 /** Plain reads of the log's segment files, 1 MiB at a time. */
 function readFloor(dir: string): number {
-  const segDir = path.join(dir, 'bench-0');
-  const files = fs.readdirSync(segDir).filter((f) => f.endsWith('.log')).map((f) => path.join(segDir, f));
+  const files = segmentFiles(dir);
   const buf = Buffer.allocUnsafe(1 << 20);
   let total = 0;
   const s = seconds(() => {
@@ -158,8 +167,7 @@ function readFloor(dir: string): number {
  * faster, so floor / this is the best ratio such a reader can reach here.
  */
 function readCrcBound(dir: string): number {
-  const segDir = path.join(dir, 'bench-0');
-  const files = fs.readdirSync(segDir).filter((f) => f.endsWith('.log')).map((f) => path.join(segDir, f));
+  const files = segmentFiles(dir);
   const buf = Buffer.allocUnsafe(1 << 20);
   let batches = 0;
   const s = seconds(() => {
