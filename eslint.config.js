@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'shardkit-report/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'shardkit-report/**', 'bench/results/**', 'coverage/**', '.scratch/**', 'native/addon/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,5 +18,11 @@ export default tseslint.config(
   {
     files: ['src/cli/**', 'bench/**', 'src/lab/**', '**/*.test.ts', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // The native addon's CommonJS entry point.
+    files: ['native/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -11,6 +11,7 @@ export { kafkaMurmur2, kafkaMurmur2Bytes, kafkaToPositive, kafkaPartition, kafka
 export { crc16, crc16Range } from './crc16.js';
 export { redisKeySlot, redisKeySlotBytes, redisHashedPart, REDIS_SLOT_COUNT } from './redis-slot.js';
 export { crc32, crc32c, CRC32_NATIVE_MIN_BYTES } from './crc32.js';
+export { crc32cBytes, crc32cRange, CRC32C_BACKEND, type Crc32cBackend } from './crc32c-bytes.js';
 export { fnv1a32, fnv1a64, fnv1a64Into } from './fnv.js';
 export { xxh32, xxh64, xxh64Into } from './xxhash.js';
 export { md5Words, md5Word0, md5Bytes, md5Hex } from './md5.js';

@@ -13,8 +13,8 @@
  * bad record *followed by more data*, a foreign header, or a checksummed
  * record that does not parse is corruption (CorruptionError), never skipped.
  */
-import { crc32c } from '@node-rs/crc32';
 import { CorruptionError } from '../errors.js';
+import { crc32cBytes as crc32c } from '../hash/crc32c-bytes.js';
 import { type Hint, assertHint } from './hint.js';
 
 /** Name written in the header record. */

@@ -4,7 +4,7 @@
  * (one read call per fill; batches already in the buffer are not read
  * again). Split from partition-log.ts, which owns the segments and calls this.
  */
-import { RecordBatchView, batchExtent } from './batch-view.js';
+import { BatchLocation, RecordBatchView, batchExtent } from './batch-view.js';
 import type { StorageDirectory } from './directory.js';
 import type { FetchBuffer } from './fetch-buffer.js';
 import { BATCH_HEADER_BYTES, BATCH_MAGIC, MAX_BATCH_BYTES, checkBatch } from './record-batch.js';
@@ -46,8 +46,7 @@ export function readSegmentBatches(dir: StorageDirectory, segments: readonly Seg
       if (buf.readDoubleLE(at) + buf.readUInt32LE(at + 19) >= from) {
         const problem = checkBatch(buf, at);
         if (problem !== null) throw new SegmentCorruptionError(seg, pos, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
-        const batchPos = pos;
-        const where = () => `segment ${seg.logPath} at byte ${batchPos}`;
+        const where = new BatchLocation(seg.logPath, pos);
         const ext = batchExtent(fetch.dataView, at, at + size, from, left, where);
         if (ext !== null) {
           out.push(new RecordBatchView(fetch, ext, topic, partition, where));

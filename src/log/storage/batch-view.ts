@@ -15,9 +15,30 @@
 import { CorruptionError, StateError } from '../../errors.js';
 import type { StoredRecord } from '../types.js';
 import { BATCH_HEADER_BYTES } from './record-batch.js';
+import { SCAN_STRIDE, scanRecords } from './record-scan.js';
 import type { FetchBuffer } from './fetch-buffer.js';
 
 const EMPTY_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze(Object.create(null) as Record<string, Buffer>);
+
+/**
+ * Where a batch lies on disk, named in corruption errors. An object rather
+ * than a closure: one is made per batch served, and a closure per batch costs
+ * more than the batch's CRC check.
+ */
+export class BatchLocation {
+  constructor(
+    readonly segmentPath: string,
+    readonly bytePosition: number,
+  ) {}
+
+  toString(): string {
+    return `segment ${this.segmentPath} at byte ${this.bytePosition}`;
+  }
+}
+
+const NOWHERE = new BatchLocation('(no batch)', -1);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+const EMPTY_INDEX = new Int32Array(0);
 
 /** Where a view's records lie in its fetch buffer, and which of them are visible. */
 export interface BatchExtent {
@@ -40,7 +61,7 @@ export interface BatchExtent {
  * when it has to skip or cut, O(1) otherwise. CorruptionError (naming
  * `where`) if a record does not fit the batch.
  */
-export function batchExtent(dv: DataView, batchStart: number, batchEnd: number, minOffset: number, max: number, where: () => string): BatchExtent | null {
+export function batchExtent(dv: DataView, batchStart: number, batchEnd: number, minOffset: number, max: number, where: BatchLocation): BatchExtent | null {
   const base = dv.getFloat64(batchStart, true);
   const total = dv.getUint32(batchStart + 31, true);
   const last = base + dv.getUint32(batchStart + 19, true);
@@ -48,7 +69,7 @@ export function batchExtent(dv: DataView, batchStart: number, batchEnd: number, 
   const first = batchStart + BATCH_HEADER_BYTES;
   if (minOffset <= base && total <= max) {
     // The common case: the whole batch, no walk. Its first record's offset is read from its framing.
-    if (first + 8 > batchEnd) throw new CorruptionError(`record 0 of the batch at base offset ${base} overruns the batch in ${where()}`);
+    if (first + 8 > batchEnd) throw new CorruptionError(`record 0 of the batch at base offset ${base} overruns the batch in ${where}`);
     return { batchStart, recordsStart: first, count: total, nextOffset: last + 1, firstOffset: base + dv.getUint32(first + 4, true) };
   }
   let p = first;
@@ -57,9 +78,9 @@ export function batchExtent(dv: DataView, batchStart: number, batchEnd: number, 
   let count = 0;
   let lastSeen = -1;
   for (let i = 0; i < total && count < max; i++) {
-    if (p + 8 > batchEnd) throw new CorruptionError(`record ${i} of the batch at base offset ${base} overruns the batch in ${where()}`);
+    if (p + 8 > batchEnd) throw new CorruptionError(`record ${i} of the batch at base offset ${base} overruns the batch in ${where}`);
     const len = dv.getUint32(p, true);
-    if (len < 24 || p + 4 + len > batchEnd) throw new CorruptionError(`record ${i} of the batch at base offset ${base} has a bad length in ${where()}`);
+    if (len < 24 || p + 4 + len > batchEnd) throw new CorruptionError(`record ${i} of the batch at base offset ${base} has a bad length in ${where}`);
     const offset = base + dv.getUint32(p + 4, true);
     if (offset >= minOffset) {
       if (start < 0) {
@@ -91,9 +112,14 @@ export class RecordBatchView {
   private readonly fetch: FetchBuffer;
   private readonly generation: number;
   private readonly extent: BatchExtent;
-  private readonly where: () => string;
+  private readonly where: BatchLocation;
+  /** The record index, made by the first cursor opened on this view (`scan`). */
+  private index: Int32Array | null = null;
+  private indexAt = 0;
+  /** Records whose framing the scan accepted (< count: the next one is damaged). */
+  private scanned = 0;
 
-  constructor(fetch: FetchBuffer, extent: BatchExtent, topic: string, partition: number, where: () => string) {
+  constructor(fetch: FetchBuffer, extent: BatchExtent, topic: string, partition: number, where: BatchLocation) {
     this.fetch = fetch;
     this.generation = fetch.generation;
     this.extent = extent;
@@ -133,12 +159,17 @@ export class RecordBatchView {
     return c;
   }
 
-  /** @internal Cursor set-up: the buffer, the view's extent, its generation. */
+  /** @internal Cursor set-up: the buffer, the record index (scanned on first use), the generation. */
   open(c: RecordCursor): void {
     this.checkFresh();
-    const dv = this.fetch.dataView;
-    const batchEnd = this.extent.batchStart + this.sizeBytes;
-    c.attach(this.fetch, this.generation, dv, dv.getFloat64(this.extent.batchStart, true), this.extent.recordsStart, batchEnd, this.count, this.where);
+    if (this.index === null) {
+      const { index, at } = this.fetch.reserveIndex(this.count * SCAN_STRIDE);
+      const batchEnd = this.extent.batchStart + this.sizeBytes;
+      this.scanned = scanRecords(this.fetch.buffer, this.fetch.dataView, this.extent.recordsStart, batchEnd, this.count, index, at);
+      this.index = index;
+      this.indexAt = at;
+    }
+    c.attach(this.fetch, this.generation, this.fetch.dataView, this.fetch.dataView.getFloat64(this.extent.batchStart, true), this.index, this.indexAt, this.scanned, this.count, this.where);
   }
 
   /**
@@ -177,45 +208,94 @@ function headersOf(buf: Buffer, start: number, count: number): Record<string, Bu
 }
 
 /**
- * A position on one record of a batch view. `next()` decodes the next
- * record's framing (checking it fits the batch); the fields describe the
- * current record; `key()`, `value()`, `headers()` make views on demand, and
- * `buffer` with `valueStart`/`valueLength` gives the bytes without any.
+ * A position on one record of a batch view. `next()` moves to the next
+ * record; the fields describe the current record; `key()`, `value()`,
+ * `headers()` make views on demand, and `buffer` with
+ * `valueStart`/`valueLength` gives the bytes without any. The view's records
+ * were scanned once, when its first cursor was opened (record-scan.ts: every
+ * record's framing checked against the batch, its start, offset delta, key
+ * and value lengths indexed), so moving reads that index, not the bytes.
  */
 export class RecordCursor {
-  /** Index in `buffer` where the current record starts (its length field; −1 before the first). */
-  recordStart = -1;
-  /** Length of the current key (−1: null key); it starts at `keyStart`. */
-  keyLength = -1;
-  /** Length of the current value (−1: tombstone); it starts at `valueStart`. */
+  /**
+   * Offset of the current record (−1 before the first `next()`), decoded by
+   * `next()`: a number, so it stays readable after a later poll.
+   */
+  offset = -1;
+  /** Length of the current value (−1: tombstone, or before the first `next()`); it starts at `valueStart`. */
   valueLength = -1;
-  /** How many headers the current record has; they start at `headersStart`. */
-  headerCount = 0;
   private fetch: FetchBuffer | null = null;
   private generation = -1;
-  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dv: DataView = EMPTY_VIEW;
   private base = 0;
-  private p = 0;
+  private index: Int32Array = EMPTY_INDEX;
+  /** Slot of the current record in `index` (−1 before the first). */
+  private current = -1;
+  /** Slot of the next record. */
+  private slot = 0;
+  /** Slot after the last record the scan accepted. */
+  private scannedEnd = 0;
+  /** Slot after the last visible record (beyond `scannedEnd`: the record there is damaged). */
   private end = 0;
-  private left = 0;
-  private where: () => string = () => '';
+  private where: BatchLocation = NOWHERE;
 
-  /** Point this cursor before the first record of `view`. O(1). */
+  /** Point this cursor before the first record of `view`. O(1) (the view's first cursor: O(records)). */
   reset(view: RecordBatchView): void {
     view.open(this);
   }
 
   /** @internal Called by `RecordBatchView.open`. */
-  attach(fetch: FetchBuffer, generation: number, dv: DataView, base: number, start: number, end: number, count: number, where: () => string): void {
+  attach(fetch: FetchBuffer, generation: number, dv: DataView, base: number, index: Int32Array, at: number, scanned: number, count: number, where: BatchLocation): void {
     this.fetch = fetch;
     this.generation = generation;
     this.dv = dv;
     this.base = base;
-    this.p = start;
-    this.end = end;
-    this.left = count;
-    this.recordStart = -1;
+    this.index = index;
+    this.current = -1;
+    this.slot = at;
+    this.scannedEnd = at + scanned * SCAN_STRIDE;
+    this.end = at + count * SCAN_STRIDE;
+    this.offset = -1;
+    this.valueLength = -1;
     this.where = where;
+  }
+
+  /**
+   * Move to the next record; false after the last. O(1).
+   * CorruptionError on a record whose framing does not fit the batch;
+   * StateError (STALE_BATCH) if a later poll reused the buffer.
+   */
+  next(): boolean {
+    const s = this.slot;
+    if (s === this.scannedEnd) return this.pastScanned();
+    if ((this.fetch as FetchBuffer).generation !== this.generation) this.checkFresh();
+    const index = this.index;
+    this.offset = this.base + ((index[s + 1] as number) >>> 0);
+    this.valueLength = index[s + 3] as number;
+    this.current = s;
+    this.slot = s + SCAN_STRIDE;
+    return true;
+  }
+
+  /** `next()` past the scanned records: the end, or a damaged record. */
+  private pastScanned(): false {
+    if (this.slot === this.end) return false;
+    this.checkFresh();
+    throw new CorruptionError(`the record after offset ${this.offset} of the batch at base offset ${this.base} does not fit the batch (its lengths overrun the record or the batch) in ${this.where}`);
+  }
+
+  /** Index in `buffer` where the current record starts (its length field; −1 before the first). O(1). */
+  get recordStart(): number {
+    if (this.current < 0) return -1;
+    this.checkFresh();
+    return this.index[this.current] as number;
+  }
+
+  /** Length of the current key (−1: null key, or before the first `next()`); it starts at `keyStart`. O(1). */
+  get keyLength(): number {
+    if (this.current < 0) return -1;
+    this.checkFresh();
+    return this.index[this.current + 2] as number;
   }
 
   /** The bytes the indexes refer to (the fetch buffer; valid until the next poll). */
@@ -223,56 +303,15 @@ export class RecordCursor {
     return (this.fetch as FetchBuffer).buffer;
   }
 
-  /**
-   * Move to the next record; false after the last. O(headers of the record).
-   * CorruptionError if the record's framing does not fit the batch;
-   * StateError (STALE_BATCH) if a later poll reused the buffer.
-   */
-  next(): boolean {
-    if (this.left === 0) return false;
-    this.checkFresh();
-    const dv = this.dv;
-    const p = this.p;
-    const recEnd = p + 4 + dv.getUint32(p, true);
-    if (recEnd > this.end || recEnd < p + 28) throw this.bad('has a bad length');
-    const kl = dv.getInt32(p + 16, true);
-    let q = kl > 0 ? p + 20 + kl : p + 20;
-    if (q + 8 > recEnd) throw this.bad('does not match its length');
-    const vl = dv.getInt32(q, true);
-    q = vl > 0 ? q + 4 + vl : q + 4;
-    if (q + 4 > recEnd) throw this.bad('does not match its length');
-    const hc = dv.getUint32(q, true);
-    q += 4;
-    if (hc !== 0) q = this.skipHeaders(q, hc, recEnd);
-    if (q !== recEnd) throw this.bad('does not match its length');
-    this.keyLength = kl;
-    this.valueLength = vl;
-    this.headerCount = hc;
-    this.recordStart = p;
-    this.p = recEnd;
-    this.left--;
-    return true;
-  }
-
-  /** Step over `hc` headers from `q`; returns the index after them. */
-  private skipHeaders(q: number, hc: number, recEnd: number): number {
-    const dv = this.dv;
-    for (let j = 0; j < hc; j++) {
-      if (q + 4 > recEnd) throw this.bad('does not match its length');
-      q += 4 + dv.getUint32(q, true);
-      if (q + 4 > recEnd) throw this.bad('does not match its length');
-      q += 4 + dv.getUint32(q, true);
-    }
-    return q;
-  }
-
   /** StateError (STALE_BATCH) once a later poll refilled the buffer this cursor reads. O(1). */
   private checkFresh(): void {
     if ((this.fetch as FetchBuffer).generation !== this.generation) throw new StateError('a record cursor was used after a later poll reused its buffer', { code: 'STALE_BATCH' });
   }
 
-  private bad(what: string): CorruptionError {
-    return new CorruptionError(`the record after offset ${this.offset} of the batch at base offset ${this.base} ${what} in ${this.where()}`);
+  /** How many headers the current record has; they start at `headersStart`. O(1). */
+  get headerCount(): number {
+    this.checkFresh();
+    return this.dv.getUint32(this.headersStart - 4, true);
   }
 
   /** Index in `buffer` of the current key. O(1). */
@@ -288,13 +327,6 @@ export class RecordCursor {
   /** Index in `buffer` of the current record's first header. O(1). */
   get headersStart(): number {
     return this.valueStart + 4 + (this.valueLength > 0 ? this.valueLength : 0);
-  }
-
-  /** Offset of the current record (−1 before the first `next()`). O(1). */
-  get offset(): number {
-    if (this.recordStart < 0) return -1;
-    this.checkFresh();
-    return this.base + this.dv.getUint32(this.recordStart + 4, true);
   }
 
   /** Timestamp of the current record (CreateTime, ms). O(1). */

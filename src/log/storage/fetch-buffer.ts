@@ -16,7 +16,7 @@ import type { StorageDirectory } from './directory.js';
 import type { Segment } from './segment.js';
 
 /** Default window size: large enough to amortise the system call, small enough to stay in L2. */
-export const DEFAULT_FETCH_BUFFER_BYTES = 512 * 1024;
+export const DEFAULT_FETCH_BUFFER_BYTES = 1024 * 1024;
 
 /** A read window over one segment at a time. O(1) memory beyond its buffer. */
 export class FetchBuffer {
@@ -27,6 +27,9 @@ export class FetchBuffer {
   private bytes: Buffer;
   private view: DataView;
   private seg: Segment | null = null;
+  /** Record index space for the batch views of the current generation (see `reserveIndex`). */
+  private indexArena: Int32Array = new Int32Array(0);
+  private indexUsed = 0;
   private segVersion = -1;
   private filePos = 0;
   private length = 0;
@@ -67,6 +70,7 @@ export class FetchBuffer {
     const want = Math.min(seg.sizeBytes - pos, Math.max(n, this.capacityBytes));
     if (want < n) throw new InvalidArgumentError('fetch length', n, `at most ${seg.sizeBytes - pos} (the rest of ${seg.logPath})`);
     this.generation++;
+    this.indexUsed = 0;
     if (this.bytes.length < want) {
       this.bytes = Buffer.allocUnsafe(Math.max(want, Math.min(this.capacityBytes, seg.sizeBytes)));
       this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
@@ -78,9 +82,29 @@ export class FetchBuffer {
     this.length = dir.readInto(seg.logPath, pos, want, this.bytes);
   }
 
+  /**
+   * `slots` Int32 slots of record index for a batch view of the current
+   * generation: returns the array and the first slot. Space is handed out
+   * from one arena reused by every generation, so walking batches allocates
+   * nothing once the arena has grown to the largest fill; a view of an older
+   * generation is stale anyway, so its slots can be reused. O(1), or
+   * O(slots) when the arena grows.
+   */
+  reserveIndex(slots: number): { index: Int32Array; at: number } {
+    if (this.indexUsed + slots > this.indexArena.length) {
+      // A new arena: views of this generation that reserved earlier keep the old one.
+      this.indexArena = new Int32Array(Math.max(slots, 2 * this.indexArena.length, 4096));
+      this.indexUsed = 0;
+    }
+    const at = this.indexUsed;
+    this.indexUsed += slots;
+    return { index: this.indexArena, at };
+  }
+
   /** Forget the window (e.g. after the log changed under it). Views become stale. */
   clear(): void {
     this.generation++;
+    this.indexUsed = 0;
     this.seg = null;
     this.length = 0;
   }

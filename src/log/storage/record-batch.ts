@@ -1,7 +1,8 @@
 /**
  * The on-disk record batch: a fixed header followed by records, with a
  * CRC-32C over everything after the CRC field (as in Kafka's v2 record batch,
- * KIP-98; CRC-32C is Castagnoli, computed with SIMD by @node-rs/crc32).
+ * KIP-98; CRC-32C is Castagnoli, computed by the fastest backend installed:
+ * see src/hash/crc32c-bytes.ts).
  *
  * Layout (little-endian):
  * ```
@@ -18,8 +19,8 @@
  *    headerCount u32, headers: nameLength u32, name (UTF-8), valueLength u32, value
  * ```
  */
-import { crc32c } from '@node-rs/crc32';
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
+import { crc32cRange } from '../../hash/crc32c-bytes.js';
 import type { RecordInput, StoredRecord } from '../types.js';
 
 /** Bytes of the batch header. */
@@ -119,7 +120,7 @@ export function encodeBatch(baseOffset: number, records: readonly RecordInput[],
   buf.writeUInt32LE(lastOffsetDelta ?? (offsetDeltas ? (offsetDeltas[offsetDeltas.length - 1] as number) : records.length - 1), 19);
   buf.writeDoubleLE(maxTs, 23);
   buf.writeUInt32LE(records.length, 31);
-  buf.writeUInt32LE(crc32c(buf.subarray(CRC_START)), 13);
+  buf.writeUInt32LE(crc32cRange(buf, CRC_START, size), 13);
   return buf;
 }
 
@@ -153,7 +154,7 @@ export function checkBatch(buf: Buffer, pos: number): BatchProblem {
   if (h.magic !== BATCH_MAGIC || h.sizeBytes < BATCH_HEADER_BYTES || h.sizeBytes > MAX_BATCH_BYTES) return 'bad-header';
   if (!Number.isSafeInteger(h.baseOffset) || h.baseOffset < 0) return 'bad-header';
   if (pos + h.sizeBytes > buf.length) return 'incomplete';
-  if (crc32c(buf.subarray(pos + CRC_START, pos + h.sizeBytes)) !== h.crc) return 'bad-crc';
+  if (crc32cRange(buf, pos + CRC_START, pos + h.sizeBytes) !== h.crc) return 'bad-crc';
   return null;
 }
 
