@@ -1,6 +1,7 @@
 /**
  * The optional native addon `@shardkit/native` (native/addon): CRC-32C
- * through Intel ISA-L, and the record scan of the log's batch cursor. It is
+ * through Intel ISA-L, the record scan of the log's batch cursor, and the
+ * read-ahead thread of the log's fetch buffers. It is
  * built by `npm ci` when the Debian package `libisal-dev` (and a C compiler)
  * is there; when it cannot build, npm skips it and everything runs on the
  * JavaScript paths (and @node-rs/crc32), with the same results.
@@ -13,6 +14,8 @@ export interface NativeAddon {
   crc32c(bytes: Uint8Array, previous?: number): number;
   crc32cRange(bytes: Uint8Array, start: number, end: number): number;
   scanRecords(bytes: Uint8Array, start: number, end: number, count: number, out: Int32Array, outAt: number): number;
+  readAheadSubmit(fd: number, buffer: Uint8Array, position: number, length: number): object;
+  readAheadWait(job: object): [bytesRead: number, verifiedBytes: number];
 }
 
 function load(): NativeAddon | null {

@@ -32,10 +32,18 @@ export interface ConsumerOptions {
   maxPollRecords?: number;
   /**
    * Bytes `pollBatches` reads per partition with one read call into a buffer
-   * kept for the partition (default 512 KiB; a larger batch is read whole).
-   * Memory: this much per assigned partition read with `pollBatches`.
+   * kept for the partition (default 1 MiB, Kafka's `max.partition.fetch.bytes`;
+   * a larger batch is read whole). Memory: this much per assigned partition
+   * read with `pollBatches`, twice with read-ahead.
    */
   fetchBufferBytes?: number;
+  /**
+   * `pollBatches` reads each partition's next window ahead, and checks its
+   * CRCs, on the native addon's read-ahead thread while the application works
+   * through the current one (default true; without the addon, or on an
+   * in-memory broker, it reads synchronously whatever this says).
+   */
+  readAhead?: boolean;
 }
 
 interface PartitionState {
@@ -59,6 +67,7 @@ export class Consumer implements GroupMemberHandle {
   private readonly autoOffsetReset: 'earliest' | 'latest';
   private readonly maxPollRecords: number;
   private readonly fetchBufferBytes: number;
+  private readonly readAhead: boolean;
   private parts: PartitionState[] = [];
   private startIndex = 0;
   private subscription: string[] = [];
@@ -86,6 +95,8 @@ export class Consumer implements GroupMemberHandle {
     this.autoOffsetReset = reset;
     this.maxPollRecords = requireInt('maxPollRecords', options.maxPollRecords ?? 500, 1, 1_000_000);
     this.fetchBufferBytes = requireInt('fetchBufferBytes', options.fetchBufferBytes ?? DEFAULT_FETCH_BUFFER_BYTES, 4096, 256 * 1024 * 1024);
+    if (options.readAhead !== undefined && typeof options.readAhead !== 'boolean') throw new InvalidArgumentError('readAhead', options.readAhead, 'true or false');
+    this.readAhead = options.readAhead ?? true;
     this.lastCommitMs = broker.clock.now();
   }
 
@@ -158,14 +169,20 @@ export class Consumer implements GroupMemberHandle {
       seen.add(key);
       next.push(old.get(key) ?? { topic: tp.topic, partition: tp.partition, key, position: null, fetch: null });
     }
-    this.parts = next;
+    this.replaceParts(next);
     this.startIndex = 0;
+  }
+
+  /** Switch to `next`, letting go of the fetch buffers of partitions no longer read. */
+  private replaceParts(next: PartitionState[]): void {
+    for (const p of this.parts) if (p.fetch !== null && !next.includes(p)) p.fetch.release();
+    this.parts = next;
   }
 
   /** GroupMemberHandle: eager revocation of everything. */
   revokeAll(): void {
     if (this.autoCommit && this.parts.length > 0) this.commitPositions(this.parts);
-    this.parts = [];
+    this.replaceParts([]);
   }
 
   /** GroupMemberHandle: a new generation's assignment. */
@@ -182,7 +199,7 @@ export class Consumer implements GroupMemberHandle {
   evicted(): void {
     this.memberIdValue = null;
     this.generationValue = -1;
-    this.parts = [];
+    this.replaceParts([]);
   }
 
   private resolve(p: PartitionState): number {
@@ -256,7 +273,7 @@ export class Consumer implements GroupMemberHandle {
     for (let i = 0; i < n && left > 0; i++) {
       const p = this.parts[(this.startIndex + i) % n] as PartitionState;
       const from = this.resolve(p);
-      if (p.fetch === null) p.fetch = new FetchBuffer(this.fetchBufferBytes);
+      if (p.fetch === null) p.fetch = new FetchBuffer(this.fetchBufferBytes, { readAhead: this.readAhead });
       const batches = this.broker.topic(p.topic).log(p.partition).readBatches(from, left, p.fetch);
       if (batches.length > 0) {
         for (const b of batches) {
@@ -330,7 +347,7 @@ export class Consumer implements GroupMemberHandle {
       if (this.groupInstanceId !== null) this.group.detach(this.memberIdValue);
       else this.group.leave(this.memberIdValue);
     }
-    this.parts = [];
+    this.replaceParts([]);
     this.closed = true;
   }
 }

@@ -19,6 +19,20 @@
  *     writes for record i, at o = outAt + 4i: out[o] = its start, out[o+1] =
  *     its offset delta (u32 bits), out[o+2] = key length, out[o+3] = value
  *     length (-1: null).
+ *
+ *   readAheadSubmit(fd: number, buffer: Uint8Array, position: number,
+ *                   length: number): object
+ *     queues a read of `length` bytes at `position` of the file into
+ *     `buffer` for the read-ahead thread (one per process), which then checks
+ *     the CRC-32C of every whole record batch at the start of what it read
+ *     (batch layout in src/log/storage/record-batch.ts). The descriptor is
+ *     duplicated, so closing `fd` afterwards is safe; the buffer is kept
+ *     alive, and must not be touched, until readAheadWait returns.
+ *
+ *   readAheadWait(job: object): [bytesRead, verifiedBytes]
+ *     blocks until the job is done; verifiedBytes = bytes of the whole,
+ *     well-formed, CRC-valid batches at the start of the read. Throws the
+ *     read's error, if any.
 
  *     Returns how many records passed the framing checks: fewer than `count`
  *     means record <return value> does not fit (the caller reports it). The
@@ -27,7 +41,13 @@
 #include <node_api.h>
 #include <isa-l/crc.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <time.h>
 
 #define THROW_TYPE(env, msg)                 \
   do {                                       \
@@ -178,12 +198,239 @@ static napi_value js_scan_records(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* ---- read-ahead: one helper thread per process, a FIFO of jobs ---- */
+
+#define BATCH_MAGIC 2
+#define BATCH_HEADER 35
+#define MAX_BATCH_BYTES (256LL * 1024 * 1024)
+
+typedef struct ra_job {
+  int fd; /* a dup, closed by the helper */
+  int64_t pos;
+  int64_t len;
+  uint8_t *buf;
+  napi_ref ref; /* keeps the buffer alive until the result is collected */
+  int done;
+  int collected;
+  int64_t bytes_read; /* or -errno */
+  int64_t verified;
+  struct ra_job *next;
+} ra_job;
+
+static pthread_mutex_t ra_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ra_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t ra_done = PTHREAD_COND_INITIALIZER;
+static ra_job *ra_head = NULL;
+static ra_job *ra_tail = NULL;
+static int64_t ra_pending = 0; /* queued or running */
+static pthread_once_t ra_once = PTHREAD_ONCE_INIT;
+static int ra_thread_ok = 0;
+
+static void ra_run(ra_job *j) {
+  int64_t got = 0;
+  while (got < j->len) {
+    ssize_t n = pread(j->fd, j->buf + got, (size_t)(j->len - got), (off_t)(j->pos + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      got = -(int64_t)errno;
+      break;
+    }
+    if (n == 0) break;
+    got += n;
+  }
+  close(j->fd);
+  j->bytes_read = got;
+  int64_t p = 0;
+  while (got > 0 && p + BATCH_HEADER <= got) {
+    const uint8_t *b = j->buf + p;
+    int64_t size = (int64_t)u32le(b + 8) + 12;
+    if (b[12] != BATCH_MAGIC || size < BATCH_HEADER || size > MAX_BATCH_BYTES || p + size > got) break;
+    if (~crc32_iscsi((unsigned char *)(b + 17), (int)(size - 17), 0xFFFFFFFFu) != u32le(b + 13)) break;
+    p += size;
+  }
+  j->verified = got > 0 ? p : 0;
+}
+
+/* Waking a sleeping thread costs tens of microseconds on a virtual machine,
+ * as long as reading a window: each side spins this long for the other
+ * before it sleeps. */
+#define RA_SPIN_NS 200000LL
+
+static int64_t ra_now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static inline void ra_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* Spin until *flag is non-zero (or non-NULL) or RA_SPIN_NS passed. */
+static void ra_spin(void *const *ptr, const int *flag) {
+  int64_t deadline = 0;
+  for (unsigned i = 1;; i++) {
+    if (ptr != NULL ? __atomic_load_n(ptr, __ATOMIC_ACQUIRE) != NULL : __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0) return;
+    ra_relax();
+    if ((i & 255) == 0) {
+      int64_t t = ra_now_ns();
+      if (deadline == 0) deadline = t + RA_SPIN_NS;
+      else if (t > deadline) return;
+    }
+  }
+}
+
+static void *ra_main(void *arg) {
+  (void)arg;
+  for (;;) {
+    ra_spin((void *const *)&ra_head, NULL);
+    pthread_mutex_lock(&ra_mu);
+    while (ra_head == NULL) pthread_cond_wait(&ra_work, &ra_mu);
+    ra_job *j = ra_head;
+    __atomic_store_n(&ra_head, j->next, __ATOMIC_RELEASE);
+    if (ra_head == NULL) ra_tail = NULL;
+    pthread_mutex_unlock(&ra_mu);
+    ra_run(j);
+    pthread_mutex_lock(&ra_mu);
+    __atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+    ra_pending--;
+    pthread_cond_broadcast(&ra_done);
+    pthread_mutex_unlock(&ra_mu);
+  }
+  return NULL;
+}
+
+static void ra_start(void) {
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  ra_thread_ok = pthread_create(&t, &attr, ra_main, NULL) == 0;
+  pthread_attr_destroy(&attr);
+}
+
+static void ra_wait_done(ra_job *j) {
+  ra_spin(NULL, &j->done);
+  pthread_mutex_lock(&ra_mu);
+  while (!j->done) pthread_cond_wait(&ra_done, &ra_mu);
+  pthread_mutex_unlock(&ra_mu);
+}
+
+/* The job's handle was collected: wait for the job if it still runs (it
+ * writes into the buffer), then let the buffer go and free the job. */
+static void ra_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  ra_job *j = (ra_job *)data;
+  ra_wait_done(j);
+  if (!j->collected && j->ref != NULL) napi_delete_reference(env, j->ref);
+  free(j);
+}
+
+/* At environment teardown no job may still be writing into its memory. */
+static void ra_cleanup(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&ra_mu);
+  while (ra_pending > 0) pthread_cond_wait(&ra_done, &ra_mu);
+  pthread_mutex_unlock(&ra_mu);
+}
+
+static napi_value js_read_ahead_submit(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *data;
+  size_t len;
+  int64_t fd, pos, want;
+  if (argc < 4 || !bytes_of(env, argv[1], &data, &len)) THROW_TYPE(env, "readAheadSubmit: buffer must be a Uint8Array or Buffer");
+  if (napi_get_value_int64(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[2], &pos) != napi_ok ||
+      napi_get_value_int64(env, argv[3], &want) != napi_ok) {
+    THROW_TYPE(env, "readAheadSubmit: fd, position and length must be numbers");
+  }
+  if (fd < 0 || fd > INT32_MAX || pos < 0 || want < 0 || (uint64_t)want > len || want > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "readAheadSubmit: need fd >= 0, position >= 0, 0 <= length <= min(buffer.length, 2^31 - 1)");
+    return NULL;
+  }
+  pthread_once(&ra_once, ra_start);
+  if (!ra_thread_ok) {
+    napi_throw_error(env, NULL, "readAheadSubmit: the read-ahead thread could not be started");
+    return NULL;
+  }
+  int dfd = dup((int)fd);
+  if (dfd < 0) {
+    napi_throw_error(env, NULL, "readAheadSubmit: the file descriptor could not be duplicated");
+    return NULL;
+  }
+  ra_job *j = (ra_job *)calloc(1, sizeof(ra_job));
+  if (j == NULL) {
+    close(dfd);
+    napi_throw_error(env, NULL, "readAheadSubmit: out of memory");
+    return NULL;
+  }
+  j->fd = dfd;
+  j->pos = pos;
+  j->len = want;
+  j->buf = data;
+  napi_value handle;
+  if (napi_create_reference(env, argv[1], 1, &j->ref) != napi_ok ||
+      napi_create_external(env, j, ra_finalize, NULL, &handle) != napi_ok) {
+    close(dfd);
+    if (j->ref != NULL) napi_delete_reference(env, j->ref);
+    free(j);
+    napi_throw_error(env, NULL, "readAheadSubmit: could not create the job");
+    return NULL;
+  }
+  pthread_mutex_lock(&ra_mu);
+  if (ra_tail != NULL) ra_tail->next = j;
+  else __atomic_store_n(&ra_head, j, __ATOMIC_RELEASE);
+  ra_tail = j;
+  ra_pending++;
+  pthread_cond_signal(&ra_work);
+  pthread_mutex_unlock(&ra_mu);
+  return handle;
+}
+
+static napi_value js_read_ahead_wait(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype t;
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external) THROW_TYPE(env, "readAheadWait: job must come from readAheadSubmit");
+  ra_job *j;
+  napi_get_value_external(env, argv[0], (void **)&j);
+  ra_wait_done(j);
+  if (!j->collected) {
+    j->collected = 1;
+    napi_delete_reference(env, j->ref);
+    j->ref = NULL;
+  }
+  if (j->bytes_read < 0) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "read-ahead read failed: errno %lld", (long long)-j->bytes_read);
+    napi_throw_error(env, NULL, msg);
+    return NULL;
+  }
+  napi_value r, a, b;
+  napi_create_array_with_length(env, 2, &r);
+  napi_create_int64(env, j->bytes_read, &a);
+  napi_create_int64(env, j->verified, &b);
+  napi_set_element(env, r, 0, a);
+  napi_set_element(env, r, 1, b);
+  return r;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
       {"crc32c", NULL, js_crc32c, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crc32cRange", NULL, js_crc32c_range, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanRecords", NULL, js_scan_records, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readAheadSubmit", NULL, js_read_ahead_submit, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readAheadWait", NULL, js_read_ahead_wait, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  napi_add_env_cleanup_hook(env, ra_cleanup, NULL);
   return exports;
 }

@@ -32,6 +32,12 @@ export interface StorageDirectory {
   truncate(path: string, length: number): void;
   /** Delete a file (no-op if missing). */
   remove(path: string): void;
+  /**
+   * A file descriptor open for reading `path`, for the fetch buffer's
+   * read-ahead thread (which duplicates it at once); absent on directories
+   * without descriptors.
+   */
+  descriptor?(path: string): number;
   /** Delete a directory and everything in it (no-op if missing). */
   removeDir(path: string): void;
   /**

@@ -1,41 +1,88 @@
 /**
- * A reusable read window over one partition's segment files: one `readSync`
+ * A reusable read window over one partition's segment files: one read call
  * fills it with up to `capacityBytes` of a segment, and later reads of byte
  * ranges inside the window are served from memory. This is what lets the
  * batch read path (`PartitionLog.readBatches`, `Consumer.pollBatches`) read
- * whole runs of batches with one system call into one buffer that is never
- * reallocated, instead of a fresh buffer per poll (Kafka's consumer sizes its
- * fetches the same way, with `max.partition.fetch.bytes`).
+ * whole runs of batches with one system call into a buffer that is reused,
+ * instead of a fresh buffer per poll (Kafka's consumer sizes its fetches the
+ * same way, with `max.partition.fetch.bytes`).
+ *
+ * Read-ahead (on by default where it can run: the native addon is installed
+ * and the directory has file descriptors): after each fill, the window after
+ * this one is read by the addon's read-ahead thread into a second buffer,
+ * which also checks the CRC-32C of the whole batches it read. When the reader
+ * asks for exactly that window next (a consumer reading in order), the fill
+ * takes the second buffer instead of reading, and the batches it verified are
+ * not checksummed again. So reading and checksumming the next window happen on
+ * another core while the application works through this one, as a Kafka
+ * consumer's next fetch is in flight while it processes the last one. A window
+ * that does not match (a seek, a segment rewritten by compaction) is dropped.
  *
  * Rule of use: every refill bumps `generation`; batch views created from an
  * older generation refuse to be read (StateError), so a view kept past the
  * next poll fails loudly instead of showing another batch's bytes.
  */
 import { InvalidArgumentError, requireInt } from '../../errors.js';
+import { native } from '../../native.js';
 import type { StorageDirectory } from './directory.js';
+import { BATCH_HEADER_BYTES } from './record-batch.js';
 import type { Segment } from './segment.js';
 
-/** Default window size: large enough to amortise the system call, small enough to stay in L2. */
+/**
+ * Default window size: Kafka's default `max.partition.fetch.bytes` (1 MiB),
+ * large enough to amortise the system call, small enough to stay in a core's
+ * L2 cache while its batches are checked and walked.
+ */
 export const DEFAULT_FETCH_BUFFER_BYTES = 1024 * 1024;
 
-/** A read window over one segment at a time. O(1) memory beyond its buffer. */
+/** A window being read ahead by the addon's thread. */
+interface AheadRead {
+  job: object;
+  buf: Buffer;
+  seg: Segment;
+  segVersion: number;
+  pos: number;
+  len: number;
+}
+
+/** Options of a `FetchBuffer`. */
+export interface FetchBufferOptions {
+  /**
+   * Read the next window ahead on the native addon's thread (default true).
+   * Ignored where it cannot run (no addon, or a directory without file
+   * descriptors such as `MemoryDirectory`). Memory: a second buffer.
+   */
+  readAhead?: boolean;
+}
+
+/** A read window over one segment at a time. O(1) memory beyond its buffers. */
 export class FetchBuffer {
   /** Bytes read per refill (a larger batch gets a window of its own size). */
   readonly capacityBytes: number;
+  /** True when this buffer reads ahead (asked for, and possible in this install). */
+  readonly readAhead: boolean;
   /** Bumped on every refill: views of older generations are stale. */
   generation = 0;
+  /** Fills served from a window read ahead (for tests and monitoring). */
+  readAheadHits = 0;
   private bytes: Buffer;
   private view: DataView;
   private seg: Segment | null = null;
-  /** Record index space for the batch views of the current generation (see `reserveIndex`). */
-  private indexArena: Int32Array = new Int32Array(0);
-  private indexUsed = 0;
   private segVersion = -1;
   private filePos = 0;
   private length = 0;
+  /** File position up to which the window's batches passed their CRC check on the read-ahead thread. */
+  private verifiedEnd = 0;
+  private ahead: AheadRead | null = null;
+  private spare: Buffer | null = null;
+  /** Record index space for the batch views of the current generation (see `reserveIndex`). */
+  private indexArena: Int32Array = new Int32Array(0);
+  private indexUsed = 0;
 
-  constructor(capacityBytes: number = DEFAULT_FETCH_BUFFER_BYTES) {
+  constructor(capacityBytes: number = DEFAULT_FETCH_BUFFER_BYTES, options: FetchBufferOptions = {}) {
     this.capacityBytes = requireInt('fetchBufferBytes', capacityBytes, 4096, 256 * 1024 * 1024);
+    if (options.readAhead !== undefined && typeof options.readAhead !== 'boolean') throw new InvalidArgumentError('readAhead', options.readAhead, 'true or false');
+    this.readAhead = (options.readAhead ?? true) && native !== null;
     this.bytes = Buffer.allocUnsafe(0);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, 0);
   }
@@ -55,6 +102,15 @@ export class FetchBuffer {
     return this.seg === seg && this.segVersion === seg.version && pos >= this.filePos && pos + n <= this.filePos + this.length;
   }
 
+  /**
+   * True when bytes [pos, pos + n) of the windowed segment (after `covers`
+   * said yes) are whole batches whose CRC-32C the read-ahead thread checked.
+   * O(1).
+   */
+  verified(pos: number, n: number): boolean {
+    return pos >= this.filePos && pos + n <= this.verifiedEnd;
+  }
+
   /** Index in `buffer` of byte `pos` of the windowed segment (only after `covers` said yes). */
   indexOf(pos: number): number {
     return pos - this.filePos;
@@ -64,22 +120,78 @@ export class FetchBuffer {
    * Refill the window with `seg`'s bytes from `pos`: at least `n` bytes (it
    * must hold them: `pos + n ≤ seg.sizeBytes`), up to `capacityBytes` or the
    * end of the segment. Invalidates every view of the previous generation.
-   * One read call. O(bytes read).
+   * One read call, or none when the window was read ahead. O(bytes read).
    */
   fill(dir: StorageDirectory, seg: Segment, pos: number, n: number): void {
     const want = Math.min(seg.sizeBytes - pos, Math.max(n, this.capacityBytes));
     if (want < n) throw new InvalidArgumentError('fetch length', n, `at most ${seg.sizeBytes - pos} (the rest of ${seg.logPath})`);
     this.generation++;
     this.indexUsed = 0;
-    if (this.bytes.length < want) {
-      this.bytes = Buffer.allocUnsafe(Math.max(want, Math.min(this.capacityBytes, seg.sizeBytes)));
-      this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+    if (!this.takeAhead(seg, pos, n)) {
+      if (this.bytes.length < want) {
+        this.bytes = Buffer.allocUnsafe(Math.max(want, Math.min(this.capacityBytes, seg.sizeBytes)));
+        this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+      }
+      this.seg = seg;
+      this.segVersion = seg.version;
+      this.filePos = pos;
+      this.length = 0;
+      this.verifiedEnd = pos;
+      this.length = dir.readInto(seg.logPath, pos, want, this.bytes);
     }
+    if (this.readAhead) this.startAhead(dir, seg);
+  }
+
+  /** Use the window read ahead if it is the one asked for; drop it otherwise. */
+  private takeAhead(seg: Segment, pos: number, n: number): boolean {
+    const a = this.ahead;
+    if (a === null) return false;
+    this.ahead = null;
+    let read: number;
+    let verified: number;
+    try {
+      [read, verified] = (native as NonNullable<typeof native>).readAheadWait(a.job);
+    } catch {
+      // A failed read ahead is not an error of this fill: read again, synchronously.
+      this.spare = a.buf;
+      return false;
+    }
+    if (a.seg !== seg || a.segVersion !== seg.version || a.pos !== pos || read < n) {
+      this.spare = a.buf;
+      return false;
+    }
+    this.spare = this.bytes.length >= this.capacityBytes ? this.bytes : null;
+    this.bytes = a.buf;
+    this.view = new DataView(a.buf.buffer, a.buf.byteOffset, a.buf.length);
     this.seg = seg;
     this.segVersion = seg.version;
     this.filePos = pos;
-    this.length = 0;
-    this.length = dir.readInto(seg.logPath, pos, want, this.bytes);
+    this.length = read;
+    this.verifiedEnd = pos + verified;
+    this.readAheadHits++;
+    return true;
+  }
+
+  /** Start reading the window that follows the whole batches of this one, if it is in the same segment. */
+  private startAhead(dir: StorageDirectory, seg: Segment): void {
+    const fd = dir.descriptor?.(seg.logPath);
+    if (fd === undefined) return;
+    // Where the next fill will start: after the last whole batch in the window.
+    const dv = this.view;
+    let p = 0;
+    while (p + BATCH_HEADER_BYTES <= this.length) {
+      const size = dv.getUint32(p + 8, true) + 12;
+      if (size < BATCH_HEADER_BYTES || p + size > this.length) break;
+      p += size;
+    }
+    const next = this.filePos + p;
+    if (p === 0 || next >= seg.sizeBytes) return;
+    const len = Math.min(this.capacityBytes, seg.sizeBytes - next);
+    let buf = this.spare;
+    if (buf === null || buf.length < len) buf = Buffer.allocUnsafe(this.capacityBytes);
+    this.spare = null;
+    const job = (native as NonNullable<typeof native>).readAheadSubmit(fd, buf, next, len);
+    this.ahead = { job, buf, seg, segVersion: seg.version, pos: next, len };
   }
 
   /**
@@ -107,5 +219,22 @@ export class FetchBuffer {
     this.indexUsed = 0;
     this.seg = null;
     this.length = 0;
+    this.verifiedEnd = 0;
+  }
+
+  /**
+   * Wait for a read still running ahead and drop it (when the reader is done
+   * with this buffer, e.g. a consumer closing). O(1) after that read.
+   */
+  release(): void {
+    const a = this.ahead;
+    if (a === null) return;
+    this.ahead = null;
+    try {
+      (native as NonNullable<typeof native>).readAheadWait(a.job);
+    } catch {
+      // Its result is not wanted.
+    }
+    this.spare = a.buf;
   }
 }

@@ -98,6 +98,10 @@ export class FsDirectory implements StorageDirectory {
     return n === length ? buf : buf.subarray(0, n);
   }
 
+  descriptor(path: string): number {
+    return this.fds.get(path) ?? this.fd(path);
+  }
+
   readInto(path: string, position: number, length: number, target: Buffer): number {
     const fd = this.fds.get(path) ?? this.fd(path);
     let done = 0;
