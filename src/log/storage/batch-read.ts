@@ -14,8 +14,7 @@ import { SegmentCorruptionError, type Segment } from './segment.js';
  * Views of the batches holding records with offset ≥ `startFrom`, from
  * `segments[firstIndex]` on, at most `maxRecords` records in all, all from
  * one fill of `fetch` (so they are valid together). Every batch returned has
- * passed its CRC-32C check (here, or on the fetch buffer's read-ahead thread
- * when it read the window); a bad one is a SegmentCorruptionError naming the
+ * passed its CRC-32C check in this call; a bad one is a SegmentCorruptionError naming the
  * segment, the byte and the offset. O(segments visited + bytes read).
  */
 export function readSegmentBatches(dir: StorageDirectory, segments: readonly Segment[], firstIndex: number, startFrom: number, maxRecords: number, fetch: FetchBuffer, topic: string, partition: number): RecordBatchView[] {
@@ -45,7 +44,7 @@ export function readSegmentBatches(dir: StorageDirectory, segments: readonly Seg
       }
       const buf = fetch.buffer;
       if (buf.readDoubleLE(at) + buf.readUInt32LE(at + 19) >= from) {
-        const problem = checkBatch(buf, at, !fetch.verified(pos, size));
+        const problem = checkBatch(buf, at);
         if (problem !== null) throw new SegmentCorruptionError(seg, pos, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
         const where = new BatchLocation(seg.logPath, pos);
         const ext = batchExtent(fetch.dataView, at, at + size, from, left, where);

@@ -146,16 +146,15 @@ export type BatchProblem = 'incomplete' | 'bad-header' | 'bad-crc' | null;
 
 /**
  * Check the batch at `pos` in `buf` (which must hold the whole rest of the
- * segment, or at least the whole batch): structure and CRC (`crc` false: the
- * CRC was checked already, e.g. by the read-ahead thread). O(batch bytes).
+ * segment, or at least the whole batch): structure and CRC. O(batch bytes).
  */
-export function checkBatch(buf: Buffer, pos: number, crc = true): BatchProblem {
+export function checkBatch(buf: Buffer, pos: number): BatchProblem {
   const h = readBatchHeader(buf, pos);
   if (h === null) return 'incomplete';
   if (h.magic !== BATCH_MAGIC || h.sizeBytes < BATCH_HEADER_BYTES || h.sizeBytes > MAX_BATCH_BYTES) return 'bad-header';
   if (!Number.isSafeInteger(h.baseOffset) || h.baseOffset < 0) return 'bad-header';
   if (pos + h.sizeBytes > buf.length) return 'incomplete';
-  if (crc && crc32cRange(buf, pos + CRC_START, pos + h.sizeBytes) !== h.crc) return 'bad-crc';
+  if (crc32cRange(buf, pos + CRC_START, pos + h.sizeBytes) !== h.crc) return 'bad-crc';
   return null;
 }
 
