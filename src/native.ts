@@ -15,7 +15,7 @@ export interface NativeAddon {
   crc32cRange(bytes: Uint8Array, start: number, end: number): number;
   scanRecords(bytes: Uint8Array, start: number, end: number, count: number, out: Int32Array, outAt: number): number;
   readAheadSubmit(fd: number, buffer: Uint8Array, position: number, length: number): object;
-  readAheadWait(job: object): number;
+  readAheadWait(job: object, cancelIfQueued?: boolean): number;
 }
 
 function load(): NativeAddon | null {

@@ -27,9 +27,12 @@
  *     is duplicated, so closing `fd` afterwards is safe; the buffer is kept
  *     alive, and must not be touched, until readAheadWait returns.
  *
- *   readAheadWait(job: object): number
- *     blocks until the job is done and returns the bytes read (fewer than
- *     asked at the end of the file). Throws the read's error, if any.
+ *   readAheadWait(job: object, cancelIfQueued?: boolean): number
+ *     the bytes read (fewer than asked at the end of the file), after
+ *     waiting for the read if it is running. With cancelIfQueued (default
+ *     true), -1 if the thread had not started it yet: the job is cancelled,
+ *     since reading now in the caller is quicker than waiting for a thread
+ *     the scheduler has not run. Throws the read's error, if any.
 
  *     Returns how many records passed the framing checks: fewer than `count`
  *     means record <return value> does not fit (the caller reports it). The
@@ -204,7 +207,9 @@ typedef struct ra_job {
   int64_t len;
   uint8_t *buf;
   napi_ref ref; /* keeps the buffer alive until the result is collected */
+  int started; /* taken off the queue by the helper */
   int done;
+  int cancelled;
   int collected;
   int64_t bytes_read; /* or -errno */
   struct ra_job *next;
@@ -280,6 +285,7 @@ static void *ra_main(void *arg) {
     ra_job *j = ra_head;
     __atomic_store_n(&ra_head, j->next, __ATOMIC_RELEASE);
     if (ra_head == NULL) ra_tail = NULL;
+    j->started = 1;
     pthread_mutex_unlock(&ra_mu);
     ra_run(j);
     pthread_mutex_lock(&ra_mu);
@@ -307,12 +313,37 @@ static void ra_wait_done(ra_job *j) {
   pthread_mutex_unlock(&ra_mu);
 }
 
+/* Take `j` off the queue if the helper has not started it. */
+static int ra_cancel_if_queued(ra_job *j) {
+  int cancelled = 0;
+  pthread_mutex_lock(&ra_mu);
+  if (!j->started && !j->done) {
+    ra_job *prev = NULL;
+    for (ra_job *q = ra_head; q != NULL; prev = q, q = q->next) {
+      if (q != j) continue;
+      if (prev == NULL) __atomic_store_n(&ra_head, j->next, __ATOMIC_RELEASE);
+      else prev->next = j->next;
+      if (ra_tail == j) ra_tail = prev;
+      j->next = NULL;
+      close(j->fd);
+      j->cancelled = 1;
+      __atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+      ra_pending--;
+      pthread_cond_broadcast(&ra_done);
+      cancelled = 1;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&ra_mu);
+  return cancelled;
+}
+
 /* The job's handle was collected: wait for the job if it still runs (it
  * writes into the buffer), then let the buffer go and free the job. */
 static void ra_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   ra_job *j = (ra_job *)data;
-  ra_wait_done(j);
+  if (!ra_cancel_if_queued(j)) ra_wait_done(j);
   if (!j->collected && j->ref != NULL) napi_delete_reference(env, j->ref);
   free(j);
 }
@@ -381,18 +412,29 @@ static napi_value js_read_ahead_submit(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_read_ahead_wait(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   napi_valuetype t;
   if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external) THROW_TYPE(env, "readAheadWait: job must come from readAheadSubmit");
+  bool cancel = true;
+  if (argc >= 2) {
+    napi_valuetype ct;
+    napi_typeof(env, argv[1], &ct);
+    if (ct != napi_undefined && napi_get_value_bool(env, argv[1], &cancel) != napi_ok) THROW_TYPE(env, "readAheadWait: cancelIfQueued must be a boolean");
+  }
   ra_job *j;
   napi_get_value_external(env, argv[0], (void **)&j);
-  ra_wait_done(j);
+  if (!(cancel && ra_cancel_if_queued(j))) ra_wait_done(j);
   if (!j->collected) {
     j->collected = 1;
     napi_delete_reference(env, j->ref);
     j->ref = NULL;
+  }
+  if (j->cancelled) {
+    napi_value r;
+    napi_create_int64(env, -1, &r);
+    return r;
   }
   if (j->bytes_read < 0) {
     char msg[96];

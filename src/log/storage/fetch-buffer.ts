@@ -53,6 +53,13 @@ export interface FetchBufferOptions {
    * descriptors such as `MemoryDirectory`). Memory: a second buffer.
    */
   readAhead?: boolean;
+  /**
+   * When the reader needs the window read ahead and the thread has not
+   * started reading it yet, read it here instead of waiting (default true:
+   * the scheduler may not run the thread soon). false: always wait, so that
+   * every window asked for in order comes from the read-ahead (tests).
+   */
+  cancelUnstarted?: boolean;
 }
 
 /** A read window over one segment at a time. O(1) memory beyond its buffers. */
@@ -61,10 +68,13 @@ export class FetchBuffer {
   readonly capacityBytes: number;
   /** True when this buffer reads ahead (asked for, and possible in this install). */
   readonly readAhead: boolean;
+  private readonly cancelUnstarted: boolean;
   /** Bumped on every refill: views of older generations are stale. */
   generation = 0;
   /** Fills served from a window read ahead (for tests and monitoring). */
   readAheadHits = 0;
+  /** Windows read ahead that were not used: the reader went elsewhere, or read it itself as the thread had not started. */
+  readAheadMisses = 0;
   private bytes: Buffer;
   private view: DataView;
   private seg: Segment | null = null;
@@ -81,6 +91,7 @@ export class FetchBuffer {
     this.capacityBytes = requireInt('fetchBufferBytes', capacityBytes, 4096, 256 * 1024 * 1024);
     if (options.readAhead !== undefined && typeof options.readAhead !== 'boolean') throw new InvalidArgumentError('readAhead', options.readAhead, 'true or false');
     this.readAhead = (options.readAhead ?? true) && native !== null;
+    this.cancelUnstarted = options.cancelUnstarted ?? true;
     this.bytes = Buffer.allocUnsafe(0);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, 0);
   }
@@ -137,14 +148,16 @@ export class FetchBuffer {
     this.ahead = null;
     let read: number;
     try {
-      read = (native as NonNullable<typeof native>).readAheadWait(a.job);
+      read = (native as NonNullable<typeof native>).readAheadWait(a.job, this.cancelUnstarted);
     } catch {
       // A failed read ahead is not an error of this fill: read again, synchronously.
       this.spare = a.buf;
       return false;
     }
-    if (a.seg !== seg || a.segVersion !== seg.version || a.pos !== pos || read < n) {
+    // read < 0: the thread had not started the read, and it was cancelled (reading now is quicker).
+    if (read < 0 || a.seg !== seg || a.segVersion !== seg.version || a.pos !== pos || read < n) {
       this.spare = a.buf;
+      this.readAheadMisses++;
       return false;
     }
     this.spare = this.bytes.length >= this.capacityBytes ? this.bytes : null;

@@ -26,6 +26,9 @@ afterEach(() => {
   for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** Read-ahead that always waits for the thread, so which windows come from it does not depend on scheduling. */
+const STEADY = { cancelUnstarted: false };
+
 const rec = (value: string | null, key: string | null = null, timestampMs = 0): RecordInput => ({
   key: key === null ? null : Buffer.from(key),
   value: value === null ? null : Buffer.from(value),
@@ -67,7 +70,7 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
   it('reads the next window ahead when reading in order, and shows exactly what read() shows', () => {
     const log = open(new FsDirectory(tempDir()), { segmentBytes: 1 << 20 });
     for (let b = 0; b < 60; b++) log.append(Array.from({ length: 20 }, (_, i) => rec(`v${b}-${i}-${'z'.repeat(i * 7)}`, `k${i % 5}`, b)));
-    const fetch = new FetchBuffer(4096);
+    const fetch = new FetchBuffer(4096, STEADY);
     expect(fetch.readAhead).toBe(true);
     expect(readAll(log, fetch, 0, 20)).toEqual(plain(log.read(0, 1e9)));
     expect(fetch.readAheadHits).toBeGreaterThan(5);
@@ -77,7 +80,7 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
   it('never on an in-memory directory, nor when turned off', () => {
     const mem = PartitionLog.open(new MemoryDirectory(), 't-0', partitionConfig({}), new ManualClock(1000), { topic: 't', partition: 0 });
     for (let b = 0; b < 30; b++) mem.append([rec('x'.repeat(500))]);
-    const f1 = new FetchBuffer(4096);
+    const f1 = new FetchBuffer(4096, STEADY);
     readAll(mem, f1);
     expect(f1.readAheadHits).toBe(0);
     const log = open(new FsDirectory(tempDir()));
@@ -102,8 +105,9 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
           const clock = new ManualClock(1000);
           const log = open(new FsDirectory(tempDir()), { segmentBytes: 30_000 }, clock);
           for (const b of batches) log.append(b.map((r) => rec(r.v, r.k, clock.now())));
-          const ahead = new FetchBuffer(fetchBytes);
+          const ahead = new FetchBuffer(fetchBytes, STEADY);
           const sync = new FetchBuffer(fetchBytes, { readAhead: false });
+          const racy = new FetchBuffer(fetchBytes); // the default: reads itself what the thread has not started
           const from = fromSeed % (log.nextOffset + 1);
           // Read part of the log with both buffers (leaving a read ahead in flight), change the log, go on from there.
           const a = readSome(log, ahead, from, step, 1 + (fromSeed % 7));
@@ -118,6 +122,7 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
           expect(readAll(log, sync, a.next, step)).toEqual(rest);
           const want = plain(log.read(0, 1e9));
           expect(readAll(log, ahead, 0, step)).toEqual(want);
+          expect(readAll(log, racy, from, step)).toEqual(plain(log.read(from, 1e9)));
           log.checkInvariants();
           log.close();
           hits += ahead.readAheadHits;
@@ -139,7 +144,7 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
     for (let b = 0; b < 40; b++) log.append([rec(`v${b}-${'p'.repeat(900)}`, b < 5 || b === 20 ? `u${b}` : 'dup', clock.now())]);
     expect(log.segmentCount).toBeGreaterThan(1);
     expect(log.segmentPathFor(20)).toBe(log.segmentPathFor(0));
-    const fetch = new FetchBuffer(4096);
+    const fetch = new FetchBuffer(4096, STEADY);
     const first = readSome(log, fetch, 0, 4, 1); // one window of 4 batches: the read ahead is of batch 4 on
     expect(first.out.map((r) => r[0])).toEqual([0, 1, 2, 3]);
     compact(log, { nowMs: clock.now(), deleteRetentionMs: 60_000 });
@@ -165,7 +170,7 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
     bytes[bad + 60] = (bytes[bad + 60] as number) ^ 0x01;
     fs.writeFileSync(file, bytes);
     const again = open(dir);
-    const fetch = new FetchBuffer(4096);
+    const fetch = new FetchBuffer(4096, STEADY);
     let err: unknown = null;
     let seen = 0;
     try {
@@ -191,7 +196,7 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
     const log = open(new FsDirectory(tempDir()), { segmentBytes: 10_000 }, clock);
     for (let b = 0; b < 100; b++) log.append([rec(`v${b}-${'w'.repeat(300)}`, null, clock.now())]);
     expect(log.segmentCount).toBeGreaterThan(2);
-    const fetch = new FetchBuffer(4096);
+    const fetch = new FetchBuffer(4096, STEADY);
     expect(log.readBatches(0, 1, fetch).length).toBe(1); // leaves a read ahead on segment 0
     applyRetention(log, { retentionMs: null, retentionBytes: null, retentionMessages: 40 }, clock.now());
     expect(readAll(log, fetch, 0, 3)).toEqual(plain(log.read(0, 1e9)));
