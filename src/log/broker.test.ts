@@ -1,6 +1,5 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Partitioners } from 'kafkajs';
@@ -9,16 +8,9 @@ import { mulberry32 } from '../util/random.js';
 import { InvalidArgumentError, NotFoundError, StateError } from '../errors.js';
 import { Broker } from './broker.js';
 import { keyedPartition } from './partitioner.js';
+import { tempDirs } from './testing/temp-dirs.js';
 
-const tmpDirs: string[] = [];
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-broker-'));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('broker');
 
 const text = (b: Buffer | null) => (b === null ? null : b.toString());
 

@@ -56,16 +56,26 @@
     return NULL;                             \
   } while (0)
 
-static int bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+/* The data and element count of `v` if it is a typed array of type `want`. */
+static int typed_of(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
   bool is_ta = false;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
   napi_typedarray_type type;
   napi_value ab;
   size_t offset;
-  void *p;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &offset) != napi_ok) return 0;
-  if (type != napi_uint8_array) return 0;
-  *data = (uint8_t *)p;
+  if (napi_get_typedarray_info(env, v, &type, len, data, &ab, &offset) != napi_ok) return 0;
+  return type == want;
+}
+
+static int bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  return typed_of(env, v, napi_uint8_array, (void **)data, len);
+}
+
+/* argv[which[k]] as integers into dst[k]; 0 if one is not a number. */
+static int int64_args(napi_env env, const napi_value *argv, const int *which, int n, int64_t *dst) {
+  for (int k = 0; k < n; k++) {
+    if (napi_get_value_int64(env, argv[which[k]], &dst[k]) != napi_ok) return 0;
+  }
   return 1;
 }
 
@@ -101,10 +111,10 @@ static napi_value js_crc32c_range(napi_env env, napi_callback_info info) {
   uint8_t *data;
   size_t len;
   if (argc < 3 || !bytes_of(env, argv[0], &data, &len)) THROW_TYPE(env, "crc32cRange: bytes must be a Uint8Array or Buffer");
-  int64_t start, end;
-  if (napi_get_value_int64(env, argv[1], &start) != napi_ok || napi_get_value_int64(env, argv[2], &end) != napi_ok) {
-    THROW_TYPE(env, "crc32cRange: start and end must be numbers");
-  }
+  static const int which[] = {1, 2};
+  int64_t v[2];
+  if (!int64_args(env, argv, which, 2, v)) THROW_TYPE(env, "crc32cRange: start and end must be numbers");
+  int64_t start = v[0], end = v[1];
   if (start < 0 || end < start || (uint64_t)end > len) {
     napi_throw_range_error(env, NULL, "crc32cRange: need 0 <= start <= end <= bytes.length");
     return NULL;
@@ -174,21 +184,13 @@ static napi_value js_scan_records(napi_env env, napi_callback_info info) {
   uint8_t *data;
   size_t len;
   if (argc < 6 || !bytes_of(env, argv[0], &data, &len)) THROW_TYPE(env, "scanRecords: bytes must be a Uint8Array or Buffer");
-  int64_t start, end, count, out_at;
-  if (napi_get_value_int64(env, argv[1], &start) != napi_ok || napi_get_value_int64(env, argv[2], &end) != napi_ok ||
-      napi_get_value_int64(env, argv[3], &count) != napi_ok || napi_get_value_int64(env, argv[5], &out_at) != napi_ok) {
-    THROW_TYPE(env, "scanRecords: start, end, count and outAt must be numbers");
-  }
-  bool is_ta = false;
-  napi_typedarray_type type;
+  static const int which[] = {1, 2, 3, 5};
+  int64_t v[4];
+  if (!int64_args(env, argv, which, 4, v)) THROW_TYPE(env, "scanRecords: start, end, count and outAt must be numbers");
+  int64_t start = v[0], end = v[1], count = v[2], out_at = v[3];
   size_t out_len;
   void *out;
-  napi_value ab;
-  size_t offset;
-  if (napi_is_typedarray(env, argv[4], &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, argv[4], &type, &out_len, &out, &ab, &offset) != napi_ok || type != napi_int32_array) {
-    THROW_TYPE(env, "scanRecords: out must be an Int32Array");
-  }
+  if (!typed_of(env, argv[4], napi_int32_array, &out, &out_len)) THROW_TYPE(env, "scanRecords: out must be an Int32Array");
   if (start < 0 || end < start || (uint64_t)end > len || end > INT32_MAX || count < 0 || count > INT32_MAX || out_at < 0 ||
       (uint64_t)out_at + (uint64_t)count * 4 > out_len) {
     napi_throw_range_error(env, NULL, "scanRecords: need 0 <= start <= end <= min(bytes.length, 2^31 - 1), 0 <= count, 0 <= outAt, outAt + 4 * count <= out.length");
@@ -362,12 +364,11 @@ static napi_value js_read_ahead_submit(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t *data;
   size_t len;
-  int64_t fd, pos, want;
+  static const int which[] = {0, 2, 3};
+  int64_t v[3];
   if (argc < 4 || !bytes_of(env, argv[1], &data, &len)) THROW_TYPE(env, "readAheadSubmit: buffer must be a Uint8Array or Buffer");
-  if (napi_get_value_int64(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[2], &pos) != napi_ok ||
-      napi_get_value_int64(env, argv[3], &want) != napi_ok) {
-    THROW_TYPE(env, "readAheadSubmit: fd, position and length must be numbers");
-  }
+  if (!int64_args(env, argv, which, 3, v)) THROW_TYPE(env, "readAheadSubmit: fd, position and length must be numbers");
+  int64_t fd = v[0], pos = v[1], want = v[2];
   if (fd < 0 || fd > INT32_MAX || pos < 0 || want < 0 || (uint64_t)want > len || want > INT32_MAX) {
     napi_throw_range_error(env, NULL, "readAheadSubmit: need fd >= 0, position >= 0, 0 <= length <= min(buffer.length, 2^31 - 1)");
     return NULL;

@@ -1,6 +1,5 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { crc32c } from '@node-rs/crc32';
@@ -15,6 +14,7 @@ import { compact } from './cleanup.js';
 import { FetchBuffer } from './fetch-buffer.js';
 import type { RecordBatchView } from './batch-view.js';
 import type { RecordInput, StoredRecord } from '../types.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 
 const enc = (s: string) => Buffer.from(s);
 const rec = (value: string | null, key: string | null = null, timestampMs = 0, headers: Array<[string, string]> = []): RecordInput => ({
@@ -24,15 +24,7 @@ const rec = (value: string | null, key: string | null = null, timestampMs = 0, h
   headers: headers.map(([n, v]) => [n, enc(v)] as const),
 });
 
-const tmpDirs: string[] = [];
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-batchview-'));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('batchview');
 
 function open(dir: StorageDirectory, c: Partial<PartitionLogConfig> = {}, clock = new ManualClock(1000)): PartitionLog {
   const log = PartitionLog.open(dir, 't-0', partitionConfig(c), clock, { topic: 't', partition: 0 });

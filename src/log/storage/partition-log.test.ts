@@ -1,6 +1,5 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { ManualClock } from '../../util/clock.js';
@@ -12,6 +11,7 @@ import { partitionConfig, type PartitionLogConfig } from './partition-config.js'
 import { SegmentCorruptionError } from './segment.js';
 import { applyRetention, compact } from './cleanup.js';
 import type { RecordInput } from '../types.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 
 const enc = (s: string) => Buffer.from(s);
 const rec = (value: string | null, key: string | null = null, timestampMs = 0): RecordInput => ({
@@ -22,15 +22,7 @@ const rec = (value: string | null, key: string | null = null, timestampMs = 0): 
 });
 const values = (log: PartitionLog, from = 0) => log.read(from, 1e9).map((r) => [r.offset, r.value?.toString() ?? null]);
 
-const tmpDirs: string[] = [];
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-plog-'));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('plog');
 
 function open(dir: StorageDirectory, clock = new ManualClock(1000), c: Partial<PartitionLogConfig> = {}): PartitionLog {
   const log = PartitionLog.open(dir, 't-0', partitionConfig(c), clock);

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { native } from '../../native.js';
 import { ManualClock } from '../../util/clock.js';
 import { Broker } from '../broker.js';
@@ -15,16 +14,9 @@ import { FsDirectory } from './fs-directory.js';
 import { partitionConfig, type PartitionLogConfig } from './partition-config.js';
 import { PartitionLog } from './partition-log.js';
 import { SegmentCorruptionError } from './segment.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 
-const tmpDirs: string[] = [];
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-readahead-'));
-  tmpDirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('readahead');
 
 /** Read-ahead that always waits for the thread, so which windows come from it does not depend on scheduling. */
 const STEADY = { cancelUnstarted: false };
