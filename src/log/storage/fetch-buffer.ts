@@ -91,6 +91,7 @@ export class FetchBuffer {
     this.capacityBytes = requireInt('fetchBufferBytes', capacityBytes, 4096, 256 * 1024 * 1024);
     if (options.readAhead !== undefined && typeof options.readAhead !== 'boolean') throw new InvalidArgumentError('readAhead', options.readAhead, 'true or false');
     this.readAhead = (options.readAhead ?? true) && native !== null;
+    if (options.cancelUnstarted !== undefined && typeof options.cancelUnstarted !== 'boolean') throw new InvalidArgumentError('cancelUnstarted', options.cancelUnstarted, 'true or false');
     this.cancelUnstarted = options.cancelUnstarted ?? true;
     this.bytes = Buffer.allocUnsafe(0);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, 0);

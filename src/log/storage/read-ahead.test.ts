@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../errors.js';
 import { native } from '../../native.js';
 import { ManualClock } from '../../util/clock.js';
 import { Broker } from '../broker.js';
@@ -220,6 +221,14 @@ describe.runIf(native !== null)('fetch buffer read-ahead (native addon installed
     expect(sum).toBe((2500 * 2499) / 2);
     c.close();
     broker.close();
-    expect(() => broker.consumer({ readAhead: 'yes' as unknown as boolean })).toThrow(/readAhead/);
   });
+});
+
+it('read-ahead options that are not booleans are typed errors, with or without the addon', () => {
+  const broker = Broker.open({ clock: new ManualClock(1000) });
+  expect(() => broker.consumer({ readAhead: 'yes' as unknown as boolean })).toThrow(InvalidArgumentError);
+  expect(() => new FetchBuffer(4096, { readAhead: 1 as unknown as boolean })).toThrow(/readAhead/);
+  expect(() => new FetchBuffer(4096, { cancelUnstarted: 'no' as unknown as boolean })).toThrow(/cancelUnstarted/);
+  expect(new FetchBuffer(4096, { readAhead: true }).readAhead).toBe(native !== null);
+  broker.close();
 });
