@@ -66,7 +66,7 @@ describe('shardkit lab: arguments', () => {
   });
 
   it('a seed that is not a 32-bit unsigned integer exits 2 with the reason', async () => {
-    expectOneLineError(await inProcess('lab', '--seed', '-3'), /--seed must be an integer from 0 to 4294967295/);
+    expectOneLineError(await inProcess('lab', '--seed', '-3'), /--seed must be an integer from 0 to 4,294,967,295/);
     expectOneLineError(await inProcess('lab', '--seed', '99999999999'), /--seed must be an integer/);
     expectOneLineError(await inProcess('lab', '--seed', '1.5'), /--seed must be an integer/);
   });
@@ -76,7 +76,7 @@ describe('shardkit lab: arguments', () => {
   });
 
   it('a sample size out of range exits 2', async () => {
-    expectOneLineError(await inProcess('lab', '--sample-size', '5'), /--sample-size must be an integer from 1000 to 10000000/);
+    expectOneLineError(await inProcess('lab', '--sample-size', '5'), /--sample-size must be an integer from 1,000 to 1,000,000/);
   });
 
   it('--column without --keys exits 2', async () => {
@@ -102,7 +102,7 @@ describe('shardkit lab: arguments', () => {
 
 describe('shardkit lab: the real command', () => {
   it('a bad seed exits 2 with a one-line reason', () => {
-    expectOneLineError(shardkit('lab', '--seed', 'abc'), /--seed must be an integer from 0 to 4294967295/);
+    expectOneLineError(shardkit('lab', '--seed', 'abc'), /--seed must be an integer from 0 to 4,294,967,295/);
   });
 
   it('a missing keys file exits 2 with one line and writes nothing', () => {
@@ -112,7 +112,7 @@ describe('shardkit lab: the real command', () => {
     expect(existsSync(join(dir, 'out-missing'))).toBe(false);
   });
 
-  it('--json prints the results as JSON and writes index.html and results.json, with no progress bar', () => {
+  it('--json prints the results as JSON and writes index.html and results.json; piped, progress is one line per experiment on stderr', () => {
     const r = shardkit('lab', '--quick', '--only', 'hot-keys', '--json', '--seed', '5', '--out', 'out-json');
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.stdout) as { seed: number; experiments: Array<{ id: string }> };
@@ -120,7 +120,7 @@ describe('shardkit lab: the real command', () => {
     expect(parsed.experiments.map((e) => e.id)).toEqual(['hot-keys']);
     expect(readFileSync(join(dir, 'out-json/results.json'), 'utf8')).toBe(r.stdout);
     expect(readFileSync(join(dir, 'out-json/index.html'), 'utf8')).toMatch(/^<!doctype html>/);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^shardkit lab: \[1\/1\] hot-keys (held|did not hold) \(\d+\.\d s\)\n$/);
   });
 });
 

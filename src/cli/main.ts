@@ -1,11 +1,14 @@
 /**
  * The `shardkit` command. Each subcommand lives in its own file and exports
  * `register(program)`; this file wires them up and turns errors into a
- * one-line reason and a non-zero exit code.
+ * one-line reason and a non-zero exit code. Registering loads no library
+ * module: each command imports what it needs when its action runs, so
+ * `shardkit hash redis-slot foo` loads the hash functions and not the lab.
  */
 import { Command, CommanderError } from 'commander';
 import { ShardkitError } from '../errors.js';
 import { commands } from './commands.js';
+import { formatVersion, runtimeInfo } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -13,7 +16,13 @@ export function buildProgram(): Command {
     .name('shardkit')
     .description('Where data lives when it no longer fits on one machine: placement strategies, their costs, and a lab that measures them.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .option('-v, --version', 'print the version, the Node version, whether the native addon is in use, and the CRC-32C backend');
+  program.on('option:version', () => {
+    const text = formatVersion(runtimeInfo());
+    process.stdout.write(text);
+    throw new CommanderError(0, 'commander.version', text);
+  });
   for (const register of commands) register(program);
   return program;
 }
