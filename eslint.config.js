@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'shardkit-report/**', 'bench/results/**', 'coverage/**', '.scratch/**', 'native/addon/build/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'shardkit-report/**', 'bench/results/**', 'coverage/**', '.scratch/**', 'native/addon/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,6 +18,11 @@ export default tseslint.config(
   {
     files: ['src/cli/**', 'bench/**', 'src/lab/**', '**/*.test.ts', 'test/**'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // The command's entry point and the build and test set-up scripts: plain Node.
+    files: ['bin/**/*.js', 'scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
     // The native addon's CommonJS entry point.

@@ -4,7 +4,8 @@
  * Each layer is also its own subpath (`shardkit/hash`, `shardkit/partitioning`,
  * `shardkit/range`, `shardkit/index`, `shardkit/log`, `shardkit/replication`,
  * `shardkit/util`, `shardkit/errors`); here they are namespaces, so names never
- * clash across layers.
+ * clash across layers. `runtimeInfo()` says which version, Node and
+ * native backends this install runs.
  */
 export * as hash from './hash/index.js';
 export * as partitioning from './partitioning/index.js';
@@ -14,3 +15,4 @@ export * as log from './log/index.js';
 export * as replication from './replication/index.js';
 export * as util from './util/index.js';
 export * from './errors.js';
+export { runtimeInfo, type RuntimeInfo } from './runtime-info.js';

@@ -41,7 +41,7 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
-const isMain = process.argv[1] !== undefined && /(?:main\.ts|shardkit(?:\.js)?)$/.test(process.argv[1]);
+const isMain = process.argv[1] !== undefined && /(?:main\.[jt]s|shardkit(?:\.js)?)$/.test(process.argv[1]);
 if (isMain) {
   // `shardkit ... | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -19,13 +19,9 @@ import { crc32c as nodeRsCrc32c } from '@node-rs/crc32';
 import { InvalidArgumentError } from '../errors.js';
 import { native } from '../native.js';
 
-/** Which implementation computes CRC-32C for storage in this process. */
-export type Crc32cBackend = 'isa-l' | '@node-rs/crc32';
+export { CRC32C_BACKEND, type Crc32cBackend } from './crc32c-backend.js';
 
 const isal = native;
-
-/** The backend in use (see the module comment for how it is chosen). */
-export const CRC32C_BACKEND: Crc32cBackend = isal === null ? '@node-rs/crc32' : 'isa-l';
 
 function checkRange(bytes: Uint8Array, start: number, end: number): void {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > bytes.length) {

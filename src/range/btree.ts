@@ -12,8 +12,11 @@
 import * as btreeModule from 'sorted-btree';
 import * as bulkLoadModule from 'sorted-btree/extended/bulkLoad.js';
 
-type BTreeClass = typeof btreeModule.default.default;
 export type BTree<K, V> = import('sorted-btree').default<K, V>;
+// The class's constructor, spelled out: `typeof` the import would mean the
+// module object under node16 resolution and the class under bundler, and the
+// declarations must read the same under both.
+type BTreeClass = new <K = unknown, V = unknown>(entries?: [K, V][], compare?: (a: K, b: K) => number, maxNodeSize?: number) => BTree<K, V>;
 
 const mod = btreeModule as unknown as { default: BTreeClass & { default?: BTreeClass } };
 /** The B+ tree class. */
