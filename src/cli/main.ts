@@ -8,8 +8,10 @@
 import { Command, CommanderError } from 'commander';
 import { ShardkitError } from '../errors.js';
 import { commands } from './commands.js';
-import { formatVersion, runtimeInfo } from './version.js';
 
+const VERSION_ASKED = 'shardkit.versionAsked';
+
+/** The `shardkit` program with every subcommand registered (cheap: no library module is loaded). */
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -18,11 +20,20 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .option('-v, --version', 'print the version, the Node version, whether the native addon is in use, and the CRC-32C backend');
+  // -v stops the parse here; the version is printed after it (below), where the runtime info can be loaded lazily.
   program.on('option:version', () => {
-    const text = formatVersion(runtimeInfo());
-    process.stdout.write(text);
-    throw new CommanderError(0, 'commander.version', text);
+    throw new CommanderError(0, VERSION_ASKED, '');
   });
+  const parseAsync = program.parseAsync.bind(program);
+  program.parseAsync = async (...args: Parameters<Command['parseAsync']>) => {
+    try {
+      return await parseAsync(...args);
+    } catch (e) {
+      if (!(e instanceof CommanderError) || e.code !== VERSION_ASKED) throw e;
+      await (await import('./version.js')).printVersion();
+      throw new CommanderError(0, 'commander.version', '');
+    }
+  };
   for (const register of commands) register(program);
   return program;
 }
