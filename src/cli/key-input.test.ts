@@ -109,4 +109,12 @@ describe('hash and locate: keys as bytes', () => {
     expect(r.stdout).toBe('11058\n2515\n');
     expect(r.status).toBe(0);
   });
+
+  it('invalid UTF-8 in a real argv arrives as U+FFFD, and the warning says so (the real binary, through sh)', () => {
+    const bin = join(resolve(import.meta.dirname, '../..'), 'bin/shardkit.js');
+    const r = spawnSync('sh', ['-c', `"$0" "$1" hash md5 "$(printf '\\377')"`, process.execPath, bin], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${md5(Buffer.from('\uFFFD', 'utf8'))}\n`);
+    expect(r.stderr).toMatch(/^shardkit: warning: key 1 .*U\+FFFD.*--hex/);
+  });
 });

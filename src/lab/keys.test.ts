@@ -45,6 +45,13 @@ describe('loadKeys: reading keys', () => {
     expect(s.keys.some((k) => k.includes('\uFFFD'))).toBe(false);
   });
 
+  it('by default keys are cut at 256 bytes', async () => {
+    const p = file('default-cut.txt', `${Array.from({ length: 120 }, (_, i) => `${i}:${'x'.repeat(300)}`).join('\n')}\n`);
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1) });
+    expect(s.truncated).toBe(120);
+    expect(Math.max(...s.keys.map((k) => Buffer.byteLength(k)))).toBe(256);
+  });
+
   it('truncateUtf8 gives the longest prefix of whole characters that fits (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 4, max: 100 }), (key, max) => {
