@@ -1,6 +1,9 @@
 /**
  * The subcommands of `shardkit`, one file each. Add a command by adding its
- * `register` here (one line).
+ * `register` here (one line). A command file imports at its top only
+ * commander, the CLI's own helpers (names.ts, parse.ts, ...) and types; what
+ * its action needs is imported inside the action (`await import(...)`), so
+ * starting the CLI loads no library module (startup.test.ts checks).
  */
 import type { Command } from 'commander';
 import { register as demo } from './demo-command.js';

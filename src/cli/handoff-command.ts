@@ -6,7 +6,9 @@
  * handoff, and whether every check held. Bad options exit with code 2.
  */
 import { type Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
-import { simulateSeeds, type SimulationTotals } from '../replication/simulation.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { SimulationTotals } from '../replication/simulation.js';
+import { grouped, integerOption } from './parse.js';
 
 interface HandoffCliOptions {
   seeds: number;
@@ -21,12 +23,8 @@ interface HandoffCliOptions {
   json?: boolean;
 }
 
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) throw new CommanderArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    return Number(value);
-  };
-}
+/** Most operations one invocation simulates (seeds × steps, per mode). */
+export const MAX_SIMULATED_STEPS = 100_000_000;
 
 function probability(value: string): number {
   const x = Number(value);
@@ -54,17 +52,19 @@ export function register(program: Command): void {
   program
     .command('handoff')
     .description('simulate hinted handoff under random node failures: sloppy vs strict quorum (seeded, reproducible)')
-    .option('--seeds <count>', 'histories per mode', integer('--seeds', 1, 100_000), 200)
-    .option('--seed <first>', 'first seed', integer('--seed', 0, 2 ** 31), 1)
-    .option('--nodes <count>', 'nodes in the cluster', integer('--nodes', 1, 1000), 6)
-    .option('--n <count>', 'replication factor N', integer('--n', 1, 1000), 3)
-    .option('--w <count>', 'write quorum W', integer('--w', 1, 1000), 2)
-    .option('--r <count>', 'read quorum R', integer('--r', 1, 1000), 2)
-    .option('--steps <count>', 'operations per history', integer('--steps', 1, 1_000_000), 300)
-    .option('--ttl <ms>', 'hint time-to-live in simulated ms (10 ms per step)', integer('--ttl', 1, 1e9), 400)
-    .option('--failure-rate <p>', 'probability per step that a node fails', probability, 0.05)
+    .addOption(integerOption('--seeds <count>', 'histories per mode', 1, 100_000).default(200))
+    .addOption(integerOption('--seed <first>', 'first seed', 0, 2 ** 31).default(1))
+    .addOption(integerOption('--nodes <count>', 'nodes in the cluster', 1, 1000).default(6))
+    .addOption(integerOption('--n <count>', 'replication factor N', 1, 1000).default(3))
+    .addOption(integerOption('--w <count>', 'write quorum W', 1, 1000).default(2))
+    .addOption(integerOption('--r <count>', 'read quorum R', 1, 1000).default(2))
+    .addOption(integerOption('--steps <count>', `operations per history; seeds × steps at most ${grouped(MAX_SIMULATED_STEPS)}`, 1, 1_000_000).default(300))
+    .addOption(integerOption('--ttl <ms>', 'hint time-to-live in simulated ms (10 ms per step)', 1, 1e9).default(400))
+    .option('--failure-rate <p>', 'probability per step that a node fails (0–1)', probability, 0.05)
     .option('--json', 'print the totals as JSON')
-    .action((o: HandoffCliOptions) => {
+    .action(async (o: HandoffCliOptions) => {
+      if (o.seeds * o.steps > MAX_SIMULATED_STEPS) throw new InvalidArgumentError('--seeds × --steps', o.seeds * o.steps, `at most ${grouped(MAX_SIMULATED_STEPS)} simulated operations per mode`);
+      const { simulateSeeds } = await import('../replication/simulation.js');
       const base = { nodes: o.nodes, n: o.n, w: o.w, r: o.r, steps: o.steps, hintTtlMs: o.ttl, failureRate: o.failureRate };
       const sloppy = simulateSeeds({ ...base, sloppyQuorum: true }, o.seeds, o.seed);
       const strict = simulateSeeds({ ...base, sloppyQuorum: false }, o.seeds, o.seed);

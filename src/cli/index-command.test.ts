@@ -34,6 +34,6 @@ describe('shardkit secondary-index', () => {
     const r = await run('secondary-index', '--partitions', '0');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')[0]).toMatch(/--partitions must be an integer from 1 to 4096/);
+    expect(r.stderr.split('\n')[0]).toMatch(/--partitions must be an integer from 1 to 4,096/);
   });
 });

@@ -5,11 +5,10 @@
  * tail-latency model; with `--latency`, p50/p95/p99 of scatter/gather versus
  * term lookups as the partition count grows (one slow partition, hedging).
  */
-import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
-import { compareStrategies } from '../index/compare.js';
-import { tailLatencyStudy } from '../index/latency.js';
+import type { Command } from 'commander';
 import type { Doc, FieldValue } from '../index/values.js';
 import { mulberry32, randomInt } from '../util/random.js';
+import { integerOption } from './parse.js';
 
 interface IndexCommandOptions {
   documents: number;
@@ -18,15 +17,6 @@ interface IndexCommandOptions {
   seed: number;
   latency?: boolean;
   json?: boolean;
-}
-
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value.trim())) throw new CommanderArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    const n = Number(value);
-    if (n < min || n > max) throw new CommanderArgumentError(`${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
 }
 
 /** Users with a city (1,000 values), a team (documents/10 values) and an age (80 values); queries on city or team. */
@@ -47,13 +37,14 @@ export function register(program: Command): void {
   program
     .command('secondary-index')
     .description('compare a document-partitioned (local) and a term-partitioned (global) secondary index on one workload')
-    .addOption(new Option('--documents <n>', 'documents to load').argParser(integer('--documents', 1, 1_000_000)).default(10_000))
-    .addOption(new Option('--partitions <n>', 'partitions').argParser(integer('--partitions', 1, 4096)).default(16))
-    .addOption(new Option('--queries <n>', 'equality queries (half on city, half on team)').argParser(integer('--queries', 1, 1_000_000)).default(1_000))
-    .addOption(new Option('--seed <n>', 'seed of the workload and the latency model').argParser(integer('--seed', 0, 0xffffffff)).default(1))
+    .addOption(integerOption('--documents <n>', 'documents to load', 1, 1_000_000).default(10_000))
+    .addOption(integerOption('--partitions <n>', 'partitions', 1, 4096).default(16))
+    .addOption(integerOption('--queries <n>', 'equality queries (half on city, half on team)', 1, 1_000_000).default(1_000))
+    .addOption(integerOption('--seed <n>', 'seed of the workload and the latency model', 0, 0xffffffff).default(1))
     .option('--latency', 'also print p50/p95/p99 of scatter/gather vs term lookups for 1 … 128 partitions')
     .option('--json', 'print the results as JSON')
-    .action((o: IndexCommandOptions) => {
+    .action(async (o: IndexCommandOptions) => {
+      const [{ compareStrategies }, { tailLatencyStudy }] = await Promise.all([import('../index/compare.js'), import('../index/latency.js')]);
       const { documents, queries } = workload(o);
       const r = compareStrategies(documents, queries, o.partitions, ['city', 'team', 'age'], { latency: { seed: o.seed } });
       const latency = o.latency ? tailLatencyStudy({ seed: o.seed, queries: 5_000 }) : undefined;

@@ -66,7 +66,7 @@ describe('shardkit lab: arguments', () => {
   });
 
   it('a seed that is not a 32-bit unsigned integer exits 2 with the reason', async () => {
-    expectOneLineError(await inProcess('lab', '--seed', '-3'), /--seed must be an integer from 0 to 4294967295/);
+    expectOneLineError(await inProcess('lab', '--seed', '-3'), /--seed must be an integer from 0 to 4,294,967,295/);
     expectOneLineError(await inProcess('lab', '--seed', '99999999999'), /--seed must be an integer/);
     expectOneLineError(await inProcess('lab', '--seed', '1.5'), /--seed must be an integer/);
   });
@@ -76,7 +76,7 @@ describe('shardkit lab: arguments', () => {
   });
 
   it('a sample size out of range exits 2', async () => {
-    expectOneLineError(await inProcess('lab', '--sample-size', '5'), /--sample-size must be an integer from 1000 to 10000000/);
+    expectOneLineError(await inProcess('lab', '--sample-size', '5'), /--sample-size must be an integer from 1,000 to 1,000,000/);
   });
 
   it('--column without --keys exits 2', async () => {
@@ -102,7 +102,7 @@ describe('shardkit lab: arguments', () => {
 
 describe('shardkit lab: the real command', () => {
   it('a bad seed exits 2 with a one-line reason', () => {
-    expectOneLineError(shardkit('lab', '--seed', 'abc'), /--seed must be an integer from 0 to 4294967295/);
+    expectOneLineError(shardkit('lab', '--seed', 'abc'), /--seed must be an integer from 0 to 4,294,967,295/);
   });
 
   it('a missing keys file exits 2 with one line and writes nothing', () => {
@@ -112,7 +112,7 @@ describe('shardkit lab: the real command', () => {
     expect(existsSync(join(dir, 'out-missing'))).toBe(false);
   });
 
-  it('--json prints the results as JSON and writes index.html and results.json, with no progress bar', () => {
+  it('--json prints the results as JSON and writes index.html and results.json; piped, progress is one line per experiment on stderr', () => {
     const r = shardkit('lab', '--quick', '--only', 'hot-keys', '--json', '--seed', '5', '--out', 'out-json');
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.stdout) as { seed: number; experiments: Array<{ id: string }> };
@@ -120,7 +120,7 @@ describe('shardkit lab: the real command', () => {
     expect(parsed.experiments.map((e) => e.id)).toEqual(['hot-keys']);
     expect(readFileSync(join(dir, 'out-json/results.json'), 'utf8')).toBe(r.stdout);
     expect(readFileSync(join(dir, 'out-json/index.html'), 'utf8')).toMatch(/^<!doctype html>/);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^shardkit lab: \[1\/1\] hot-keys (held|did not hold) \(\d+\.\d s\)\n$/);
   });
 });
 
@@ -128,12 +128,32 @@ describe('shardkit lab: runs', () => {
   it('--keys with --column runs on the file and prints tables and the report path', async () => {
     writeFileSync(join(dir, 'keys.csv'), `id,email\n${Array.from({ length: 2000 }, (_, i) => `${i},person${i}@example.com`).join('\n')}\n`);
     const out = join(dir, 'out-keys');
-    const r = await inProcess('lab', '--quick', '--only', 'hot-keys', '--keys', join(dir, 'keys.csv'), '--column', 'email', '--out', out);
+    const r = await inProcess('lab', '--quick', '--only', 'hot-keys', '--keys', join(dir, 'keys.csv'), '--column', 'email', '--sample-size', '1500', '--out', out);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/keys: .*keys\.csv — 2,000 sampled of 2,000 read, 2,000 distinct/);
+    expect(r.stdout).toMatch(/keys: .*keys\.csv — 1,500 sampled of 2,000 read, 1,500 distinct/);
     expect(r.stdout).toMatch(/Hottest node's share of requests/);
     expect(r.stdout).toContain(`Report: ${out}/index.html`);
-    expect(readFileSync(join(out, 'results.json'), 'utf8')).toContain('person0@example.com');
+    const reproduce = `shardkit lab --seed 42 --quick --only hot-keys --keys ${join(dir, 'keys.csv')} --column email --sample-size 1500`;
+    expect(r.stdout).toContain(`Reproduce with: ${reproduce}\n`);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`Reproduce with <code>${reproduce}</code>`);
+    expect(r.stderr).toMatch(/^shardkit lab: \[1\/1\] hot-keys (held|did not hold) \(\d+\.\d s\)\n$/);
+  });
+
+  it('keys longer than --max-key-bytes are cut, with a message on stderr saying so, and the option is in the reproduce line', async () => {
+    writeFileSync(join(dir, 'long.txt'), `${Array.from({ length: 1200 }, (_, i) => `${i}-${'x'.repeat(5000)}`).join('\n')}\n`);
+    const out = join(dir, 'out-long');
+    const r = await inProcess('lab', '--quick', '--only', 'hot-keys', '--keys', join(dir, 'long.txt'), '--max-key-bytes', '64', '--no-progress', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('shardkit lab: 1,200 of 1,200 keys were longer than 64 bytes and were cut to their first 64 bytes (--max-key-bytes; 1,200 distinct keys remain in the sample)\n');
+    expect(r.stdout).toContain(`Reproduce with: shardkit lab --seed 42 --quick --only hot-keys --keys ${join(dir, 'long.txt')} --max-key-bytes 64\n`);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { keySource: { truncated: number; maxKeyBytes: number } };
+    expect(results.keySource).toMatchObject({ truncated: 1200, maxKeyBytes: 64 });
+  });
+
+  it('lab --help states no run time it cannot back, and points to README', async () => {
+    const r = await inProcess('lab', '--help');
+    expect(r.stdout).not.toMatch(/under \d|seconds|minutes/);
+    expect(r.stdout).toContain('README');
   });
 
   it('--list names every experiment', async () => {

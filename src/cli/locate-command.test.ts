@@ -60,7 +60,7 @@ describe('shardkit locate', () => {
     await expectOneLineError(['locate', '--strategy', 'slots', '--nodes', 'a,a', 'k'], /distinct node ids/);
     await expectOneLineError(['locate', '--strategy', 'slots', '--nodes', 'a=0', 'k'], /id=weight/);
     await expectOneLineError(['locate', '--strategy', 'slots', '--hash', 'sha1', 'k'], /unknown 32-bit hash algorithm "sha1"/);
-    await expectOneLineError(['locate', '--strategy', 'slots'], /missing required argument/);
+    await expectOneLineError(['locate', '--strategy', 'slots'], /one or more keys, or --file/);
   });
 });
 

@@ -37,8 +37,62 @@ describe('shardkit log', () => {
     expect(bad.stderr).toContain('unknown assignor "fastest"');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-log-cli-'));
     dirs.push(dir);
+    await run('log', 'create', 'orders', '--dir', dir);
     const r = await run('log', 'produce', 'nope', 'x', '--dir', dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown topic "nope"');
+  });
+
+  it('read-only actions on a missing directory exit 2 and create nothing', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-log-cli-'));
+    dirs.push(parent);
+    const typo = path.join(parent, 'typo');
+    for (const args of [['topics'], ['verify'], ['consume', 'orders'], ['consume', 'orders', '--group', 'g'], ['produce', 'orders', 'x']]) {
+      const r = await run('log', ...args, '--dir', typo);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/--dir.*typo.*an existing shardkit log directory.*no such directory/);
+      expect(fs.existsSync(typo), args.join(' ')).toBe(false);
+    }
+  });
+
+  it('read-only actions on a directory that is not a log exit 2 and write no shardkit-log.json into it', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-log-cli-'));
+    dirs.push(empty);
+    for (const action of ['topics', 'verify']) {
+      const r = await run('log', action, '--dir', empty);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/no shardkit-log\.json in it/);
+      expect(fs.readdirSync(empty)).toEqual([]);
+    }
+    const file = path.join(empty, 'f');
+    fs.writeFileSync(file, 'x');
+    expect((await run('log', 'topics', '--dir', file)).stderr).toMatch(/not a directory/);
+  });
+
+  it('every count is bounded, the bound named in the error; 0 partitions is an error', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['assign', '--assignor', 'range', '--partitions', '1e9'], /--partitions must be an integer from 1 to 100,000 \(given: 1e9\)/],
+      [['assign', '--assignor', 'range', '--partitions', '1000000000'], /from 1 to 100,000/],
+      [['assign', '--assignor', 'range', '--partitions', '0'], /--partitions must be an integer from 1 to 100,000/],
+      [['assign', '--assignor', 'range', '--before', '10001'], /--before must be an integer from 1 to 10,000/],
+      [['assign', '--assignor', 'range', '--after', '0'], /--after must be an integer from 1 to 10,000/],
+      [['create', 't', '--dir', '/nonexistent-never', '--partitions', '0'], /--partitions must be an integer from 1 to 10,000/],
+      [['create', 't', '--dir', '/nonexistent-never', '--partitions', '10001'], /--partitions must be an integer from 1 to 10,000/],
+      [['consume', 't', '--dir', '/nonexistent-never', '--max', '0'], /--max must be an integer from 1 to 1,000,000/],
+    ];
+    for (const [args, reason] of cases) {
+      const r = await run('log', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(reason);
+    }
+    expect(fs.existsSync('/nonexistent-never')).toBe(false);
+  });
+
+  it('assign at its bounds finishes (100,000 partitions, 5 → 6 members)', async () => {
+    const r = await run('log', 'assign', '--assignor', 'cooperative-sticky', '--partitions', '100000');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^cooperative-sticky: \d+ of 100000 partitions moved/);
   });
 });

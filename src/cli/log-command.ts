@@ -1,22 +1,51 @@
 /**
  * `shardkit log <action>`: the partitioned log from the shell, over a data
- * directory. `create`, `produce`, `consume` and `topics` use a broker on
- * `--dir`; `verify` opens the directory (recovering after a crash) and reads
- * every record, checking every batch's CRC-32C; `assign` runs an assignor on
- * a membership change and prints the partitions that moved (no directory).
+ * directory. `create` makes the directory if needed and adds a topic;
+ * `produce`, `consume`, `topics` and `verify` need an existing log directory
+ * (a missing `--dir`, or one without shardkit-log.json, exits 2 and creates
+ * nothing: a typo must not leave an empty log behind); `verify` opens the
+ * directory (recovering after a crash) and reads every record, checking every
+ * batch's CRC-32C; `assign` runs an assignor on a membership change and
+ * prints the partitions that moved (no directory). Every count is bounded
+ * (parse.ts). The log library is loaded only when an action runs.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
-import { Broker, assign, assignorNames } from '../log/index.js';
+import type { Broker } from '../log/index.js';
+import { ASSIGNOR_NAMES } from './names.js';
+import { integerOption } from './parse.js';
 
-function intOption(name: string, v: string | undefined, fallback: number, min: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(name, v, `an integer ≥ ${min}`);
-  return n;
+/** The broker's marker file (src/log/log-dir.ts): a directory without it is not a log. */
+const MARKER = 'shardkit-log.json';
+
+/** Most partitions of one topic (MAX_PARTITIONS of src/log/topic.ts). */
+const MAX_TOPIC_PARTITIONS = 10_000;
+
+/**
+ * Refuse a `--dir` that is not an existing log directory, before the broker
+ * opens it (opening a missing or empty directory would make it a new log).
+ */
+export function requireLogDir(dir: string): void {
+  const what = 'an existing shardkit log directory (one with shardkit-log.json; `shardkit log create` makes one)';
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new InvalidArgumentError('--dir', dir, `${what}: no such directory`);
+  }
+  if (!isDir) throw new InvalidArgumentError('--dir', dir, `${what}: not a directory`);
+  try {
+    statSync(join(dir, MARKER));
+  } catch {
+    throw new InvalidArgumentError('--dir', dir, `${what}: no ${MARKER} in it`);
+  }
 }
 
-function withBroker<T>(dir: string, fn: (b: Broker) => T): T {
+async function withBroker<T>(dir: string, fn: (b: Broker) => T, options: { create?: boolean } = {}): Promise<T> {
+  if (options.create !== true) requireLogDir(dir);
+  const { Broker } = await import('../log/index.js');
   const b = Broker.open({ dataDir: dir });
   try {
     return fn(b);
@@ -25,45 +54,40 @@ function withBroker<T>(dir: string, fn: (b: Broker) => T): T {
   }
 }
 
-export function register(program: Command): void {
-  const log = program.command('log').description('the partitioned log: topics, produce, consume, verify, and assignor moves');
+function memberIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `member-${String(i + 1).padStart(3, '0')}`);
+}
 
-  log
-    .command('create')
-    .description('create a topic')
-    .argument('<topic>')
-    .requiredOption('--dir <path>', 'data directory')
-    .option('--partitions <n>', 'partition count', '1')
-    .action((topic: string, o: { dir: string; partitions?: string }) => {
-      const d = withBroker(o.dir, (b) => b.createTopic(topic, { partitions: intOption('partitions', o.partitions, 1, 1) }));
-      process.stdout.write(`created ${d.name} with ${d.partitions} partition(s)\n`);
-    });
+function verifyAll(b: Broker): number {
+  let total = 0;
+  for (const t of b.topicNames()) {
+    for (let p = 0; p < b.partitionCount(t); p++) {
+      let off = b.earliestOffset(t, p);
+      for (;;) {
+        const recs = b.read(t, p, off, 10_000);
+        if (recs.length === 0) break;
+        total += recs.length;
+        off = recs[recs.length - 1]!.offset + 1;
+      }
+    }
+  }
+  b.checkInvariants();
+  return total;
+}
 
-  log
-    .command('produce')
-    .description('append values (one message each) to a topic; prints partition and offset of each')
-    .argument('<topic>')
-    .argument('<value...>')
-    .requiredOption('--dir <path>', 'data directory')
-    .option('--key <key>', 'routing key (Kafka murmur2)')
-    .action((topic: string, values: string[], o: { dir: string; key?: string }) => {
-      const results = withBroker(o.dir, (b) => b.producer().sendBatch(topic, values.map((value) => ({ key: o.key ?? null, value }))));
-      process.stdout.write(results.map((r) => `${r.topic}/${r.partition}@${r.offset}\n`).join(''));
-    });
-
+function registerReaders(log: Command): void {
   log
     .command('consume')
     .description('print messages (partition, offset, key, value); with --group, resume from and commit its offsets')
     .argument('<topic>')
-    .requiredOption('--dir <path>', 'data directory')
+    .requiredOption('--dir <path>', 'data directory (must exist)')
     .option('--group <id>', 'consumer group')
-    .option('--max <n>', 'most messages to print', '100')
-    .action((topic: string, o: { dir: string; group?: string; max?: string }) => {
-      const max = intOption('max', o.max, 100, 1);
-      withBroker(o.dir, (b) => {
+    .addOption(integerOption('--max <n>', 'most messages to print', 1, 1_000_000).default(100))
+    .action(async (topic: string, o: { dir: string; group?: string; max: number }) => {
+      await withBroker(o.dir, (b) => {
         const c = b.consumer(o.group === undefined ? {} : { groupId: o.group });
         c.subscribe([topic]);
-        const got = c.poll(max);
+        const got = c.poll(o.max);
         for (const m of got) process.stdout.write(`${m.partition}\t${m.offset}\t${m.key?.toString() ?? ''}\t${m.value?.toString() ?? '(null)'}\n`);
         c.close();
       });
@@ -72,9 +96,9 @@ export function register(program: Command): void {
   log
     .command('topics')
     .description('list topics with each partition’s earliest and latest offsets')
-    .requiredOption('--dir <path>', 'data directory')
-    .action((o: { dir: string }) => {
-      withBroker(o.dir, (b) => {
+    .requiredOption('--dir <path>', 'data directory (must exist)')
+    .action(async (o: { dir: string }) => {
+      await withBroker(o.dir, (b) => {
         for (const t of b.topicNames()) {
           const n = b.partitionCount(t);
           const parts = Array.from({ length: n }, (_, p) => `${p}:[${b.earliestOffset(t, p)},${b.latestOffset(t, p)})`);
@@ -86,38 +110,54 @@ export function register(program: Command): void {
   log
     .command('verify')
     .description('recover the directory if needed and read every record, checking every batch CRC; exits 2 on corruption')
-    .requiredOption('--dir <path>', 'data directory')
-    .action((o: { dir: string }) => {
-      withBroker(o.dir, (b) => {
-        let total = 0;
-        for (const t of b.topicNames()) {
-          for (let p = 0; p < b.partitionCount(t); p++) {
-            let off = b.earliestOffset(t, p);
-            for (;;) {
-              const recs = b.read(t, p, off, 10_000);
-              if (recs.length === 0) break;
-              total += recs.length;
-              off = recs[recs.length - 1]!.offset + 1;
-            }
-          }
-        }
-        b.checkInvariants();
+    .requiredOption('--dir <path>', 'data directory (must exist)')
+    .action(async (o: { dir: string }) => {
+      await withBroker(o.dir, (b) => {
+        const total = verifyAll(b);
         process.stdout.write(`ok: ${total} records in ${b.topicNames().length} topic(s), every batch CRC valid\n`);
       });
     });
+}
+
+export function register(program: Command): void {
+  const log = program.command('log').description('the partitioned log: topics, produce, consume, verify, and assignor moves');
+
+  log
+    .command('create')
+    .description('create a topic (and the data directory, if it does not exist)')
+    .argument('<topic>')
+    .requiredOption('--dir <path>', 'data directory')
+    .addOption(integerOption('--partitions <n>', 'partition count', 1, MAX_TOPIC_PARTITIONS).default(1))
+    .action(async (topic: string, o: { dir: string; partitions: number }) => {
+      const d = await withBroker(o.dir, (b) => b.createTopic(topic, { partitions: o.partitions }), { create: true });
+      process.stdout.write(`created ${d.name} with ${d.partitions} partition(s)\n`);
+    });
+
+  log
+    .command('produce')
+    .description('append values (one message each) to a topic; prints partition and offset of each')
+    .argument('<topic>')
+    .argument('<value...>')
+    .requiredOption('--dir <path>', 'data directory (must exist: `log create` makes it)')
+    .option('--key <key>', 'routing key (Kafka murmur2)')
+    .action(async (topic: string, values: string[], o: { dir: string; key?: string }) => {
+      const results = await withBroker(o.dir, (b) => b.producer().sendBatch(topic, values.map((value) => ({ key: o.key ?? null, value }))));
+      process.stdout.write(results.map((r) => `${r.topic}/${r.partition}@${r.offset}\n`).join(''));
+    });
+
+  registerReaders(log);
 
   log
     .command('assign')
     .description('partitions moved when members change, for one assignor')
-    .requiredOption('--assignor <name>', assignorNames.join(', '))
-    .option('--partitions <n>', 'partitions of one topic', '60')
-    .option('--before <n>', 'members before', '5')
-    .option('--after <n>', 'members after', '6')
-    .action((o: { assignor: string; partitions?: string; before?: string; after?: string }) => {
-      const partitions = intOption('partitions', o.partitions, 60, 0);
-      const ids = (n: number) => Array.from({ length: n }, (_, i) => `member-${String(i + 1).padStart(3, '0')}`);
-      const first = assign(o.assignor, ids(intOption('before', o.before, 5, 1)), partitions);
-      const second = assign(o.assignor, ids(intOption('after', o.after, 6, 1)), partitions, first.assignment);
-      process.stdout.write(`${o.assignor}: ${second.moved.length} of ${partitions} partitions moved (minimum ${second.minimumMoves ?? 'n/a'})\n`);
+    .requiredOption('--assignor <name>', `assignor (required): ${ASSIGNOR_NAMES.join(', ')}`)
+    .addOption(integerOption('--partitions <n>', 'partitions of one topic', 1, 100_000).default(60))
+    .addOption(integerOption('--before <n>', 'members before', 1, 10_000).default(5))
+    .addOption(integerOption('--after <n>', 'members after', 1, 10_000).default(6))
+    .action(async (o: { assignor: string; partitions: number; before: number; after: number }) => {
+      const { assign } = await import('../log/index.js');
+      const first = assign(o.assignor, memberIds(o.before), o.partitions);
+      const second = assign(o.assignor, memberIds(o.after), o.partitions, first.assignment);
+      process.stdout.write(`${o.assignor}: ${second.moved.length} of ${o.partitions} partitions moved (minimum ${second.minimumMoves ?? 'n/a'})\n`);
     });
 }

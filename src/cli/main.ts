@@ -1,19 +1,39 @@
 /**
  * The `shardkit` command. Each subcommand lives in its own file and exports
  * `register(program)`; this file wires them up and turns errors into a
- * one-line reason and a non-zero exit code.
+ * one-line reason and a non-zero exit code. Registering loads no library
+ * module: each command imports what it needs when its action runs, so
+ * `shardkit hash redis-slot foo` loads the hash functions and not the lab.
  */
 import { Command, CommanderError } from 'commander';
 import { ShardkitError } from '../errors.js';
 import { commands } from './commands.js';
 
+const VERSION_ASKED = 'shardkit.versionAsked';
+
+/** The `shardkit` program with every subcommand registered (cheap: no library module is loaded). */
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('shardkit')
     .description('Where data lives when it no longer fits on one machine: placement strategies, their costs, and a lab that measures them.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .option('-v, --version', 'print the version, the Node version, whether the native addon is in use, and the CRC-32C backend');
+  // -v stops the parse here; the version is printed after it (below), where the runtime info can be loaded lazily.
+  program.on('option:version', () => {
+    throw new CommanderError(0, VERSION_ASKED, '');
+  });
+  const parseAsync = program.parseAsync.bind(program);
+  program.parseAsync = async (...args: Parameters<Command['parseAsync']>) => {
+    try {
+      return await parseAsync(...args);
+    } catch (e) {
+      if (!(e instanceof CommanderError) || e.code !== VERSION_ASKED) throw e;
+      await (await import('./version.js')).printVersion();
+      throw new CommanderError(0, 'commander.version', '');
+    }
+  };
   for (const register of commands) register(program);
   return program;
 }

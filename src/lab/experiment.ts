@@ -85,6 +85,14 @@ export interface KeySource {
   readonly linesRead?: number;
   /** Distinct keys in the sample (file keys only). */
   readonly distinct?: number;
+  /** The CSV column asked for with --column (file keys only). */
+  readonly column?: string;
+  /** The sample size asked for with --sample-size (file keys only; the sample holds fewer when the file does). */
+  readonly sampleSize?: number;
+  /** Longest key kept, in UTF-8 bytes (--max-key-bytes; file keys only). */
+  readonly maxKeyBytes?: number;
+  /** Keys read that were longer than maxKeyBytes and were cut to it (file keys only). */
+  readonly truncated?: number;
 }
 
 /** What an experiment gets from the runner. */

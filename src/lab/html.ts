@@ -128,7 +128,7 @@ export function renderHtml(report: LabReport, options: HtmlOptions = {}): string
     .join('')}</ol></nav>
 </header>
 ${report.experiments.map((e, i) => renderExperiment(e, i, options.timingsMs)).join('\n')}
-<footer>Reproduce with <code>shardkit lab --seed ${report.seed}${report.quick ? ' --quick' : ''}</code>. The same seed gives the same numbers.</footer>
+<footer>Reproduce with <code>${escapeHtml(report.reproduce ?? `shardkit lab --seed ${report.seed}${report.quick ? ' --quick' : ''}`)}</code>. The same seed, options and key file give the same numbers.</footer>
 </main>
 <script type="application/json" id="chart-data">${scriptJson(charts)}</script>
 <script>${lib}</script>

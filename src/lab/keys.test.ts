@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeysFileError, loadKeys, splitCsvLine } from './keys.js';
+import fc from 'fast-check';
+import { KeysFileError, loadKeys, splitCsvLine, truncateUtf8 } from './keys.js';
 import { mulberry32 } from '../util/random.js';
 
 let dir: string;
@@ -19,6 +20,53 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('loadKeys: reading keys', () => {
+  it('accepts a valid UTF-8 file whose keys contain U+FFFD itself', async () => {
+    const p = file('fffd.txt', `${lines(150, 'k\uFFFD')}\n`);
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1) });
+    expect(s.distinct).toBe(150);
+    expect(s.keys[0]).toBe('k\uFFFD0');
+  });
+
+  it('accepts a multi-byte character split across two read chunks (64 KiB)', async () => {
+    const head = 'a'.repeat(65_535);
+    const p = file('straddle.txt', `${head}€\n${lines(150)}\n`);
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1), maxKeyBytes: 1 << 17 });
+    expect(s.keys).toContain(`${head}€`);
+  });
+
+  it('cuts keys longer than maxKeyBytes to a prefix at a character boundary and counts them', async () => {
+    const long = Array.from({ length: 150 }, (_, i) => `${i}:${'é'.repeat(200)}`);
+    const p = file('long-keys.txt', `${long.join('\n')}\n${lines(50)}\n`);
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1), maxKeyBytes: 64 });
+    expect(s.truncated).toBe(150);
+    expect(s.linesRead).toBe(200);
+    for (const k of s.keys) expect(Buffer.byteLength(k)).toBeLessThanOrEqual(64);
+    expect(s.keys).toContain(long[0]?.slice(0, 2 + 31));
+    expect(s.keys.some((k) => k.includes('\uFFFD'))).toBe(false);
+  });
+
+  it('by default keys are cut at 256 bytes', async () => {
+    const p = file('default-cut.txt', `${Array.from({ length: 120 }, (_, i) => `${i}:${'x'.repeat(300)}`).join('\n')}\n`);
+    const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1) });
+    expect(s.truncated).toBe(120);
+    expect(Math.max(...s.keys.map((k) => Buffer.byteLength(k)))).toBe(256);
+  });
+
+  it('truncateUtf8 gives the longest prefix of whole characters that fits (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 4, max: 100 }), (key, max) => {
+        const cut = truncateUtf8(key, max);
+        expect(key.startsWith(cut)).toBe(true);
+        expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(max);
+        if (cut.length < key.length) {
+          const next = String.fromCodePoint(key.codePointAt(cut.length) as number);
+          expect(Buffer.byteLength(cut + next)).toBeGreaterThan(max);
+        }
+      }),
+      { seed: 17, numRuns: 300 },
+    );
+  });
+
   it('reads one key per line, skipping blank lines and dropping CRLF carriage returns', async () => {
     const p = file('crlf.txt', `${lines(150).replace(/\n/g, '\r\n')}\r\n\r\n   \n`);
     const s = await loadKeys(p, { minKeys: 100, random: mulberry32(1) });
@@ -117,6 +165,8 @@ describe('loadKeys: bad input fails with one clear line', () => {
     const bad = Buffer.concat([text, Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x0a]), Buffer.from(lines(100))]);
     return fails(file('latin.txt', bad), /line 51 is not valid UTF-8/);
   });
+  it('a multi-byte sequence cut by the line end is invalid UTF-8', () => fails(file('cut.txt', Buffer.concat([Buffer.from(`${lines(3)}\n`), Buffer.from([0xe2, 0x82, 0x0a]), Buffer.from(lines(200))])), /line 4 is not valid UTF-8/));
+  it('a truncated sequence at the end of the file is invalid UTF-8', () => fails(file('tail.txt', Buffer.concat([Buffer.from(`${lines(200)}\n`), Buffer.from([0xe2, 0x82])])), /line 201 is not valid UTF-8/));
   it('a "line" longer than the limit', () => fails(file('long.txt', 'x'.repeat(5000)), /longer than 1024 bytes/, { maxLineBytes: 1024 }));
   it('too few distinct keys', () => fails(file('few.txt', `${lines(50)}\n${lines(50)}`), /only 50 distinct keys; the lab needs at least 100$/));
   it('fewer distinct keys than the default minimum of 1,000', () => fails(file('999.txt', lines(999)), /only 999 distinct keys; the lab needs at least 1000/, { minKeys: undefined }));

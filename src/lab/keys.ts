@@ -8,16 +8,25 @@
  * seeded `Random`, so the same file and seed give the same sample. Blank lines
  * are skipped; a trailing `\r` (CRLF files) is dropped.
  *
+ * A key longer than `maxKeyBytes` UTF-8 bytes (default 256) is cut to its
+ * first `maxKeyBytes` bytes, at a character boundary, and counted in
+ * `truncated`, so huge keys cannot make the run take hours (key-limits.ts).
+ *
  * Bad input fails fast with one clear line (a `KeysFileError`): a missing or
- * unreadable file, an empty file, binary data (a NUL byte, invalid UTF-8, a
- * "line" longer than `maxLineBytes`), an unknown column, or fewer distinct keys
- * than `minKeys`. Cost: O(file bytes) time, O(sampleSize) memory.
+ * unreadable file, an empty file, binary data (a NUL byte, invalid UTF-8 as
+ * a fatal decoder finds it — U+FFFD written in valid UTF-8 is a character
+ * like any other —, a "line" longer than `maxLineBytes`), an unknown column,
+ * or fewer distinct keys than `minKeys`. Cost: O(file bytes) time,
+ * O(sampleSize × maxKeyBytes) memory.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ShardkitError, requireInt } from '../errors.js';
 import type { Random } from '../util/random.js';
+import { DEFAULT_MAX_KEY_BYTES, DEFAULT_SAMPLE_SIZE, MIN_KEYS } from './key-limits.js';
+
+export { DEFAULT_MAX_KEY_BYTES, DEFAULT_SAMPLE_SIZE, MAX_SAMPLE_SIZE, MIN_KEYS } from './key-limits.js';
 
 /** A keys file the lab cannot use: the message says which file and why, in one line. */
 export class KeysFileError extends ShardkitError {
@@ -39,6 +48,8 @@ export interface LoadKeysOptions {
   minKeys?: number;
   /** Longest line accepted, in bytes (default 1 MiB): longer means this is not a keys file. */
   maxLineBytes?: number;
+  /** Longest key kept, in UTF-8 bytes (default 256): a longer key is cut to this many bytes, at a character boundary. */
+  maxKeyBytes?: number;
 }
 
 export interface KeySample {
@@ -47,13 +58,23 @@ export interface KeySample {
   readonly linesRead: number;
   /** Distinct keys in the sample. */
   readonly distinct: number;
+  /** Keys read that were longer than `maxKeyBytes` and were cut (0 when none). */
+  readonly truncated: number;
 }
 
-/** Fewest distinct keys the lab accepts by default: below that, shares over 100 nodes are mostly noise. */
-export const MIN_KEYS = 1_000;
-
-/** Default sample size: large enough for percent-level shares, small enough for a fast run. */
-export const DEFAULT_SAMPLE_SIZE = 100_000;
+/**
+ * `key` cut to at most `maxBytes` UTF-8 bytes without splitting a character,
+ * or `key` itself when it fits. O(key length) when it may not fit, O(1) for
+ * keys of at most maxBytes / 3 UTF-16 units.
+ */
+export function truncateUtf8(key: string, maxBytes: number): string {
+  if (key.length * 3 <= maxBytes) return key;
+  const bytes = Buffer.from(key, 'utf8');
+  if (bytes.length <= maxBytes) return key;
+  let end = maxBytes;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
 
 /**
  * Stream `path` and return a seeded reservoir sample of its keys.
@@ -63,6 +84,7 @@ export async function loadKeys(path: string, options: LoadKeysOptions): Promise<
   const sampleSize = requireInt('sample size', options.sampleSize ?? DEFAULT_SAMPLE_SIZE, 1, 50_000_000);
   const minKeys = requireInt('minimum keys', options.minKeys ?? MIN_KEYS, 1);
   const maxLineBytes = requireInt('maximum line bytes', options.maxLineBytes ?? 1 << 20, 16);
+  const maxKeyBytes = requireInt('maximum key bytes', options.maxKeyBytes ?? DEFAULT_MAX_KEY_BYTES, 4);
   if (sampleSize < minKeys) throw new KeysFileError(`--sample-size ${sampleSize} is too small: the lab needs at least ${minKeys} keys`);
   await checkReadableFile(path);
 
@@ -72,10 +94,10 @@ export async function loadKeys(path: string, options: LoadKeysOptions): Promise<
 
   const reservoir: string[] = [];
   let seen = 0;
+  let truncated = 0;
   let lineNo = 0;
   const onLine = (raw: string): void => {
     lineNo++;
-    if (raw.includes('\uFFFD')) throw new KeysFileError(`${path}: line ${lineNo} is not valid UTF-8 (is this a binary file?)`);
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim().length === 0) return;
     let key = line;
@@ -94,6 +116,11 @@ export async function loadKeys(path: string, options: LoadKeysOptions): Promise<
       if (field === undefined) throw new KeysFileError(`${path}: line ${lineNo} has ${fields.length} columns; column ${(columnIndex as number) + 1} was asked for`);
       if (field.length === 0) return;
       key = field;
+    }
+    const cut = truncateUtf8(key, maxKeyBytes);
+    if (cut !== key) {
+      truncated++;
+      key = cut;
     }
     if (reservoir.length < sampleSize) reservoir.push(detach(key));
     else {
@@ -140,7 +167,7 @@ export async function loadKeys(path: string, options: LoadKeysOptions): Promise<
   if (distinct < minKeys) {
     throw new KeysFileError(`${path}: only ${distinct} distinct keys; the lab needs at least ${minKeys}`);
   }
-  return { keys: reservoir, linesRead: seen, distinct };
+  return { keys: reservoir, linesRead: seen, distinct, truncated };
 }
 
 /**
@@ -206,10 +233,16 @@ export function splitCsvLine(line: string): string[] {
   return out;
 }
 
-/** Passes bytes through; fails on a NUL byte or a line longer than the limit (binary data), before readline buffers it. */
+/**
+ * Passes bytes through; fails on a NUL byte, a line longer than the limit
+ * (binary data) or invalid UTF-8, before readline buffers it. UTF-8 is
+ * checked by a fatal streaming decoder, flushed at every LF (no character
+ * spans a line end), so the error names the line.
+ */
 class BinaryGuard extends Transform {
   private sinceNewline = 0;
   private line = 1;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   constructor(
     private readonly path: string,
     private readonly maxLineBytes: number,
@@ -223,6 +256,7 @@ class BinaryGuard extends Transform {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a, start); nl >= 0 && nl < end; nl = chunk.indexOf(0x0a, start)) {
       if (this.sinceNewline + (nl - start) > this.maxLineBytes) break;
+      if (!this.validUtf8(chunk.subarray(start, nl), true)) return done(this.invalidUtf8());
       this.sinceNewline = 0;
       this.line++;
       start = nl + 1;
@@ -236,6 +270,25 @@ class BinaryGuard extends Transform {
       done(new KeysFileError(`${this.path}: line ${this.line} contains a NUL byte (is this a binary file?)`));
       return;
     }
+    if (!this.validUtf8(chunk.subarray(start, end), false)) return done(this.invalidUtf8());
     done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(this.validUtf8(new Uint8Array(0), true) ? null : this.invalidUtf8());
+  }
+
+  /** Feed `bytes` to the decoder; `lineEnd` flushes it (a sequence cut at a line end is invalid). */
+  private validUtf8(bytes: Uint8Array, lineEnd: boolean): boolean {
+    try {
+      this.utf8.decode(bytes, { stream: !lineEnd });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private invalidUtf8(): KeysFileError {
+    return new KeysFileError(`${this.path}: line ${this.line} is not valid UTF-8 (is this a binary file?)`);
   }
 }

@@ -12,7 +12,8 @@ import { cpus } from 'node:os';
 import { InvalidArgumentError, NotFoundError, requireInt } from '../errors.js';
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
 import { mulberry32 } from '../util/random.js';
-import { type Experiment, type ExperimentContext, type ExperimentResult, type KeySource, verdictOf } from './experiment.js';
+import { type Experiment, type ExperimentContext, type ExperimentResult, type KeySource, type Verdict, verdictOf } from './experiment.js';
+import { reproduceCommand } from './reproduce.js';
 import { syntheticKeys } from './workload.js';
 
 /** Where and with what the lab ran. */
@@ -32,6 +33,10 @@ export interface LabReport {
   readonly quick: boolean;
   readonly keySource: KeySource;
   readonly sampleSize: number;
+  /** The experiments asked for with --only (absent: all of them). */
+  readonly only?: readonly string[];
+  /** The `shardkit lab …` command line that gives these numbers again (reproduce.ts); always set by runLab. */
+  readonly reproduce?: string;
   readonly experiments: readonly ExperimentResult[];
 }
 
@@ -45,6 +50,8 @@ export interface RunOptions {
   readonly keySource?: KeySource;
   /** Overall progress in [0, 1], with the id of the experiment running. */
   readonly onProgress?: (fraction: number, experimentId: string) => void;
+  /** Called after each experiment: its id, its 1-based position, how many run, its wall time. */
+  readonly onExperimentDone?: (done: { id: string; index: number; count: number; ms: number; verdict: Verdict }) => void;
 }
 
 export interface RunResult {
@@ -98,10 +105,14 @@ export async function runLab(experiments: readonly Experiment[], options: RunOpt
     };
     const started = performance.now();
     const out = await e.run(ctx);
-    timingsMs.set(e.id, performance.now() - started);
-    results.push({ id: e.id, title: e.title, claim: e.claim, verdict: verdictOf(out.checks), ...out });
+    const ms = performance.now() - started;
+    timingsMs.set(e.id, ms);
+    const verdict = verdictOf(out.checks);
+    results.push({ id: e.id, title: e.title, claim: e.claim, verdict, ...out });
     report(1);
+    options.onExperimentDone?.({ id: e.id, index: i + 1, count: selected.length, ms, verdict });
   }
+  const only = options.only !== undefined && options.only.length > 0 ? { only: [...options.only] } : {};
   const report: LabReport = {
     tool: 'shardkit lab',
     environment: environment(),
@@ -109,6 +120,8 @@ export async function runLab(experiments: readonly Experiment[], options: RunOpt
     quick: options.quick,
     keySource,
     sampleSize: keys.length,
+    ...only,
+    reproduce: reproduceCommand({ seed, quick: options.quick, keySource, ...only }),
     experiments: results,
   };
   return { report, timingsMs };
