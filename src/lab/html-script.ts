@@ -72,8 +72,10 @@ export const REPORT_SCRIPT = `
   function dataset(s, series) {
     var ref = series.role === 'reference', ctx = series.role === 'context';
     var d = { label: series.label, role: series.role, borderColor: series.color, backgroundColor: s.type === 'bar' ? series.color + 'cc' : series.color,
-      borderWidth: ref ? 2.5 : ctx ? 1.25 : 2, order: ref ? 0 : ctx ? 2 : 1 };
+      borderWidth: ref ? 2.5 : ctx ? 1.25 : 2 };
     if (s.type === 'line') {
+      // Lower order is drawn later: references over the strategies, the grey context under them.
+      d.order = ref ? 0 : ctx ? 2 : 1;
       d.data = series.points.map(function (p) { return { x: p.x, y: p.y }; });
       d.pointRadius = ctx || d.data.length > 40 ? 0 : 2.5;
       d.pointHoverRadius = ctx ? 0 : 4;

@@ -69,7 +69,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.92rem; font-variant
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; background: #fff; }
 td.num { white-space: nowrap; }
 th { background: #f0f2f6; font-weight: 600; vertical-align: bottom; line-height: 1.3; }
-td:first-child { white-space: normal; min-width: 7em; }
+td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 .table-wrap[data-scrolls] td:first-child, .table-wrap[data-scrolls] th:first-child { position: sticky; left: 0; z-index: 1; box-shadow: 1px 0 0 var(--line); }
@@ -78,7 +78,7 @@ footer { color: var(--muted); text-align: center; font-size: 0.9rem; }
 code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace; background: #eceff4; padding: 1px 5px; border-radius: 4px; }
 @media (max-width: 700px) { .charts { grid-template-columns: minmax(0, 1fr); } nav ol { columns: 1; } main { padding: 16px 8px 40px; } .top, .experiment { padding: 14px 12px; }
   .chart { padding: 10px 8px; } .panels { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px 8px; } h1 { font-size: 1.6rem; } h1 span { display: block; margin-left: 0; }
-  table { font-size: 0.78rem; } th, td { padding: 4px 5px; } td:first-child { min-width: 6em; } }
+  table { font-size: 0.78rem; } th, td { padding: 4px 5px; } td:first-child { white-space: normal; min-width: 6em; } }
 @media (max-width: 480px) { main { padding: 12px 0 32px; } .env { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px 12px; } .top, .experiment { border-radius: 0; border-left: none; border-right: none; padding: 14px 10px; }
   table { font-size: 0.75rem; } th, td { padding: 3px 4px; } }
 @media print { body { background: #fff; } .top, .experiment { break-inside: avoid-page; border: none; } }

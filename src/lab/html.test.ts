@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { escapeHtml, pageCharts, renderHtml } from './html.js';
+import { escapeHtml, fullRows, pageCharts, renderHtml } from './html.js';
 import { CONTEXT_COLOR, STRATEGY_COLORS, strategyColor } from './html-colors.js';
 import type { ExperimentResult } from './experiment.js';
 import type { LabReport } from './runner.js';
@@ -127,5 +127,18 @@ describe('tables in the report', () => {
 
   it('the title sits outside the scroll box, with a scroll cue that starts hidden (the page shows it only when the table overflows)', () => {
     expect(html.includes('<p class="table-title">T</p><p class="scroll-cue" hidden>Scroll sideways for all 2 columns →</p></div><div class="table-wrap"><table aria-label="T">')).toBe(true);
+  });
+});
+
+describe('chart rows', () => {
+  it('small multiples and charts with many series take a full row; a half-width chart that would sit alone takes one too', () => {
+    const few = chart('few', [line('a'), line('b')]);
+    const many = chart('many', ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((l) => line(l)));
+    const panels = chart('panels', [line('a'), line('b')], true);
+    expect(fullRows([few, few])).toEqual([false, false]);
+    expect(fullRows([few, few, few])).toEqual([false, false, true]);
+    expect(fullRows([many, few, many])).toEqual([true, true, true]);
+    expect(fullRows([panels, few, few])).toEqual([true, false, false]);
+    expect(fullRows([])).toEqual([]);
   });
 });

@@ -104,7 +104,27 @@ function canvasHtml(id: string, label: string): string {
   return `<div class="canvas-box"><canvas id="${escapeHtml(id)}" role="img" aria-label="${escapeHtml(label)}"></canvas></div>`;
 }
 
-function renderChart(c: ChartSpec, experimentId: string): string {
+/** Full width for small multiples and charts with many lines or bars; two to a row otherwise. */
+function isWide(c: ChartSpec): boolean {
+  return c.smallMultiples === true || c.series.length > 6 || (c.categories?.length ?? 0) > 8;
+}
+
+/** Which charts of an experiment take a full row: the wide ones, and a half-width one that would be alone in its row. O(charts). */
+export function fullRows(charts: readonly ChartSpec[]): boolean[] {
+  const full = charts.map(isWide);
+  let run = 0;
+  for (let i = 0; i <= charts.length; i++) {
+    if (i < charts.length && !full[i]) {
+      run++;
+      continue;
+    }
+    if (run % 2 === 1) full[i - 1] = true;
+    run = 0;
+  }
+  return full;
+}
+
+function renderChart(c: ChartSpec, experimentId: string, fullRow: boolean): string {
   const id = `chart-${experimentId}-${c.id}`;
   const label = `${c.title}: ${c.y.label} (${c.y.unit}) against ${c.x.label}`;
   const caption = c.caption ? `<p class="caption">${escapeHtml(c.caption)}</p>` : '';
@@ -117,8 +137,7 @@ ${key}
 <div class="panels">${panels.join('')}</div>
 ${caption}</figure>`;
   }
-  // Full width for a chart with many lines or bars; two to a row otherwise.
-  const wide = c.series.length > 6 || (c.categories?.length ?? 0) > 8 ? ' wide' : '';
+  const wide = fullRow ? ' wide' : '';
   return `<figure class="chart${wide}"><figcaption>${escapeHtml(c.title)}</figcaption>
 ${canvasHtml(id, label)}
 ${caption}</figure>`;
@@ -134,7 +153,7 @@ function renderExperiment(e: ExperimentResult, index: number, timingsMs?: Readon
     .map((c) => `<li class="${c.held ? 'ok' : 'bad'}"><span class="mark">${c.held ? '✓' : '✗'}</span><span><strong>${escapeHtml(c.claim)}</strong><br><span class="measured">${escapeHtml(c.measured)}</span></span></li>`)
     .join('')}</ul></div>
 ${e.notes?.length ? `<div class="notes">${e.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}</div>` : ''}
-<div class="charts">${e.charts.map((c) => renderChart(c, e.id)).join('\n')}</div>
+<div class="charts">${fullRows(e.charts).map((full, i) => renderChart(e.charts[i] as ChartSpec, e.id, full)).join('\n')}</div>
 ${e.tables.map(renderTable).join('\n')}
 ${ms === undefined ? '' : `<p class="timing">Ran in ${(ms / 1000).toFixed(1)} s.</p>`}
 </section>`;

@@ -283,7 +283,7 @@ describe('shardkit lab --quick, opened in headless Chromium', () => {
       await page.context().close();
       expect(errors).toEqual([]);
       expect(found).toEqual({ overflow: [], legends: [], axisTitles: [], logTicks: [], colours: [] } satisfies LayoutProblems);
-    });
+    }, 120_000);
   }
 
   it('the same seed gives byte-identical results in another process, and every experiment has a claim, checks, charts with data and full tables', async () => {
