@@ -58,7 +58,7 @@ for (const [name, create] of strategies) {
       asyncDb.put('x', { v: 1 });
       asyncDb.flushIndex();
       asyncDb.checkInvariants();
-      expect(asyncDb.describe()).toMatch(/index/);
+      expect(asyncDb.size).toBe(1);
     });
   });
 }
