@@ -8,7 +8,7 @@
  */
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import type { StorageDirectory } from './storage/directory.js';
-import { LOCK_FILE } from './storage/fs-directory.js';
+import { isLockEntry } from './storage/dir-lock.js';
 import type { TopicConfig } from './topic.js';
 
 const MARKER = 'shardkit-log.json';
@@ -34,30 +34,43 @@ function readJson(dir: StorageDirectory, path: string): unknown {
   }
 }
 
+/** Entries that do not make a directory "not empty": the lock's files and a marker write a crashed or racing claimer left half done. */
+function ignorable(name: string): boolean {
+  return isLockEntry(name) || name === `${MARKER}.tmp`;
+}
+
 /**
  * Check that `dir` is empty or a shardkit log, lock it for this process,
  * and write the marker if empty. Throws InvalidArgumentError (and writes
- * nothing) for anything else, StateError if another live process holds it.
+ * nothing) for anything else, StateError `DIRECTORY_LOCKED` (retriable) if
+ * another live process holds it. The contents are checked before locking (a
+ * foreign directory gets no lock files) and again once locked, so processes
+ * opening one new directory at once see one owner and retriable errors, never
+ * each other's half-written marker.
  */
 export function claimDirectory(dir: StorageDirectory, describe: string): void {
-  const entries = dir.list('').filter((e) => e !== LOCK_FILE);
-  if (entries.length === 0) {
-    dir.lock();
-    dir.writeAtomic(MARKER, Buffer.from(JSON.stringify({ format: 'shardkit-log', version: FORMAT_VERSION })));
-    return;
-  }
+  checkContents(dir, describe, false);
+  dir.lock();
+  if (checkContents(dir, describe, true)) dir.writeAtomic(MARKER, Buffer.from(JSON.stringify({ format: 'shardkit-log', version: FORMAT_VERSION })));
+}
+
+/** True when the directory is (still) new; throws InvalidArgumentError when it is not a shardkit log. `locked`: we own it, so a marker is final. */
+function checkContents(dir: StorageDirectory, describe: string, locked: boolean): boolean {
+  const entries = dir.list('').filter((e) => !ignorable(e));
+  if (entries.length === 0) return true;
   const allowed = 'an empty or new directory, or a shardkit log directory (one with shardkit-log.json)';
   if (!entries.includes(MARKER)) throw new InvalidArgumentError('dataDir', describe, allowed);
   let marker: unknown;
   try {
     marker = JSON.parse(dir.read(MARKER, 0, dir.size(MARKER)).toString('utf8'));
-  } catch {
+  } catch (e) {
+    if (!locked && (e as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw new InvalidArgumentError('dataDir', describe, allowed);
   }
   const m = marker as { format?: unknown; version?: unknown } | null;
   if (m === null || typeof m !== 'object' || m.format !== 'shardkit-log') throw new InvalidArgumentError('dataDir', describe, allowed);
   if (m.version !== FORMAT_VERSION) throw new InvalidArgumentError('dataDir format version', m.version, `${FORMAT_VERSION}`);
-  dir.lock();
+  return false;
 }
 
 /** The topics recorded in the directory (empty if none yet). */
