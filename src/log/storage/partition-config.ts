@@ -46,6 +46,8 @@ export interface PartitionMeta {
   logStartOffset: number;
   recoveryPoint: number;
   clean: boolean;
+  /** The log end offset at the last clean shutdown (absent while the log is open, and in files of earlier versions). */
+  endOffset?: number;
 }
 
 /** Parse and check `partition.json`; CorruptionError if it is not ours. */
@@ -63,7 +65,8 @@ export function parseMeta(bytes: Buffer, path: string): PartitionMeta {
     o.format !== 'shardkit-partition' ||
     !Number.isSafeInteger(o.logStartOffset) ||
     !Number.isSafeInteger(o.recoveryPoint) ||
-    typeof o.clean !== 'boolean'
+    typeof o.clean !== 'boolean' ||
+    (o.endOffset !== undefined && !Number.isSafeInteger(o.endOffset))
   ) {
     throw new CorruptionError(`${path} is not a shardkit partition file`);
   }
