@@ -1,12 +1,12 @@
 /**
  * `shardkit log <action>`: the partitioned log from the shell, over a data
  * directory. `create`, `produce`, `consume` and `topics` use a broker on
- * `--dir`; `verify` opens the directory (recovering after a crash) and reads
- * every record, checking every batch's CRC-32C; `assign` runs an assignor on
+ * `--dir`; `verify` opens the directory (recovering after a crash) and checks
+ * every byte of every partition (Broker.verify); `assign` runs an assignor on
  * a membership change and prints the partitions that moved (no directory).
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../errors.js';
+import { CorruptionError, InvalidArgumentError } from '../errors.js';
 import { Broker, assign, assignorNames } from '../log/index.js';
 
 function intOption(name: string, v: string | undefined, fallback: number, min: number): number {
@@ -85,24 +85,17 @@ export function register(program: Command): void {
 
   log
     .command('verify')
-    .description('recover the directory if needed and read every record, checking every batch CRC; exits 2 on corruption')
+    .description('recover the directory if needed and check every byte of every partition (batches, CRCs, offsets, indexes); exits 2 on damage')
     .requiredOption('--dir <path>', 'data directory')
     .action((o: { dir: string }) => {
       withBroker(o.dir, (b) => {
-        let total = 0;
-        for (const t of b.topicNames()) {
-          for (let p = 0; p < b.partitionCount(t); p++) {
-            let off = b.earliestOffset(t, p);
-            for (;;) {
-              const recs = b.read(t, p, off, 10_000);
-              if (recs.length === 0) break;
-              total += recs.length;
-              off = recs[recs.length - 1]!.offset + 1;
-            }
-          }
-        }
+        const r = b.verify();
         b.checkInvariants();
-        process.stdout.write(`ok: ${total} records in ${b.topicNames().length} topic(s), every batch CRC valid\n`);
+        if (r.problems.length > 0) {
+          const lines = r.problems.map((p) => `${p.topic}/${p.partition}: ${p.file} at byte ${p.position}, offset ${p.offset}: ${p.what}`);
+          throw new CorruptionError(`${r.problems.length} problem(s) found:\n${lines.join('\n')}`);
+        }
+        process.stdout.write(`ok: ${r.records} records in ${r.topics} topic(s), every batch CRC valid\n`);
       });
     });
 

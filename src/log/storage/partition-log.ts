@@ -15,13 +15,14 @@
 import { CorruptionError, invariant, requireInt, requireNumber } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { RecordInput, StoredRecord } from '../types.js';
-import { parseMeta, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
+import { encodeMeta, parseMeta, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
 import type { StorageDirectory } from './directory.js';
 import { readSegmentBatches } from './batch-read.js';
 import type { RecordBatchView } from './batch-view.js';
 import type { FetchBuffer } from './fetch-buffer.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 import { CLEANED, loadSegments } from './partition-open.js';
+import { verifySegments, type PartitionVerifyResult } from './partition-verify.js';
 import { checkBatch, decodeRecords, encodeBatch, markGapBefore, offsetProblem, readBatchHeader, type BatchHeader } from './record-batch.js';
 import { scanSegment } from './recovery.js';
 import { Segment, SegmentCorruptionError } from './segment.js';
@@ -145,7 +146,7 @@ export class PartitionLog {
 
   private writeMeta(clean: boolean): void {
     const meta: PartitionMeta = { format: 'shardkit-partition', logStartOffset: this.startOffset, recoveryPoint: this.recoveryPoint, clean, ...(clean ? { endOffset: this.nextOffset } : {}) };
-    this.dir.writeAtomic(`${this.path}/partition.json`, Buffer.from(JSON.stringify(meta)));
+    this.dir.writeAtomic(`${this.path}/partition.json`, encodeMeta(meta));
   }
 
   private ensureOpen(): void {
@@ -470,6 +471,17 @@ export class PartitionLog {
       this.recoveryPoint = act.baseOffset;
       this.writeMeta(true);
     });
+  }
+
+  /**
+   * Read every byte of the log and report every problem found (structure,
+   * CRC-32C, base offsets, record framing, indexes, contiguity; see
+   * partition-verify.ts) without stopping at the first. Writes nothing.
+   * O(bytes of the log).
+   */
+  verify(): PartitionVerifyResult {
+    this.ensureOpen();
+    return verifySegments(this.dir, this.segments, this.startOffset);
   }
 
   /** Throws InvariantError unless segments are ordered and disjoint and offsets are consistent. O(segments + index entries). */

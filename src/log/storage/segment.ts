@@ -225,6 +225,11 @@ export class Segment {
     this.createdAtMs = other.createdAtMs;
   }
 
+  /** The offset index as [batch base offset, byte position] pairs (for verify). O(entries). */
+  indexEntries(): [number, number][] {
+    return this.idxOffsets.map((o, i) => [o, this.idxPositions[i] as number]);
+  }
+
   /** Forget all content (before a rescan). */
   reset(createdAtMs: number): void {
     this.version++;
