@@ -144,13 +144,19 @@ export class FsDirectory implements StorageDirectory {
     this.mkdir(parentOf(path));
     const fd = fs.openSync(this.abs(tmp), 'w');
     try {
-      let done = 0;
-      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      try {
+        let done = 0;
+        while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(this.abs(tmp), this.abs(path));
+    } catch (e) {
+      // A full disk, say: leave the old file and no half-written temporary.
+      fs.rmSync(this.abs(tmp), { force: true });
+      throw e;
     }
-    fs.renameSync(this.abs(tmp), this.abs(path));
     this.syncDir(parentOf(path));
   }
 
