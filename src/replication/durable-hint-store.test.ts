@@ -142,6 +142,8 @@ describe('durable hint store: file format and recovery', () => {
       sync: () => inner.sync(),
       truncate: (n) => inner.truncate(n),
       replace: (b) => inner.replace(b),
+      keepCopy: (b) => inner.keepCopy(b),
+      name: inner.name,
       reopen: () => inner.reopen(),
       close: () => inner.close(),
     };
@@ -170,6 +172,8 @@ describe('durable hint store: file format and recovery', () => {
         throw new Error('truncate failed too');
       },
       replace: (b) => inner.replace(b),
+      keepCopy: (b) => inner.keepCopy(b),
+      name: inner.name,
       reopen: () => inner.reopen(),
       close: () => inner.close(),
     };
