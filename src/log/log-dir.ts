@@ -1,7 +1,8 @@
 /**
  * The broker's own files in a data directory: `shardkit-log.json` (the marker
  * that says "this is a shardkit log", checked before anything is written),
- * `topics.json` (topics and their settings) and `consumer-offsets.json`
+ * `topics.json` (topics and their settings) and, in directories written
+ * before the offsets log (offsets-log.ts), `consumer-offsets.json`
  * (committed offsets of every group). Each is replaced atomically
  * (write-temp, fsync, rename, fsync directory), so a crash leaves the old
  * version or the new one.
@@ -78,7 +79,11 @@ export function saveTopics(dir: StorageDirectory, topics: readonly StoredTopic[]
   dir.writeAtomic(TOPICS, Buffer.from(JSON.stringify({ format: 'shardkit-topics', topics }, null, 1)));
 }
 
-/** The committed offsets recorded in the directory. */
+/**
+ * The committed offsets recorded in `consumer-offsets.json`, the table of
+ * directories written before the offsets log (offsets-log.ts reads it once
+ * to convert it). Empty if absent.
+ */
 export function loadOffsets(dir: StorageDirectory): OffsetTable {
   const table: OffsetTable = new Map();
   if (!dir.exists(OFFSETS)) return table;
@@ -96,10 +101,4 @@ export function loadOffsets(dir: StorageDirectory): OffsetTable {
     table.set(group, m);
   }
   return table;
-}
-
-/** Replace consumer-offsets.json atomically. O(committed offsets). */
-export function saveOffsets(dir: StorageDirectory, table: OffsetTable): void {
-  const groups = [...table].map(([g, m]) => [g, [...m]]);
-  dir.writeAtomic(OFFSETS, Buffer.from(JSON.stringify({ format: 'shardkit-offsets', groups })));
 }

@@ -197,6 +197,8 @@ function nextValidFrame(bytes: Uint8Array, view: DataView, from: number): number
 function isTornTail(bytes: Uint8Array, view: DataView, off: number): boolean {
   const remaining = bytes.length - off;
   if (remaining < 8) return true;
+  // A tail of zeros: blocks allocated by an append whose data never reached the disk.
+  if (bytes.subarray(off).every((b) => b === 0)) return true;
   const len = view.getUint32(off, true);
   const rest = bytes.subarray(off + 8);
   if (8 + len > remaining || len > MAX_RECORD_BYTES) {
