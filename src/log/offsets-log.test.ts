@@ -158,6 +158,15 @@ describe('offsets log: checksummed, appended, compacted', () => {
     again.close();
   });
 
+  it('an empty offsets log beside an old table does not hide the table', () => {
+    const dir = new MemoryDirectory();
+    dir.writeAtomic(OLD_OFFSETS_TABLE, Buffer.from(JSON.stringify({ format: 'shardkit-offsets', groups: [['g', [['t/0', 42]]]] })));
+    dir.append(OFFSETS_LOG, new Uint8Array(0));
+    expect(OffsetsLog.open(dir, 0).get('g', 't', 0)).toBe(42);
+    expect(dir.exists(OLD_OFFSETS_TABLE)).toBe(false);
+    expect(OffsetsLog.open(dir, 0).get('g', 't', 0)).toBe(42);
+  });
+
   it('a full disk during a commit is a retriable DiskFullError and commits nothing', () => {
     const inner = new MemoryDirectory();
     let full = false;

@@ -203,7 +203,7 @@ export class OffsetsLog {
   static open(dir: StorageDirectory, nowMs: number, options: OffsetsLogOptions = {}): OffsetsLog {
     const log = new OffsetsLog(dir, options);
     if (dir.exists(`${OFFSETS_LOG}.tmp`)) dir.remove(`${OFFSETS_LOG}.tmp`);
-    if (dir.exists(OFFSETS_LOG)) {
+    if (dir.exists(OFFSETS_LOG) && (dir.size(OFFSETS_LOG) > 0 || !dir.exists(OLD_OFFSETS_TABLE))) {
       const bytes = dir.read(OFFSETS_LOG, 0, dir.size(OFFSETS_LOG));
       const { records, validLength } = decode(bytes, OFFSETS_LOG);
       for (const r of records) log.apply(r);
@@ -212,8 +212,8 @@ export class OffsetsLog {
         log.torn = bytes.length - validLength;
       }
       log.length = validLength;
-      // A conversion that crashed after writing the log but before removing the old table.
-      if (validLength > 0 && dir.exists(OLD_OFFSETS_TABLE)) dir.remove(OLD_OFFSETS_TABLE);
+      // A conversion that crashed after writing the log (atomically) but before removing the old table.
+      if (dir.exists(OLD_OFFSETS_TABLE)) dir.remove(OLD_OFFSETS_TABLE);
     } else if (dir.exists(OLD_OFFSETS_TABLE)) {
       for (const [group, m] of loadOffsets(dir)) {
         const o: [string, number, number][] = [];
