@@ -1,11 +1,14 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { CorruptionError, DiskFullError } from '../errors.js';
 import { ManualClock } from '../util/clock.js';
 import { Broker } from './broker.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
+import { FsDirectory } from './storage/fs-directory.js';
 import { OFFSETS_LOG, OLD_OFFSETS_TABLE, OffsetsCorruptionError, OffsetsLog } from './offsets-log.js';
 import { tempDirs } from './testing/temp-dirs.js';
 
@@ -241,5 +244,70 @@ describe('offsets retention', () => {
     clock.advance(1);
     expect(b.expireOffsets()).toEqual(['g']);
     b.close();
+  });
+});
+
+/** A 256 KiB tmpfs, when this process may mount one (root); otherwise the test below says so and skips. */
+let mnt: string | undefined;
+let mountProblem = '';
+beforeAll(() => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-offsets-tmpfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', d], { stdio: 'pipe' });
+    mnt = d;
+  } catch (e) {
+    mountProblem = (e as Error).message;
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+afterAll(() => {
+  if (mnt === undefined) return;
+  execFileSync('umount', ['-l', mnt], { stdio: 'pipe' });
+  fs.rmSync(mnt, { recursive: true, force: true });
+});
+
+describe('offsets log on a 256 KiB tmpfs', () => {
+  it('commits until ENOSPC: a retriable DiskFullError, every acknowledged commit kept, commits resume once space is freed', (ctx) => {
+    if (mnt === undefined) {
+      console.warn(`tmpfs test skipped: mounting is not permitted (${mountProblem}); the injected ENOSPC test covers the logic`);
+      ctx.skip();
+      return;
+    }
+    const ballast = path.join(mnt, 'ballast');
+    fs.writeFileSync(ballast, Buffer.alloc(64 * 1024));
+    const dataDir = path.join(mnt, 'data');
+    const dir = new FsDirectory(dataDir);
+    // No compaction: the disk fills with commit records.
+    const log = OffsetsLog.open(dir, 0, { compactMinBytes: 1 << 30 });
+    const acked = new Map<string, number>();
+    let full: unknown;
+    for (let i = 0; full === undefined; i++) {
+      const g = `group-${i % 50}-${'x'.repeat(100)}`;
+      try {
+        log.commit(g, [tp('t', 0, i)], i);
+        acked.set(g, i);
+      } catch (e) {
+        full = e;
+      }
+    }
+    expect(full).toBeInstanceOf(DiskFullError);
+    expect((full as DiskFullError).retriable).toBe(true);
+    expect(acked.size).toBe(50);
+    dir.close();
+    const check = (): void => {
+      const d = new FsDirectory(dataDir);
+      const r = OffsetsLog.open(d, 0);
+      expect(r.tornBytes).toBe(0);
+      for (const [g, o] of acked) expect(r.get(g, 't', 0), g).toBe(o);
+      d.close();
+    };
+    check();
+    fs.rmSync(ballast);
+    const d2 = new FsDirectory(dataDir);
+    const again = OffsetsLog.open(d2, 0);
+    again.commit('group-0-after', [tp('t', 0, 1)], 1);
+    acked.set('group-0-after', 1);
+    d2.close();
+    check();
   });
 });
