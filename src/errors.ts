@@ -95,9 +95,30 @@ export class StateError extends ShardkitError {
 
 /** A bounded resource is full; the caller may retry after it drains. */
 export class CapacityError extends ShardkitError {
-  constructor(message: string) {
-    super('CAPACITY_EXCEEDED', message, { retriable: true });
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(options.code ?? 'CAPACITY_EXCEEDED', message, { retriable: true, cause: options.cause });
   }
+}
+
+/**
+ * The file system is full (ENOSPC) or the quota is spent (EDQUOT) while
+ * writing `file`. Retriable: the same call can succeed once space is freed.
+ * The write that failed was undone (or the store says it is unusable).
+ */
+export class DiskFullError extends CapacityError {
+  constructor(
+    readonly file: string,
+    operation: string,
+    cause?: unknown,
+  ) {
+    super(`disk full while ${operation} ${file}; free space and retry`, { code: 'DISK_FULL', cause });
+  }
+}
+
+/** `e` as a DiskFullError when it is a Node ENOSPC/EDQUOT error, else `e` unchanged. */
+export function asDiskFull(e: unknown, file: string, operation: string): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new DiskFullError(file, operation, e) : e;
 }
 
 /** Stored data failed validation (bad CRC, torn write, foreign file). */

@@ -5,12 +5,13 @@
  * later do the same (ARCHITECTURE.md: storage and coordinator behind
  * interfaces). Synchronous: every call has finished its I/O when it returns.
  */
-import { InvalidArgumentError, StateError, invariant, requireInt } from '../errors.js';
+import { InvalidArgumentError, StateError, requireInt } from '../errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { mulberry32, type Random } from '../util/random.js';
 import { assignorByName } from './assignors/index.js';
 import { LocalGroup } from './group/local-group.js';
-import { claimDirectory, loadOffsets, loadTopics, saveOffsets, saveTopics, type OffsetTable } from './log-dir.js';
+import { claimDirectory, loadTopics, saveTopics } from './log-dir.js';
+import { OffsetsLog } from './offsets-log.js';
 import { checkGroupId, checkTopicName } from './message.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { FsDirectory } from './storage/fs-directory.js';
@@ -18,7 +19,7 @@ import type { VerifyProblem } from './storage/partition-verify.js';
 import { MAX_PARTITIONS, Topic, topicConfig, unknownTopic, type CleanupResult, type TopicConfig } from './topic.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
 import { Producer, type ProducerOptions } from './producer.js';
-import { tpKey, type RecordInput, type StoredRecord, type TopicPartition } from './types.js';
+import { type RecordInput, type StoredRecord, type TopicPartition } from './types.js';
 
 /** How to open a broker. */
 export interface BrokerOptions {
@@ -35,7 +36,16 @@ export interface BrokerOptions {
   /** Group session timeout (default 45 s) and rebalance timeout (default 60 s). */
   sessionTimeoutMs?: number;
   rebalanceTimeoutMs?: number;
+  /**
+   * How long a group without members keeps its committed offsets after its
+   * last commit (default 7 days, Kafka's offsets.retention.minutes). Checked
+   * by `cleanup()` / `expireOffsets()` on the broker's clock.
+   */
+  offsetsRetentionMs?: number;
 }
+
+/** Kafka's default offsets.retention.minutes: 7 days. */
+export const DEFAULT_OFFSETS_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /** A topic's description. */
 export interface TopicDescription {
@@ -72,8 +82,16 @@ export class Broker {
   private readonly dir: StorageDirectory;
   private readonly topicDefaults: Partial<TopicConfig>;
   private readonly topicsByName = new Map<string, Topic>();
-  private readonly offsets: OffsetTable;
+  private readonly offsets: OffsetsLog;
   private readonly groups = new Map<string, LocalGroup>();
+  /**
+   * When each group was last known active: its in-process group created or
+   * seen with members (by `expireOffsets`), or the open time for groups
+   * loaded from disk. Its offsets expire counting from this or its last
+   * commit, whichever is later.
+   */
+  private readonly activeAtMs = new Map<string, number>();
+  private readonly offsetsRetentionMs: number;
   private readonly sessionTimeoutMs: number;
   private readonly rebalanceTimeoutMs: number;
   private closed = false;
@@ -86,7 +104,9 @@ export class Broker {
     topicConfig(this.topicDefaults);
     this.sessionTimeoutMs = requireInt('sessionTimeoutMs', options.sessionTimeoutMs ?? 45_000, 1);
     this.rebalanceTimeoutMs = requireInt('rebalanceTimeoutMs', options.rebalanceTimeoutMs ?? 60_000, 1);
-    this.offsets = new Map();
+    this.offsetsRetentionMs = requireInt('offsetsRetentionMs', options.offsetsRetentionMs ?? DEFAULT_OFFSETS_RETENTION_MS, 1);
+    this.offsets = OffsetsLog.open(dir, this.clock.now());
+    for (const g of this.offsets.groupIds()) this.activeAtMs.set(g, this.clock.now());
   }
 
   /**
@@ -108,7 +128,6 @@ export class Broker {
       claimDirectory(dir, options.dataDir ?? 'storage');
       const broker = new Broker(dir, options);
       for (const t of loadTopics(dir)) broker.topicsByName.set(t.name, new Topic(dir, t.name, t.partitions, topicConfig(t.config), broker.clock, true));
-      for (const [g, m] of loadOffsets(dir)) broker.offsets.set(g, m);
       return broker;
     } catch (e) {
       if (options.storage === undefined) dir.close();
@@ -211,6 +230,7 @@ export class Broker {
         rebalanceTimeoutMs: this.rebalanceTimeoutMs,
       });
       this.groups.set(groupId, g);
+      this.activeAtMs.set(groupId, this.clock.now());
     }
     return g;
   }
@@ -219,7 +239,9 @@ export class Broker {
    * Commit offsets for `groupId`, from group member `member` (its generation
    * must be current) or, with `member` null, from a consumer outside the
    * group protocol (allowed only while the group has no members). Validated
-   * first (topics, partitions, offsets ≥ 0), then written atomically.
+   * first (topics, partitions, offsets ≥ 0), then appended to the offsets
+   * log as one record and fsynced: O(offsets committed), whatever the number
+   * of groups. A full disk is a DiskFullError (retriable), nothing committed.
    */
   commitOffsets(groupId: string, offsets: readonly OffsetCommit[], member: { memberId: string; generation: number } | null): void {
     this.ensureOpen();
@@ -236,13 +258,11 @@ export class Broker {
       throw new StateError(`commit to group ${JSON.stringify(groupId)} rejected: UNKNOWN_MEMBER_ID`, { code: 'UNKNOWN_MEMBER_ID' });
     }
     if (offsets.length === 0) return;
-    let m = this.offsets.get(groupId);
-    if (m === undefined) {
-      m = new Map();
-      this.offsets.set(groupId, m);
-    }
-    for (const o of offsets) m.set(tpKey(o.topic, o.partition), o.offset);
-    saveOffsets(this.dir, this.offsets);
+    this.offsets.commit(
+      groupId,
+      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+      this.clock.now(),
+    );
   }
 
   /** The committed offset of `groupId` for a partition, or null. O(1). */
@@ -250,12 +270,44 @@ export class Broker {
     this.ensureOpen();
     checkGroupId(groupId);
     this.topic(topic).log(partition);
-    return this.offsets.get(groupId)?.get(tpKey(topic, partition)) ?? null;
+    return this.offsets.get(groupId, topic, partition) ?? null;
   }
 
-  /** Group ids with committed offsets or members, sorted. */
+  /** Group ids with committed offsets or an in-process group, sorted. */
   groupIds(): string[] {
-    return [...new Set([...this.offsets.keys(), ...this.groups.keys()])].sort();
+    return [...new Set([...this.offsets.groupIds(), ...this.groups.keys()])].sort();
+  }
+
+  /**
+   * Expire groups without members: a group that has no members now, and
+   * that has neither committed nor been seen with members for
+   * `offsetsRetentionMs`, loses its committed offsets (a tombstone in the
+   * offsets log, dropped at its next rewrite) and its in-process group
+   * object. Members are observed here (and when the in-process group is
+   * created), so a group that lost its members counts from the last check
+   * that saw them; groups loaded from disk count from the broker's open, so
+   * a restart never expires offsets early. Returns the expired group ids.
+   * O(groups).
+   */
+  expireOffsets(): string[] {
+    this.ensureOpen();
+    const now = this.clock.now();
+    const expired: string[] = [];
+    for (const id of this.groupIds()) {
+      const g = this.groups.get(id);
+      if (g !== undefined && g.coordinator.memberIds().length > 0) {
+        this.activeAtMs.set(id, now);
+        continue;
+      }
+      const since = Math.max(this.activeAtMs.get(id) ?? -Infinity, this.offsets.lastCommitMs(id) ?? -Infinity);
+      if (now - since >= this.offsetsRetentionMs) expired.push(id);
+    }
+    this.offsets.delete(expired, now);
+    for (const id of expired) {
+      this.groups.delete(id);
+      this.activeAtMs.delete(id);
+    }
+    return expired;
   }
 
   /**
@@ -298,12 +350,13 @@ export class Broker {
     return new Consumer(this, options);
   }
 
-  /** Run retention and compaction on every topic per its cleanup policy, at the clock's time. */
+  /** Run retention and compaction on every topic per its cleanup policy, and expire idle groups' offsets (`expireOffsets`), at the clock's time. */
   cleanup(): Map<string, CleanupResult> {
     this.ensureOpen();
     const now = this.clock.now();
     const out = new Map<string, CleanupResult>();
     for (const t of this.topicsByName.values()) out.set(t.name, t.cleanup(now));
+    this.expireOffsets();
     return out;
   }
 
@@ -375,6 +428,6 @@ export class Broker {
   checkInvariants(): void {
     for (const t of this.topicsByName.values()) t.checkInvariants();
     for (const g of this.groups.values()) g.coordinator.checkInvariants();
-    for (const [g, m] of this.offsets) for (const [k, off] of m) invariant(Number.isSafeInteger(off) && off >= 0, `group ${g}: bad committed offset for ${k}`);
+    this.offsets.checkInvariants();
   }
 }

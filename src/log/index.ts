@@ -5,7 +5,8 @@
  * offsets, and consumer groups rebalanced by range, round-robin, sticky or
  * cooperative-sticky assignors through a pure group coordinator.
  */
-export { Broker, type BrokerOptions, type TopicDescription, type OffsetCommit, type PartitionStats } from './broker.js';
+export { Broker, DEFAULT_OFFSETS_RETENTION_MS, type BrokerOptions, type TopicDescription, type OffsetCommit, type PartitionStats } from './broker.js';
+export { OffsetsLog, OffsetsCorruptionError, OFFSETS_LOG, type OffsetsLogOptions } from './offsets-log.js';
 export { Producer, type ProducerOptions } from './producer.js';
 export { Consumer, type ConsumerOptions } from './consumer.js';
 export { Topic, topicConfig, type TopicConfig, type CleanupResult, MAX_PARTITIONS } from './topic.js';

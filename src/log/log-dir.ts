@@ -1,7 +1,8 @@
 /**
  * The broker's own files in a data directory: `shardkit-log.json` (the marker
  * that says "this is a shardkit log", checked before anything is written),
- * `topics.json` (topics and their settings) and `consumer-offsets.json`
+ * `topics.json` (topics and their settings) and, in directories written
+ * before the offsets log (offsets-log.ts), `consumer-offsets.json`
  * (committed offsets of every group). Each is replaced atomically
  * (write-temp, fsync, rename, fsync directory), so a crash leaves the old
  * version or the new one.
@@ -121,7 +122,11 @@ export function saveTopics(dir: StorageDirectory, topics: readonly StoredTopic[]
   dir.writeAtomic(TOPICS, sealJson({ format: 'shardkit-topics', topics }, 1));
 }
 
-/** The committed offsets recorded in the directory. */
+/**
+ * The committed offsets recorded in `consumer-offsets.json`, the table of
+ * directories written before the offsets log (offsets-log.ts reads it once
+ * to convert it). Empty if absent.
+ */
 export function loadOffsets(dir: StorageDirectory): OffsetTable {
   const table: OffsetTable = new Map();
   if (!dir.exists(OFFSETS)) return table;
@@ -139,10 +144,4 @@ export function loadOffsets(dir: StorageDirectory): OffsetTable {
     table.set(group, m);
   }
   return table;
-}
-
-/** Replace consumer-offsets.json atomically. O(committed offsets). */
-export function saveOffsets(dir: StorageDirectory, table: OffsetTable): void {
-  const groups = [...table].map(([g, m]) => [g, [...m]]);
-  dir.writeAtomic(OFFSETS, Buffer.from(JSON.stringify({ format: 'shardkit-offsets', groups })));
 }

@@ -6,7 +6,7 @@ import { CorruptionError, StateError } from '../errors.js';
 import type { NewHint } from './hint.js';
 import { DurableHintStore, openFileHintStore } from './durable-hint-store.js';
 import { MemoryLogFile, type LogFile } from './log-file.js';
-import { decodeLog, encodeRecord, encodeRecords, headerRecord } from './hint-log.js';
+import { HintLogCorruptionError, decodeLog, encodeRecord, encodeRecords, headerRecord } from './hint-log.js';
 
 const hint = (target: string, key: string, counter = 1): NewHint => ({ target, key, value: `v${counter}`, version: { counter, coordinator: 'c0' }, createdAtMs: 10 * counter, ttlMs: 1000 });
 
@@ -85,6 +85,37 @@ describe('durable hint store: file format and recovery', () => {
     expect(() => new DurableHintStore(f2)).toThrow(/checksum mismatch/);
   });
 
+  it('a flipped length bit in a real file: opening reports it and leaves the file whole; repair keeps a copy and every other hint', () => {
+    const path = join(tempDir(), 'fifty.hints');
+    const s = openFileHintStore(path);
+    const starts: number[] = [];
+    for (let i = 1; i <= 50; i++) {
+      starts.push(statSync(path).size);
+      s.add(hint('b', `k${i}`, i));
+    }
+    s.close();
+    const bytes = readFileSync(path);
+    bytes[starts[20]! + 1] = bytes[starts[20]! + 1]! ^ 0x40; // the record of hint 21 now claims 16 KiB more
+    writeFileSync(path, bytes);
+    let error: unknown;
+    try {
+      openFileHintStore(path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HintLogCorruptionError);
+    expect((error as HintLogCorruptionError).offset).toBe(starts[20]);
+    expect((error as HintLogCorruptionError).message).toContain(path);
+    expect(readFileSync(path)).toEqual(bytes);
+    const r = openFileHintStore(path, { repair: true });
+    expect(r.count).toBe(49);
+    expect([...r.all()].map((h) => h.key)).not.toContain('k21');
+    expect(r.lastRepair!.copy).toBe(`${path}.damaged-1`);
+    expect(readFileSync(`${path}.damaged-1`)).toEqual(bytes);
+    r.close();
+    expect(openFileHintStore(path).count).toBe(49);
+  });
+
   it('refuses a file that is not a hint log, and a future format version', () => {
     const path = join(tempDir(), 'foreign');
     writeFileSync(path, encodeRecords([{ type: 'remove', ids: [1] }]));
@@ -142,6 +173,8 @@ describe('durable hint store: file format and recovery', () => {
       sync: () => inner.sync(),
       truncate: (n) => inner.truncate(n),
       replace: (b) => inner.replace(b),
+      keepCopy: (b) => inner.keepCopy(b),
+      name: inner.name,
       reopen: () => inner.reopen(),
       close: () => inner.close(),
     };
@@ -170,6 +203,8 @@ describe('durable hint store: file format and recovery', () => {
         throw new Error('truncate failed too');
       },
       replace: (b) => inner.replace(b),
+      keepCopy: (b) => inner.keepCopy(b),
+      name: inner.name,
       reopen: () => inner.reopen(),
       close: () => inner.close(),
     };

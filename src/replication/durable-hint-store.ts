@@ -5,22 +5,42 @@
  * Every change is one appended record (hint-log.ts: length, CRC-32C, JSON)
  * followed by one fsync before the call returns, so an acknowledged hint is
  * on disk. On open the log is replayed; a torn last record (a crash in the
- * middle of an append, never acknowledged) is cut off; anything else that
- * fails validation is a CorruptionError. When removed hints dominate the log
- * it is compacted: rewritten with only the live hints, atomically.
+ * middle of an append, never acknowledged) is cut off; damage (hint-log.ts
+ * tells the two apart) is a HintLogCorruptionError naming the byte offset,
+ * and the file is left as it was. With the `repair` option, damage is
+ * skipped instead: a copy of the damaged file is kept beside it first, then
+ * the log is rewritten with every valid record from before and after each
+ * damaged range, and `lastRepair` says what was skipped (a skipped `remove`
+ * record can bring a delivered hint back: handing it off again is harmless,
+ * since replicas keep the newest version).
+ *
+ * When removed hints dominate the log it is compacted: rewritten with only
+ * the live hints, atomically. A compaction that fails (a full disk) does not
+ * fail the removal that triggered it, which is already durable: the log stays
+ * as it was, the temporary file is removed, and compaction is tried again at
+ * the next removal (`compactionError` holds the last failure).
  *
  * Cost: add and remove are O(record) plus one fsync; open is O(log size).
  */
 import { StateError, invariant } from '../errors.js';
 import { type Hint, type NewHint, HintIndex } from './hint.js';
 import type { HintStore, RestartReport } from './hint-store.js';
-import { type HintLogRecord, decodeLog, encodeRecord, encodeRecords, headerRecord } from './hint-log.js';
+import { type DamagedRange, type DecodedLog, type HintLogRecord, HintLogCorruptionError, decodeLog, encodeRecord, encodeRecords, headerRecord } from './hint-log.js';
 import { type LogFile, NodeLogFile } from './log-file.js';
 
 /** Options of a durable hint store. */
 export interface DurableHintStoreOptions {
   /** Compact when the log holds more than this many dead records and more dead than twice the live hints (default 1024). */
   compactMinDeadRecords?: number;
+  /** On damage, keep a copy of the file and rewrite it with every valid record, instead of throwing (default false). */
+  repair?: boolean;
+}
+
+/** What a repairing open skipped, and where the copy of the damaged file is. */
+export interface HintLogRepair {
+  readonly damage: readonly DamagedRange[];
+  /** Name of the copy kept before the rewrite (LogFile.keepCopy). */
+  readonly copy: string;
 }
 
 /** A hint store over an append-only LogFile (see the module comment). */
@@ -32,23 +52,46 @@ export class DurableHintStore implements HintStore {
   private length = 0;
   private broken: Error | undefined;
   private readonly compactMin: number;
+  private readonly repair: boolean;
   /** Compactions performed since this store was created. */
   compactions = 0;
   /** Bytes cut off as a torn tail when the log was last opened. */
   lastTornBytes = 0;
+  /** What the last open repaired, if it found damage (only with the `repair` option). */
+  lastRepair: HintLogRepair | undefined;
+  /** Why the last compaction failed, until one succeeds (it is retried at the next removal). */
+  compactionError: Error | undefined;
 
   constructor(
     readonly file: LogFile,
     options: DurableHintStoreOptions = {},
   ) {
     this.compactMin = options.compactMinDeadRecords ?? 1024;
+    this.repair = options.repair ?? false;
     this.load();
+  }
+
+  /** Decode the file; on damage throw with the file's name, or (with `repair`) decode around it. */
+  private decode(bytes: Uint8Array): DecodedLog {
+    try {
+      return decodeLog(bytes);
+    } catch (e) {
+      if (!(e instanceof HintLogCorruptionError)) throw e;
+      if (!this.repair) throw new HintLogCorruptionError(e.offset, e.reason, this.file.name);
+      return decodeLog(bytes, { resync: true });
+    }
   }
 
   private load(): void {
     const bytes = this.file.read();
-    const decoded = decodeLog(bytes);
-    if (decoded.tornBytes > 0) this.file.truncate(decoded.validLength);
+    const decoded = this.decode(bytes);
+    this.lastRepair = undefined;
+    if (decoded.damage.length > 0) {
+      // Keep the damaged file before changing anything; the rewrite below drops only the damaged ranges.
+      this.lastRepair = { damage: decoded.damage, copy: this.file.keepCopy(bytes) };
+    } else if (decoded.tornBytes > 0) {
+      this.file.truncate(decoded.validLength);
+    }
     this.lastTornBytes = decoded.tornBytes;
     this.index = new HintIndex();
     this.dead = 0;
@@ -64,7 +107,9 @@ export class DurableHintStore implements HintStore {
     }
     this.nextId = Math.max(maxId + 1, decoded.headerNextId ?? 1);
     this.length = decoded.validLength;
-    if (this.length === 0) {
+    if (this.lastRepair !== undefined) {
+      this.rewrite();
+    } else if (this.length === 0) {
       const header = encodeRecord(headerRecord());
       this.file.append(header);
       this.file.sync();
@@ -113,13 +158,31 @@ export class DurableHintStore implements HintStore {
     this.commit(encodeRecord({ type: 'remove', ids: present }));
     for (const id of present) this.index.remove(id);
     this.dead += present.length + 1;
-    if (this.dead > this.compactMin && this.dead > 2 * this.index.count) this.compact();
+    if (this.dead > this.compactMin && this.dead > 2 * this.index.count) this.compactQuietly();
     return present.length;
   }
 
-  /** Rewrite the log with only the live hints (atomic replace). O(live hints). */
+  /** Compact after a removal that is already durable: a failure is kept for later, not thrown. */
+  private compactQuietly(): void {
+    try {
+      this.compact();
+    } catch (e) {
+      this.compactionError = e as Error;
+    }
+  }
+
+  /**
+   * Rewrite the log with only the live hints (atomic replace). O(live hints).
+   * Throws what the file throws (e.g. DiskFullError); the log is then unchanged.
+   */
   compact(): void {
     this.usable();
+    this.rewrite();
+    this.compactions++;
+    this.compactionError = undefined;
+  }
+
+  private rewrite(): void {
     const records: HintLogRecord[] = [headerRecord(this.nextId)];
     const live = [...this.index.all()].sort((a, b) => a.id - b.id);
     for (const h of live) records.push({ type: 'add', hint: h });
@@ -127,7 +190,6 @@ export class DurableHintStore implements HintStore {
     this.file.replace(bytes);
     this.length = bytes.length;
     this.dead = 0;
-    this.compactions++;
   }
 
   forTarget(target: string): IterableIterator<Hint> {

@@ -7,11 +7,20 @@
  * records (one hint each) and `remove` records (ids whose hints were handed
  * off or expired). Replaying the records in order rebuilds the store.
  *
- * Reading tolerates a torn tail: a last record that is incomplete, or complete
- * but failing its checksum, is a write that never finished (it was never
- * acknowledged, because acknowledgement waits for fsync) and is cut off. A
- * bad record *followed by more data*, a foreign header, or a checksummed
- * record that does not parse is corruption (CorruptionError), never skipped.
+ * Reading tells a torn tail from damage. A torn tail is the last record,
+ * incomplete: its frame header is cut, or its declared length runs past the
+ * end of the file and the bytes that are there do not check out as a whole
+ * record; or it is complete in length but its payload is not a record (a
+ * write whose data never reached the disk). It was never acknowledged
+ * (acknowledgement waits for fsync) and is cut off. Everything else that
+ * fails validation is damage (HintLogCorruptionError, naming the byte
+ * offset), never skipped and never cut off: a bad record followed by more
+ * bytes, a bad record followed by valid records (found by scanning forward
+ * for the next frame whose length, checksum and payload are valid), a last
+ * record that is whole but whose length or checksum field was altered, a
+ * foreign header, a checksummed record that does not parse. With `resync`
+ * the decoder skips each damaged range instead and reports it, so a repair
+ * keeps every valid record before and after the damage.
  */
 import { CorruptionError } from '../errors.js';
 import { crc32cBytes as crc32c } from '../hash/crc32c-bytes.js';
@@ -23,6 +32,9 @@ export const HINT_LOG_FORMAT = 'shardkit-hints';
 export const HINT_LOG_VERSION = 1;
 /** Largest payload a record may declare; larger lengths are treated as torn or corrupt. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** A header record is shorter than this: a longer file without a valid first record is not a torn header. */
+const MAX_HEADER_BYTES = 128;
 
 /** One record of the hint log. */
 export type HintLogRecord =
@@ -99,59 +111,151 @@ export function headerRecord(nextId?: number): HintLogRecord {
   return nextId === undefined ? { type: 'header', format: HINT_LOG_FORMAT, version: HINT_LOG_VERSION } : { type: 'header', format: HINT_LOG_FORMAT, version: HINT_LOG_VERSION, nextId };
 }
 
+/** A damaged byte range of a hint log: from a bad record to the next valid one (or the end). */
+export interface DamagedRange {
+  /** Byte offset of the first bad byte (the start of the bad frame). */
+  readonly offset: number;
+  /** Bytes skipped: up to the next valid record, or to the end of the file. */
+  readonly bytes: number;
+  /** What was wrong at `offset`. */
+  readonly reason: string;
+}
+
+/** A hint log that fails validation in a way a crash cannot explain; `offset` is the bad frame's byte offset. */
+export class HintLogCorruptionError extends CorruptionError {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+    readonly file?: string,
+  ) {
+    super(`${file === undefined ? 'hint log' : `hint log ${file}`}: damaged record at byte ${offset}: ${reason}`);
+  }
+}
+
 /** What `decodeLog` found. */
 export interface DecodedLog {
-  /** The records after the header, in order. */
+  /** The valid records after the header, in order. */
   readonly records: HintLogRecord[];
   /** The next id recorded in the header (after a compaction), if any. */
   readonly headerNextId: number | undefined;
-  /** Bytes of whole, valid records (including the header): where the next append goes. */
+  /** Bytes up to the end of the last whole record (including the header): where the next append goes. */
   readonly validLength: number;
   /** Bytes after `validLength`: a torn last write, to be cut off. */
   readonly tornBytes: number;
+  /** Damaged ranges skipped (only with `resync`; otherwise the first one throws). */
+  readonly damage: DamagedRange[];
+  /** False when the header itself was damaged and skipped (only with `resync`). */
+  readonly sawHeader: boolean;
+}
+
+type Frame = { ok: true; len: number; rec: HintLogRecord } | { ok: false; reason: string };
+
+/** Validate the frame at `off`: length within the file, checksum, payload a well-formed record. */
+function frameAt(bytes: Uint8Array, view: DataView, off: number): Frame {
+  const remaining = bytes.length - off;
+  if (remaining < 8) return { ok: false, reason: `a frame header cut after ${remaining} bytes` };
+  const len = view.getUint32(off, true);
+  if (len > MAX_RECORD_BYTES) return { ok: false, reason: `declared length ${len} exceeds ${MAX_RECORD_BYTES}` };
+  if (8 + len > remaining) return { ok: false, reason: `declared length ${len} runs past the end (${remaining - 8} bytes follow)` };
+  const payload = bytes.subarray(off + 8, off + 8 + len);
+  if (crc32c(payload) !== view.getUint32(off + 4, true)) return { ok: false, reason: `checksum mismatch with ${remaining - 8 - len} bytes after the record` };
+  return parsePayload(payload, off);
+}
+
+function parsePayload(payload: Uint8Array, off: number): Frame {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(payload));
+  } catch {
+    return { ok: false, reason: 'the payload is not JSON' };
+  }
+  try {
+    return { ok: true, len: payload.length, rec: fromJson(parsed, off) };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
+}
+
+/** The first offset after `from` where a valid record frame starts, or undefined. O(bytes) with cheap filters before each checksum. */
+function nextValidFrame(bytes: Uint8Array, view: DataView, from: number): number | undefined {
+  for (let p = from; p + 8 <= bytes.length; p++) {
+    const len = view.getUint32(p, true);
+    if (len < 2 || 8 + len > bytes.length - p) continue;
+    // Every payload is a JSON object: cheap filters before the checksum.
+    if (bytes[p + 8] !== 0x7b || bytes[p + 7 + len] !== 0x7d) continue;
+    if (frameAt(bytes, view, p).ok) return p;
+  }
+  return undefined;
+}
+
+/**
+ * With no valid record after the bad frame at `off`: is it a torn last write
+ * (true) or a damaged last record (false)? A whole record whose length field
+ * was altered still checks out over the bytes that remain; a whole record
+ * whose checksum field or payload was altered still parses as a record.
+ */
+function isTornTail(bytes: Uint8Array, view: DataView, off: number): boolean {
+  const remaining = bytes.length - off;
+  if (remaining < 8) return true;
+  // A tail of zeros: blocks allocated by an append whose data never reached the disk.
+  if (bytes.subarray(off).every((b) => b === 0)) return true;
+  const len = view.getUint32(off, true);
+  const rest = bytes.subarray(off + 8);
+  if (8 + len > remaining || len > MAX_RECORD_BYTES) {
+    // Runs past the end: torn, unless what remains is a whole record under its checksum.
+    return !(crc32c(rest) === view.getUint32(off + 4, true) && parsePayload(rest, off).ok);
+  }
+  if (8 + len < remaining) return false; // more bytes after a bad record
+  if (crc32c(rest) === view.getUint32(off + 4, true)) return false; // checksummed, yet not a record
+  return !parsePayload(rest, off).ok;
 }
 
 /**
  * Decode a whole hint log. An empty file, or one holding only a torn header,
- * decodes as empty. O(file size). Throws CorruptionError as described above.
+ * decodes as empty. O(file size); a damaged range costs a forward scan.
+ * Throws HintLogCorruptionError at the first damage (or, with `resync`,
+ * skips and reports every damaged range), CorruptionError for a foreign file
+ * or a future format version.
  */
-export function decodeLog(bytes: Uint8Array): DecodedLog {
+export function decodeLog(bytes: Uint8Array, options: { resync?: boolean } = {}): DecodedLog {
   const records: HintLogRecord[] = [];
+  const damage: DamagedRange[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let off = 0;
+  let first = true;
   let sawHeader = false;
   let headerNextId: number | undefined;
+  let tornBytes = 0;
   while (off < bytes.length) {
-    const remaining = bytes.length - off;
-    if (remaining < 8) break; // torn frame header
-    const len = view.getUint32(off, true);
-    const crc = view.getUint32(off + 4, true);
-    if (len > MAX_RECORD_BYTES || 8 + len > remaining) {
-      // The declared record runs past the end: a torn tail.
+    const f = frameAt(bytes, view, off);
+    if (f.ok) {
+      const rec = f.rec;
+      if (first) {
+        if (rec.type !== 'header' || rec.format !== HINT_LOG_FORMAT) throw new CorruptionError(`not a hint log: the first record is not a ${HINT_LOG_FORMAT} header`);
+        if (rec.version !== HINT_LOG_VERSION) throw new CorruptionError(`hint log format version ${rec.version}; this build reads version ${HINT_LOG_VERSION}`);
+        sawHeader = true;
+        headerNextId = rec.nextId;
+      } else if (rec.type === 'header') {
+        throw new HintLogCorruptionError(off, 'a second header');
+      } else {
+        records.push(rec);
+      }
+      first = false;
+      off += 8 + f.len;
+      continue;
+    }
+    const next = nextValidFrame(bytes, view, off + 1);
+    if (next === undefined && isTornTail(bytes, view, off)) {
+      if (off === 0 && bytes.length > MAX_HEADER_BYTES) throw new CorruptionError(`not a hint log: ${bytes.length} bytes without a valid header`);
+      tornBytes = bytes.length - off;
       break;
     }
-    const payload = bytes.subarray(off + 8, off + 8 + len);
-    if (crc32c(payload) !== crc) {
-      if (off + 8 + len === bytes.length) break; // a torn last record
-      throw new CorruptionError(`hint log record at byte ${off}: checksum mismatch with ${bytes.length - off - 8 - len} bytes after it`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(decoder.decode(payload));
-    } catch (e) {
-      throw new CorruptionError(`hint log record at byte ${off}: checksum matches but the payload is not JSON`, { cause: e });
-    }
-    const rec = fromJson(parsed, off);
-    if (!sawHeader) {
-      if (rec.type !== 'header' || rec.format !== HINT_LOG_FORMAT) throw new CorruptionError(`not a hint log: the first record is not a ${HINT_LOG_FORMAT} header`);
-      if (rec.version !== HINT_LOG_VERSION) throw new CorruptionError(`hint log format version ${rec.version}; this build reads version ${HINT_LOG_VERSION}`);
-      sawHeader = true;
-      headerNextId = rec.nextId;
-    } else {
-      if (rec.type === 'header') throw new CorruptionError(`hint log record at byte ${off}: a second header`);
-      records.push(rec);
-    }
-    off += 8 + len;
+    const end = next ?? bytes.length;
+    const reason = next === undefined ? f.reason : `${f.reason}; the next valid record starts at byte ${next}`;
+    if (!options.resync) throw new HintLogCorruptionError(off, reason);
+    damage.push({ offset: off, bytes: end - off, reason });
+    first = false;
+    off = end;
   }
-  return { records, headerNextId, validLength: off, tornBytes: bytes.length - off };
+  return { records, headerNextId, validLength: bytes.length - tornBytes, tornBytes, damage, sawHeader };
 }

@@ -10,9 +10,9 @@ export { type Version, LamportClock, compareVersions, areConcurrent, newerVersio
 export { type ReplicaStore, type Versioned, type PutOutcome, type PutResult, MemoryReplicaStore, decidePut } from './replica-store.js';
 export { type Hint, type NewHint, hintExpiresAtMs, isHintExpired, assertHint } from './hint.js';
 export { type HintStore, type RestartReport, MemoryHintStore } from './hint-store.js';
-export { DurableHintStore, openFileHintStore, type DurableHintStoreOptions } from './durable-hint-store.js';
+export { DurableHintStore, openFileHintStore, type DurableHintStoreOptions, type HintLogRepair } from './durable-hint-store.js';
 export { type LogFile, NodeLogFile, MemoryLogFile } from './log-file.js';
-export { type HintLogRecord, encodeRecord, decodeLog, HINT_LOG_FORMAT, HINT_LOG_VERSION } from './hint-log.js';
+export { type HintLogRecord, type DamagedRange, encodeRecord, decodeLog, HintLogCorruptionError, HINT_LOG_FORMAT, HINT_LOG_VERSION } from './hint-log.js';
 export { handoffStep, type HandoffStep } from './handoff.js';
 export type {
   WriteReport,

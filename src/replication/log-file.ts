@@ -6,12 +6,14 @@
  * or only partly written (a torn tail), which is what the simulation and the
  * tests use.
  */
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync, existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { InvalidArgumentError, StateError } from '../errors.js';
+import { InvalidArgumentError, StateError, asDiskFull } from '../errors.js';
 
 /** An append-only byte file. */
 export interface LogFile {
+  /** What to call the file in messages (its path, for a file on disk). */
+  readonly name: string;
   /** Every byte currently in the file (synced or not). */
   read(): Uint8Array;
   /** Append bytes at the end (not durable until `sync`). */
@@ -20,8 +22,14 @@ export interface LogFile {
   sync(): void;
   /** Cut the file to `length` bytes, durably. */
   truncate(length: number): void;
-  /** Replace the whole content atomically and durably (write a temporary file, fsync, rename, fsync the directory). */
+  /**
+   * Replace the whole content atomically and durably (write a temporary file,
+   * fsync, rename, fsync the directory). On failure the file is unchanged and
+   * still usable, and the temporary file is removed.
+   */
   replace(bytes: Uint8Array): void;
+  /** Keep `bytes` durably in a new file beside this one (a copy before a repair); returns its name. */
+  keepCopy(bytes: Uint8Array): string;
   /** Simulate a process restart: forget buffered state and reopen; only synced bytes are guaranteed to remain. */
   reopen(): void;
   close(): void;
@@ -30,16 +38,26 @@ export interface LogFile {
 /**
  * A log file on disk. Appends go straight to the OS (`writeSync`); `sync`
  * calls `fsync`. Single writer: two instances on one path corrupt it.
+ * Opening removes a temporary file a crash left in the middle of `replace`
+ * (the log itself is whole: the rename is atomic). A full disk (ENOSPC,
+ * EDQUOT) surfaces as a retriable DiskFullError naming the file.
  */
 export class NodeLogFile implements LogFile {
   private fd: number | undefined;
+  private readonly tmp: string;
 
   constructor(readonly path: string) {
     if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', path, 'a non-empty file path');
+    this.tmp = `${path}.tmp`;
+    rmSync(this.tmp, { force: true });
     const created = !existsSync(path);
-    this.fd = openSync(path, 'a+');
+    this.fd = io(path, 'creating', () => openSync(path, 'a+'));
     // A new file's directory entry must be durable too, or a crash could lose the whole file.
     if (created) syncDirectory(dirname(path));
+  }
+
+  get name(): string {
+    return this.path;
   }
 
   private handle(): number {
@@ -55,34 +73,51 @@ export class NodeLogFile implements LogFile {
   append(bytes: Uint8Array): void {
     const fd = this.handle();
     let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    io(this.path, 'appending to', () => {
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    });
   }
 
   sync(): void {
-    fsyncSync(this.handle());
+    const fd = this.handle();
+    io(this.path, 'syncing', () => fsyncSync(fd));
   }
 
   truncate(length: number): void {
     const fd = this.handle();
-    ftruncateSync(fd, length);
-    fsyncSync(fd);
+    io(this.path, 'truncating', () => {
+      ftruncateSync(fd, length);
+      fsyncSync(fd);
+    });
   }
 
   replace(bytes: Uint8Array): void {
     this.handle();
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, bytes);
-    const t = openSync(tmp, 'r+');
     try {
-      fsyncSync(t);
-    } finally {
-      closeSync(t);
+      writeDurably(this.tmp, bytes, 'w');
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      rmSync(this.tmp, { force: true });
+      throw asDiskFull(e, this.path, 'replacing');
     }
+    // The rename is done: the new content is the file. Point the descriptor at it.
     closeSync(this.handle());
-    this.fd = undefined;
-    renameSync(tmp, this.path);
-    syncDirectory(dirname(this.path));
     this.fd = openSync(this.path, 'a+');
+    syncDirectory(dirname(this.path));
+  }
+
+  keepCopy(bytes: Uint8Array): string {
+    let n = 1;
+    while (existsSync(`${this.path}.damaged-${n}`)) n++;
+    const copy = `${this.path}.damaged-${n}`;
+    try {
+      writeDurably(copy, bytes, 'wx');
+    } catch (e) {
+      rmSync(copy, { force: true });
+      throw asDiskFull(e, copy, 'writing');
+    }
+    syncDirectory(dirname(copy));
+    return copy;
   }
 
   reopen(): void {
@@ -93,6 +128,27 @@ export class NodeLogFile implements LogFile {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/** Run an fs call, turning ENOSPC/EDQUOT into a DiskFullError. */
+function io<T>(file: string, operation: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw asDiskFull(e, file, operation);
+  }
+}
+
+/** Write `bytes` to a file opened with `flag` and fsync it before closing. */
+function writeDurably(path: string, bytes: Uint8Array, flag: 'w' | 'wx'): void {
+  const fd = openSync(path, flag);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -123,6 +179,19 @@ export class MemoryLogFile implements LogFile {
   private closed = false;
   /** How many times `sync` was called (fsync count). */
   syncs = 0;
+  /** Copies kept by `keepCopy`, by name. */
+  readonly copies = new Map<string, Uint8Array>();
+  readonly name: string;
+
+  constructor(name = 'memory log file') {
+    this.name = name;
+  }
+
+  keepCopy(bytes: Uint8Array): string {
+    const name = `${this.name}.damaged-${this.copies.size + 1}`;
+    this.copies.set(name, bytes.slice());
+    return name;
+  }
 
   read(): Uint8Array {
     this.open();

@@ -13,8 +13,8 @@
 import { requireInt } from '../../errors.js';
 import type { StoredRecord } from '../types.js';
 import type { PartitionLog } from './partition-log.js';
-import { checkBatch, decodeRecords, encodeBatch, readBatchHeader, toInput } from './record-batch.js';
-import { SegmentCorruptionError } from './segment.js';
+import { encodeBatch, toInput } from './record-batch.js';
+import type { Segment } from './segment.js';
 
 /** Retention limits; `null` means no limit. */
 export interface RetentionPolicy {
@@ -69,65 +69,96 @@ function keyId(k: Buffer): string {
   return k.toString('latin1');
 }
 
-/** Every record of a segment buffer, by batch, CRC-checked. */
-function batchesOf(log: PartitionLog, segIndex: number): { base: number; lastDelta: number; records: StoredRecord[] }[] {
-  const seg = log.closedSegments()[segIndex]!;
-  const buf = log.readSegment(seg);
-  const out: { base: number; lastDelta: number; records: StoredRecord[] }[] = [];
-  let p = 0;
-  while (p < buf.length) {
-    const problem = checkBatch(buf, p);
-    const h = readBatchHeader(buf, p);
-    if (problem !== null || h === null) throw new SegmentCorruptionError(seg, p, out.length ? out[out.length - 1]!.base : seg.baseOffset, 'bad batch found by compaction');
-    const records: StoredRecord[] = [];
-    decodeRecords(buf, p, 0, records, Number.MAX_SAFE_INTEGER, () => seg.logPath);
-    out.push({ base: h.baseOffset, lastDelta: h.lastOffsetDelta, records });
-    p += h.sizeBytes;
+/** Bytes a compaction pass reads per call (one chunk of records at a time). */
+export const COMPACTION_READ_BYTES = 1024 * 1024;
+
+/**
+ * Records with offsets in [from, end) in chunks of about `COMPACTION_READ_BYTES`,
+ * in offset order (CRC-checked by `PartitionLog.read`). Each chunk's keys and
+ * values are views into that chunk's read buffer, which is released once the
+ * caller drops the chunk: the whole range is never held at once.
+ */
+function* chunks(log: PartitionLog, from: number, end: number, avgRecordBytes: number): Generator<StoredRecord[]> {
+  const perChunk = Math.max(1, Math.floor(COMPACTION_READ_BYTES / Math.max(1, avgRecordBytes)));
+  let next = from;
+  while (next < end) {
+    const got = log.read(next, perChunk);
+    const inRange = got.filter((r) => r.offset < end);
+    if (inRange.length === 0) return;
+    yield inRange;
+    next = inRange[inRange.length - 1]!.offset + 1;
+    if (inRange.length < got.length) return;
   }
-  return out;
+}
+
+function avgBytes(seg: { sizeBytes: number; baseOffset: number; nextOffset: number }): number {
+  return seg.sizeBytes / Math.max(1, seg.nextOffset - seg.baseOffset);
 }
 
 /**
  * Compact the closed segments of `log`. With `rollActive` (default) the
  * active segment is sealed first, so everything written so far is
- * compactable and the new active segment is empty. O(bytes of closed segments
- * + distinct keys) time, O(distinct keys) memory.
+ * compactable and the new active segment is empty.
+ *
+ * Two streaming passes over the closed segments, a chunk of records at a
+ * time: the first builds a key → latest offset map, the second copies each
+ * segment's survivors into new batches and replaces the segment if anything
+ * was dropped. Offsets are kept; a rewritten segment's last batch still ends
+ * at the segment's last offset, so segments stay contiguous. O(bytes of
+ * closed segments) time; memory O(distinct keys + one read chunk + one
+ * segment's survivors), never the whole log.
  */
 export function compact(log: PartitionLog, options: { nowMs: number; deleteRetentionMs: number; rollActive?: boolean }): CompactionResult {
   requireInt('deleteRetentionMs', options.deleteRetentionMs, 0);
   if (options.rollActive ?? true) log.roll();
-  const closed = log.closedSegments();
-  const latest = new Map<string, number>();
-  const all = closed.map((_, i) => batchesOf(log, i));
-  for (const batches of all) for (const b of batches) for (const r of b.records) if (r.key !== null) latest.set(keyId(r.key), r.offset);
+  const closed = [...log.closedSegments()];
   const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, tombstonesRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
-  for (let i = 0; i < closed.length; i++) {
-    const seg = closed[i]!;
-    result.bytesBefore += seg.sizeBytes;
-    const out: Buffer[] = [];
-    let removed = 0;
-    for (const b of all[i]!) {
-      const keep = b.records.filter((r) => {
-        if (r.key === null) return true;
-        if (latest.get(keyId(r.key)) !== r.offset) return false;
-        if (r.value === null && options.nowMs - r.timestampMs >= options.deleteRetentionMs) {
-          result.tombstonesRemoved++;
-          return false;
-        }
-        return true;
-      });
-      removed += b.records.length - keep.length;
-      if (keep.length > 0) {
-        out.push(encodeBatch(b.base, keep.map(toInput), keep.map((r) => r.offset - b.base), b.lastDelta));
-      }
-    }
-    if (removed > 0) {
-      log.replaceSegment(seg, out);
-      result.segmentsRewritten++;
-      result.recordsRemoved += removed;
-    }
-    for (const b of out) result.bytesAfter += removed > 0 ? b.length : 0;
-    if (removed === 0) result.bytesAfter += seg.sizeBytes;
+  if (closed.length === 0) return result;
+  const latest = new Map<string, number>();
+  for (const seg of closed) {
+    for (const chunk of chunks(log, seg.baseOffset, seg.nextOffset, avgBytes(seg))) for (const r of chunk) if (r.key !== null) latest.set(keyId(r.key), r.offset);
+  }
+  for (const seg of closed) {
+    const before = seg.sizeBytes;
+    result.bytesBefore += before;
+    const rewritten = compactSegment(log, seg, latest, options, result);
+    result.bytesAfter += rewritten ?? before;
   }
   return result;
+}
+
+/** Copy one segment's survivors; replace it when something was dropped. Returns the new size, or undefined if unchanged. */
+function compactSegment(log: PartitionLog, seg: Segment, latest: ReadonlyMap<string, number>, options: { nowMs: number; deleteRetentionMs: number }, result: CompactionResult): number | undefined {
+  const out: { base: number; records: StoredRecord[] }[] = [];
+  const encoded: Buffer[] = [];
+  let removed = 0;
+  let tombstones = 0;
+  for (const chunk of chunks(log, seg.baseOffset, seg.nextOffset, avgBytes(seg))) {
+    const keep = chunk.filter((r) => {
+      if (r.key === null) return true;
+      if (latest.get(keyId(r.key)) !== r.offset) return false;
+      if (r.value === null && options.nowMs - r.timestampMs >= options.deleteRetentionMs) {
+        tombstones++;
+        return false;
+      }
+      return true;
+    });
+    removed += chunk.length - keep.length;
+    if (keep.length === 0) continue;
+    // Encode the previous chunk's survivors now (a copy), so this chunk's read buffer is the only one pinned.
+    const prev = out.pop();
+    if (prev !== undefined) encoded.push(encodeBatch(prev.base, prev.records.map(toInput), prev.records.map((r) => r.offset - prev.base)));
+    out.push({ base: keep[0]!.offset, records: keep });
+  }
+  if (removed === 0) return undefined;
+  const last = out.pop();
+  // The last batch keeps the segment's last offset, so the next segment still starts right after it.
+  if (last !== undefined) encoded.push(encodeBatch(last.base, last.records.map(toInput), last.records.map((r) => r.offset - last.base), seg.nextOffset - 1 - last.base));
+  log.replaceSegment(seg, encoded);
+  result.segmentsRewritten++;
+  result.recordsRemoved += removed;
+  result.tombstonesRemoved += tombstones;
+  let bytes = 0;
+  for (const b of encoded) bytes += b.length;
+  return bytes;
 }
