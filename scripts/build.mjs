@@ -7,7 +7,7 @@
  *   node scripts/build.mjs --if-stale   # only when dist/ is missing or older than its inputs
  *
  * `distState()` compares the stamp with the newest input (every .ts under
- * src/ and the two tsconfig files), by modification time: tsc's incremental
+ * src/ that is built, and the two tsconfig files), by modification time: tsc's incremental
  * build leaves its own files untouched when nothing changed, so they cannot
  * tell "built from these sources" apart from "built before this edit".
  * Plain Node, no dependency but the repository's own typescript.
@@ -21,9 +21,13 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.build-stamp');
 
+/** What tsconfig.build.json leaves out of the build (kept in step with its "exclude"). */
+const notBuilt = (name) => /\.(?:test|suite)\.ts$/.test(name) || name === 'test-helpers.ts' || name === 'testing';
+
 function newestMtimeMs(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (notBuilt(entry.name)) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtimeMs(path));
     else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);

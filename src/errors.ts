@@ -20,16 +20,36 @@ export class ShardkitError extends Error {
   }
 }
 
-/** Render a value for an error message: short, unambiguous, never throws. */
+/**
+ * Render a value for an error message: short (at most about 100 characters),
+ * unambiguous (`10n` for a bigint, `-0`), and it never throws — not on a
+ * revoked proxy, a throwing getter, a null-prototype object or a symbol —
+ * because an error about bad input must not fail on the bad input. O(1) for
+ * strings (sliced first), O(1) otherwise.
+ */
 export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
-  if (Array.isArray(value)) return `array(${value.length})`;
-  if (typeof value === 'function') return 'function';
-  return typeof value === 'object' ? `object ${Object.prototype.toString.call(value)}` : typeof value;
+  try {
+    if (value === undefined) return 'undefined';
+    if (value === null) return 'null';
+    if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+    if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+    if (typeof value === 'boolean') return String(value);
+    if (typeof value === 'bigint') {
+      const s = value.toString();
+      return s.length > 40 ? `${s.slice(0, 37)}...n` : `${s}n`;
+    }
+    if (typeof value === 'symbol') {
+      const d = value.description ?? '';
+      return `symbol(${JSON.stringify(d.length > 40 ? `${d.slice(0, 37)}...` : d)})`;
+    }
+    if (typeof value === 'function') return 'function';
+    if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+    if (Array.isArray(value)) return `array(${value.length})`;
+    const tag = Object.prototype.toString.call(value);
+    return `object ${tag.length > 60 ? `${tag.slice(0, 57)}...` : tag}`;
+  } catch {
+    return `${typeof value} (not inspectable)`;
+  }
 }
 
 /**
@@ -47,15 +67,22 @@ export class InvalidArgumentError extends ShardkitError {
   }
 }
 
-/** A named thing (node, topic, partition, field, algorithm, strategy) does not exist. */
+/**
+ * A named thing (node, topic, partition, field, algorithm, strategy) does not
+ * exist. `id` may be any value a caller passed (a bigint, an object...): it is
+ * rendered with describeValue, never by a conversion that can throw.
+ */
 export class NotFoundError extends ShardkitError {
   readonly kind: string;
+  /** The id as given when it is a string; otherwise its describeValue rendering. */
   readonly id: string;
   constructor(kind: string, id: string, known?: readonly string[], options: { retriable?: boolean } = {}) {
     const list = known === undefined ? '' : `; known: ${known.length === 0 ? '(none)' : known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''}`;
-    super('NOT_FOUND', `unknown ${kind} ${JSON.stringify(id)}${list}`, options);
+    const given: unknown = id;
+    const shown = typeof given === 'string' ? JSON.stringify(given.length > 200 ? `${given.slice(0, 197)}...` : given) : describeValue(given);
+    super('NOT_FOUND', `unknown ${kind} ${shown}${list}`, options);
     this.kind = kind;
-    this.id = id;
+    this.id = typeof given === 'string' ? given : describeValue(given);
   }
 }
 

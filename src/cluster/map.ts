@@ -37,3 +37,143 @@ export interface ClusterMap {
   /** Partition owners for partitioned strategies, as contiguous ranges covering every partition. */
   readonly owners?: readonly OwnerRange[];
 }
+
+import { CorruptionError, InvalidArgumentError } from '../errors.js';
+import { hash32ByName } from '../hash/registry.js';
+import type { Placement } from '../partitioning/placement.js';
+import { createPlacement, strategyInfo } from '../partitioning/registry.js';
+import { RedisSlotPlacement, SlotPlacement } from '../partitioning/slots.js';
+
+/** Largest TCP port. */
+const PORT_MAX = 65535;
+
+/**
+ * The first map of a cluster (epoch 1) for `strategy` over `nodes`, with the
+ * partition table filled in for partitioned strategies. Validates everything
+ * (the strategy's constructor validates its options). O(build of the placement).
+ */
+export function initialMap(strategy: string, options: Omit<CreateOptions, 'nodes'>, nodes: readonly MapNode[]): ClusterMap {
+  const draft: ClusterMap = { format: 1, epoch: 1, strategy, options, nodes: nodes.map(checkNode) };
+  const placement = buildPlacement(draft);
+  return withOwnersOf(draft, placement);
+}
+
+/**
+ * The next map: same strategy and options, the given nodes and partition
+ * table taken from `placement` (e.g. the result of `withNode`), epoch + 1.
+ */
+export function nextMap(map: ClusterMap, nodes: readonly MapNode[], placement: Placement): ClusterMap {
+  return withOwnersOf({ ...map, epoch: map.epoch + 1, nodes: nodes.map(checkNode), owners: undefined }, placement);
+}
+
+/** The placement a map describes. O(build of the placement). Throws CorruptionError on an inconsistent map. */
+export function placementOf(map: ClusterMap): Placement {
+  return buildPlacement(map);
+}
+
+/** The map as bytes (UTF-8 JSON). */
+export function encodeMap(map: ClusterMap): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(map));
+}
+
+/**
+ * A map from bytes, validated: CorruptionError (naming what is wrong) when the
+ * bytes are not a well-formed map. O(size).
+ */
+export function decodeMap(bytes: Uint8Array): ClusterMap {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new CorruptionError('cluster map is not valid UTF-8 JSON', { cause: e });
+  }
+  return validateMap(value);
+}
+
+/** Check a decoded value is a ClusterMap (shape, epoch, nodes, owner ranges, and that it builds). */
+export function validateMap(value: unknown): ClusterMap {
+  const bad = (what: string): never => {
+    throw new CorruptionError(`cluster map: ${what}`);
+  };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad('not an object');
+  const v = value as Record<string, unknown>;
+  if (v.format !== 1) bad(`format ${String(v.format)}; this version reads format 1`);
+  if (typeof v.epoch !== 'number' || !Number.isSafeInteger(v.epoch) || v.epoch < 1) bad('epoch must be an integer ≥ 1');
+  if (typeof v.strategy !== 'string') bad('strategy must be a string');
+  if (v.options === null || typeof v.options !== 'object' || Array.isArray(v.options)) bad('options must be an object');
+  if (!Array.isArray(v.nodes) || v.nodes.length === 0) bad('nodes must be a non-empty array');
+  const map = value as ClusterMap;
+  try {
+    map.nodes.forEach(checkNode);
+  } catch (e) {
+    bad((e as Error).message);
+  }
+  if (map.owners !== undefined && !Array.isArray(map.owners)) bad('owners must be an array of ranges');
+  try {
+    buildPlacement(map);
+  } catch (e) {
+    if (e instanceof CorruptionError) throw e;
+    bad(`does not describe a placement: ${(e as Error).message}`);
+  }
+  return map;
+}
+
+/** The node `id` of the map, or undefined. O(n). */
+export function mapNode(map: ClusterMap, id: string): MapNode | undefined {
+  return map.nodes.find((n) => n.id === id);
+}
+
+function checkNode(node: MapNode): MapNode {
+  if (node === null || typeof node !== 'object') throw new InvalidArgumentError('node', node, 'an object {id, weight, host, port}');
+  const { id, weight, host, port } = node;
+  if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('node id', id, 'a non-empty string');
+  if (typeof weight !== 'number' || !(weight > 0) || !Number.isFinite(weight)) throw new InvalidArgumentError(`weight of node ${id}`, weight, 'a finite number > 0');
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidArgumentError(`host of node ${id}`, host, 'a host name or IP address');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > PORT_MAX) throw new InvalidArgumentError(`port of node ${id}`, port, `an integer 1 … ${PORT_MAX}`);
+  return { id, weight, host, port };
+}
+
+function buildPlacement(map: ClusterMap): Placement {
+  const specs = map.nodes.map((n) => ({ id: n.id, weight: n.weight }));
+  strategyInfo(map.strategy);
+  if (map.owners === undefined || (map.strategy !== 'slots' && map.strategy !== 'redis-slots')) {
+    return createPlacement(map.strategy, { ...map.options, nodes: specs });
+  }
+  const fresh = createPlacement(map.strategy, { ...map.options, nodes: specs }) as SlotPlacement;
+  const owners = ownersArray(map.owners, fresh.partitionCount, map.nodes.length);
+  if (map.strategy === 'redis-slots') return new RedisSlotPlacement(specs, owners);
+  const hash = map.options.hash === undefined || map.options.hash === 'murmur3-x86-32' ? undefined : hash32ByName(map.options.hash);
+  return new SlotPlacement(specs, { partitions: fresh.partitionCount, hash }, owners);
+}
+
+function ownersArray(ranges: readonly OwnerRange[], partitions: number, nodeCount: number): Int32Array {
+  const owners = new Int32Array(partitions).fill(-1);
+  for (const r of ranges) {
+    const ok = r !== null && typeof r === 'object' && Number.isInteger(r.first) && Number.isInteger(r.last) && Number.isInteger(r.node);
+    if (!ok || r.first < 0 || r.last < r.first || r.last >= partitions || r.node < 0 || r.node >= nodeCount) {
+      throw new CorruptionError(`cluster map: owner range ${JSON.stringify(r)} is outside partitions 0 … ${partitions - 1} or nodes 0 … ${nodeCount - 1}`);
+    }
+    owners.fill(r.node, r.first, r.last + 1);
+  }
+  const missing = owners.indexOf(-1);
+  if (missing >= 0) throw new CorruptionError(`cluster map: partition ${missing} has no owner`);
+  return owners;
+}
+
+function withOwnersOf(map: ClusterMap, placement: Placement): ClusterMap {
+  if (!(placement instanceof SlotPlacement)) {
+    const { owners: _drop, ...rest } = map;
+    return rest;
+  }
+  const ids = map.nodes.map((n) => n.id);
+  const table = placement.assignment();
+  const owners: OwnerRange[] = [];
+  for (let p = 0; p < table.length; p++) {
+    const node = ids.indexOf(placement.nodeIds[table[p] as number] as string);
+    if (node < 0) throw new InvalidArgumentError('placement', placement.describe(), `a placement over the map's nodes (${ids.join(', ')})`);
+    const last = owners[owners.length - 1];
+    if (last !== undefined && last.node === node && last.last === p - 1) owners[owners.length - 1] = { ...last, last: p };
+    else owners.push({ first: p, last: p, node });
+  }
+  return { ...map, owners };
+}

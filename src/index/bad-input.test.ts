@@ -85,7 +85,7 @@ for (const [name, create] of strategies) {
       }
       expect(() => create({ partitions: 0, fields: ['a'] })).toThrow(/invalid partitions: got 0/);
       expect(() => create({ partitions: { partitionCount: 3 } as never, fields: ['a'] })).toThrow(InvalidArgumentError);
-      expect(() => create({ partitions: 4, fields: [] })).toThrow(/fields/);
+      expect(() => create({ partitions: 4, fields: 'color' as never })).toThrow(/fields/);
       expect(() => create({ partitions: 4, fields: ['a', 'a'] })).toThrow(/distinct/);
       expect(() => create({ partitions: 4, fields: [''] })).toThrow(/field name/);
       expect(() => create(null as unknown as IndexedDBOptions)).toThrow(InvalidArgumentError);

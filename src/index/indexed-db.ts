@@ -27,7 +27,7 @@ import {
   resolveAsync,
   resolvePlacement,
 } from './options.js';
-import { type Doc, type FieldValue, assertDoc, assertPrimaryKey, compareValues, indexedValue, normalizeFields } from './values.js';
+import { type Doc, type FieldValue, assertPrimaryKey, compareValues, indexedValue, normalizeFields, snapshotDoc } from './values.js';
 import { checkDatabaseInvariants } from './invariants.js';
 import { conditionHolds, parseEquality, parseQueryOptions, parseRange, type ParsedQueryOptions } from './query-input.js';
 
@@ -108,9 +108,11 @@ export abstract class IndexedDB {
    * and CapacityError (retriable) when the async queue is full with whenFull
    * 'reject'; the database is unchanged then. O(F) + the index updates.
    */
-  put(pk: string, doc: Doc): WriteResult {
+  put(pk: string, given: Doc): WriteResult {
     assertPrimaryKey(pk);
-    assertDoc(doc);
+    // Read the document once: index and store the same snapshot (a getter
+    // read twice could index one value and store another).
+    const doc = snapshotDoc(given);
     const dp = this.partitionOfKey(pk);
     const fields = this.fields;
     const values: (FieldValue | undefined)[] = new Array<FieldValue | undefined>(fields.length);
@@ -125,7 +127,7 @@ export abstract class IndexedDB {
       if (before !== undefined) changes.push({ partition: this.indexPartitionOf(field, before, dp), op: 'remove', field, value: before, pk });
       if (after !== undefined) changes.push({ partition: this.indexPartitionOf(field, after, dp), op: 'add', field, value: after, pk });
     }
-    return this.commit(dp, pk, Object.freeze({ ...doc }), changes, old !== undefined);
+    return this.commit(dp, pk, doc, changes, old !== undefined);
   }
 
   /** Remove document `pk` and its index entries. A missing key is a no-op write (existed: false). O(F). */

@@ -19,11 +19,11 @@ export interface IndexedDBOptions {
    * on the same partition in every process.
    */
   readonly partitions: number | PartitionedPlacement;
-  /** The indexed fields: distinct non-empty names, at least one. */
+  /** The indexed fields: distinct non-empty names; empty for a database with no secondary index. */
   readonly fields: readonly string[];
   /** `sync` (default): the index is updated before a write returns. `async`: updates queue until flushIndex(). */
   readonly indexMode?: 'sync' | 'async';
-  /** Bound on pending index updates in async mode (default 100,000; at least 2 × fields, one write's worst case). */
+  /** Bound on pending index updates in async mode (default 100,000; at least 2 × fields and 1, one write's worst case). */
   readonly pendingMax?: number;
   /**
    * What a write does in async mode when its index updates do not fit:
@@ -142,7 +142,7 @@ export function resolveAsync(options: IndexedDBOptions, fieldCount: number): { m
   if (mode !== 'sync' && mode !== 'async') throw new InvalidArgumentError('indexMode', mode, '"sync" or "async"');
   const whenFull = options.whenFull ?? 'reject';
   if (whenFull !== 'reject' && whenFull !== 'flush') throw new InvalidArgumentError('whenFull', whenFull, '"reject" or "flush"');
-  const pendingMax = requireInt('pendingMax', options.pendingMax ?? 100_000, 2 * fieldCount);
+  const pendingMax = requireInt('pendingMax', options.pendingMax ?? 100_000, Math.max(1, 2 * fieldCount));
   const clock = options.clock ?? new ManualClock();
   if (typeof clock?.now !== 'function') throw new InvalidArgumentError('clock', clock, 'a Clock ({ now(): number })');
   return { mode, pendingMax, whenFull, clock };

@@ -66,6 +66,22 @@ export function assertDoc(doc: unknown): asserts doc is Doc {
 }
 
 /**
+ * A frozen copy of `doc`'s own enumerable properties, each read exactly once:
+ * what put indexes and stores, so a getter cannot give the index one value and
+ * the stored document another. A value that is not a document, or one whose
+ * properties cannot be read (a throwing getter or proxy trap), is an
+ * InvalidArgumentError; nothing has changed then. O(fields of doc).
+ */
+export function snapshotDoc(doc: unknown): Doc {
+  assertDoc(doc);
+  try {
+    return Object.freeze({ ...doc });
+  } catch (e) {
+    throw new InvalidArgumentError('document', doc, `a plain object whose fields can be read (${e instanceof Error ? e.message : 'reading it threw'})`);
+  }
+}
+
+/**
  * The value of an indexed field of `doc`, or undefined when the document does
  * not have one (absent, undefined or null). Reads own properties only, so a
  * field named `__proto__` or `constructor` is just a field. Throws
@@ -83,12 +99,14 @@ export function indexedValue(doc: Doc, field: string, pk: string): FieldValue | 
 }
 
 /**
- * Validate the list of indexed fields: an array of distinct non-empty strings,
- * at least one. Returns a frozen copy. O(F).
+ * Validate the list of indexed fields: an array of distinct non-empty strings.
+ * Empty is allowed: a database with no secondary index (every field query is
+ * then a NotFoundError), the baseline a comparison needs. Returns a frozen
+ * copy. O(F).
  */
 export function normalizeFields(fields: unknown): readonly string[] {
-  if (!Array.isArray(fields) || fields.length === 0) {
-    throw new InvalidArgumentError('fields', fields, 'a non-empty array of distinct non-empty field names');
+  if (!Array.isArray(fields)) {
+    throw new InvalidArgumentError('fields', fields, 'an array of distinct non-empty field names (empty: no secondary index)');
   }
   const seen = new Set<string>();
   for (const f of fields) {

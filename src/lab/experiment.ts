@@ -58,6 +58,12 @@ export interface ChartSpec {
   readonly series: readonly Series[];
   /** One sentence under the chart: how to read it. */
   readonly caption?: string;
+  /**
+   * Draw small multiples: one panel per solid series, on shared axes, each
+   * with the dashed references on top and the other series faint behind, for
+   * charts whose many series would hide one another.
+   */
+  readonly smallMultiples?: boolean;
 }
 
 /** One sub-claim and the numbers that decided it. */

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { escapeHtml, renderHtml } from './html.js';
+import { escapeHtml, fullRows, pageCharts, renderHtml } from './html.js';
+import { CONTEXT_COLOR, STRATEGY_COLORS, strategyColor } from './html-colors.js';
+import type { ExperimentResult } from './experiment.js';
 import type { LabReport } from './runner.js';
+import { mainCases, pointFamilies, rebalancingCases } from './strategies.js';
 
 const report: LabReport = {
   tool: 'shardkit lab',
@@ -57,5 +60,85 @@ describe('renderHtml', () => {
 
   it('escapeHtml covers the five special characters', () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+});
+
+const line = (label: string, dashed = false) => ({ label, dashed, points: [{ x: 1, y: 1 }] });
+const experiment = (charts: ExperimentResult['charts']): ExperimentResult => ({
+  id: 'e',
+  title: 't',
+  claim: 'c',
+  verdict: { held: true, checks: [] },
+  tables: [],
+  checks: [],
+  charts,
+});
+const chart = (id: string, series: ReturnType<typeof line>[], smallMultiples = false) =>
+  ({ id, title: id, type: 'line' as const, x: { label: 'n', unit: 'nodes' }, y: { label: 'moved', unit: '%' }, series, ...(smallMultiples ? { smallMultiples } : {}) });
+
+describe('the report\'s colours', () => {
+  it('every strategy the lab compares has its own colour, and a family or a measure of it takes the same one', () => {
+    const labels = [...new Set([...rebalancingCases(), ...mainCases()].map((s) => s.label))];
+    const colours = labels.map((l) => strategyColor(l));
+    for (const [i, c] of colours.entries()) expect(c, labels[i]).toMatch(/^#[0-9a-f]{6}$/);
+    expect(new Set(colours).size).toBe(labels.length);
+    expect([...STRATEGY_COLORS.keys()].sort()).toEqual([...labels].sort());
+    for (const f of pointFamilies()) expect(strategyColor(f.label), f.label).toBe(strategyColor(f.make(f.label.startsWith('ring') ? 150 : 16).label));
+    expect(strategyColor('jump: distinct nodes contacted')).toBe(strategyColor('jump'));
+    expect(strategyColor('uniform random keys')).toBeUndefined();
+  });
+
+  it('a strategy keeps its colour whatever its position in a chart; other series keep theirs across an experiment\'s charts', () => {
+    const e = experiment([chart('a', [line('jump'), line('rendezvous'), line('range'), line('optimum', true)]), chart('b', [line('sticky'), line('range'), line('rendezvous'), line('jump')])]);
+    const [a, b] = pageCharts(e);
+    const colourIn = (c: typeof a, label: string) => c?.series.find((s) => s.label === label)?.color;
+    expect(colourIn(a, 'jump')).toBe(strategyColor('jump'));
+    expect(colourIn(b, 'jump')).toBe(strategyColor('jump'));
+    expect(colourIn(b, 'rendezvous')).toBe(colourIn(a, 'rendezvous'));
+    expect(colourIn(b, 'range')).toBe(colourIn(a, 'range'));
+    expect(colourIn(b, 'sticky')).not.toBe(colourIn(b, 'range'));
+    expect(a?.series.find((s) => s.dashed)?.role).toBe('reference');
+  });
+
+  it('small multiples: one panel per solid series, its own line in colour, the references, the others grey behind', () => {
+    const panels = pageCharts(experiment([chart('join', [line('hash mod N'), line('jump'), line('rendezvous'), line('optimum', true)], true)]));
+    expect(panels.map((p) => p.canvasId)).toEqual(['chart-e-join-0', 'chart-e-join-1', 'chart-e-join-2']);
+    const jump = panels[1];
+    expect(jump?.panel).toBe(true);
+    expect(jump?.series.map((s) => [s.label, s.role])).toEqual([['jump', 'main'], ['optimum', 'reference'], ['hash mod N', 'context'], ['rendezvous', 'context']]);
+    expect(jump?.series[0]?.color).toBe(strategyColor('jump'));
+    expect(jump?.series.filter((s) => s.role === 'context').map((s) => s.color)).toEqual([CONTEXT_COLOR, CONTEXT_COLOR]);
+    const html = renderHtml({ ...report, experiments: [experiment([chart('join', [line('jump'), line('rendezvous'), line('optimum', true)], true)])] });
+    for (const id of ['chart-e-join-0', 'chart-e-join-1']) expect(html.includes(`<canvas id="${id}"`), id).toBe(true);
+    expect(html.includes('<canvas id="chart-e-join"')).toBe(false);
+  });
+});
+
+describe('tables in the report', () => {
+  const wide: LabReport = {
+    ...report,
+    experiments: [{ ...experiment([]), tables: [{ title: 'T', columns: [{ label: 'strategy' }, { label: 'k = 4', unit: 'nodes', format: 'int' }], rows: [['jump', 3]] }] }],
+  };
+  const html = renderHtml(wide);
+
+  it('a header wraps between words but never inside "k = 4"', () => {
+    expect(html.includes('<th class="num">k\u00a0=\u00a04 (nodes)</th>')).toBe(true);
+  });
+
+  it('the title sits outside the scroll box, with a scroll cue that starts hidden (the page shows it only when the table overflows)', () => {
+    expect(html.includes('<p class="table-title">T</p><p class="scroll-cue" hidden>Scroll sideways for all 2 columns →</p></div><div class="table-wrap"><table aria-label="T">')).toBe(true);
+  });
+});
+
+describe('chart rows', () => {
+  it('small multiples and charts with many series take a full row; a half-width chart that would sit alone takes one too', () => {
+    const few = chart('few', [line('a'), line('b')]);
+    const many = chart('many', ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((l) => line(l)));
+    const panels = chart('panels', [line('a'), line('b')], true);
+    expect(fullRows([few, few])).toEqual([false, false]);
+    expect(fullRows([few, few, few])).toEqual([false, false, true]);
+    expect(fullRows([many, few, many])).toEqual([true, true, true]);
+    expect(fullRows([panels, few, few])).toEqual([true, false, false]);
+    expect(fullRows([])).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ChartSpec, ExperimentResult, Table } from './experiment.js';
+import type { ChartSpec, ExperimentResult, Series, Table } from './experiment.js';
+import { CONTEXT_COLOR, experimentColors } from './html-colors.js';
 import { tableStrings } from './format.js';
 import { keysLine } from './terminal.js';
 import type { LabReport } from './runner.js';
@@ -54,17 +55,92 @@ function renderTable(t: Table): string {
   const [head, ...body] = tableStrings(t);
   const numeric = t.columns.map((_, i) => t.rows.some((r) => typeof r[i] === 'number'));
   const cls = (i: number) => (numeric[i] ? ' class="num"' : '');
-  return `<div class="table-wrap"><table><caption>${escapeHtml(t.title)}</caption>
-<thead><tr>${(head ?? []).map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr></thead>
-<tbody>${body.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}</tbody></table></div>`;
+  // A header wraps between words, never inside "n = 10" or "k = 4".
+  const header = (h: string) => escapeHtml(h).replace(/ = /g, '\u00a0=\u00a0');
+  // The title stays outside the scroll box (so it wraps in view); the cue is shown by the page script only when the table is wider than its box.
+  return `<div class="table-block"><div class="table-head"><p class="table-title">${escapeHtml(t.title)}</p><p class="scroll-cue" hidden>Scroll sideways for all ${t.columns.length} columns →</p></div><div class="table-wrap"><table aria-label="${escapeHtml(t.title)}">
+<thead><tr>${(head ?? []).map((h, i) => `<th${cls(i)}>${header(h)}</th>`).join('')}</tr></thead>
+<tbody>${body.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}</tbody></table></div></div>`;
 }
 
-function renderChart(c: ChartSpec, experimentId: string): string {
+/** A series as the page draws it: its colour, and whether it is a strategy's line, a reference, or faint context. */
+export interface PageSeries extends Series {
+  readonly color: string;
+  readonly role: 'main' | 'reference' | 'context';
+}
+
+/** One canvas of the page: a chart, or one panel of a chart's small multiples. */
+export interface PageChart extends Omit<ChartSpec, 'series'> {
+  readonly canvasId: string;
+  readonly series: readonly PageSeries[];
+  /** A small-multiple panel (legend on top, shorter plot). */
+  readonly panel: boolean;
+}
+
+/**
+ * The canvases of one experiment with their colours: strategies in their
+ * fixed colour, other series in palette order (the same label keeps its
+ * colour across the experiment's charts), references dark and dashed. A
+ * small-multiples chart becomes one panel per solid series. O(series).
+ */
+export function pageCharts(e: ExperimentResult): PageChart[] {
+  const colors = experimentColors();
+  return e.charts.flatMap((c): PageChart[] => {
+    let ref = 0;
+    const series: PageSeries[] = c.series.map((s) => ({ ...s, color: colors.color(s.label, s.dashed === true, s.dashed ? ref++ : 0), role: s.dashed ? 'reference' : 'main' }));
+    const canvasId = `chart-${e.id}-${c.id}`;
+    if (!c.smallMultiples) return [{ ...c, canvasId, series, panel: false }];
+    const mains = series.filter((s) => s.role === 'main');
+    return mains.map((focus, i) => ({
+      ...c,
+      canvasId: `${canvasId}-${i}`,
+      panel: true,
+      series: [focus, ...series.filter((s) => s.role === 'reference'), ...mains.filter((s) => s !== focus).map((s) => ({ ...s, color: CONTEXT_COLOR, role: 'context' as const }))],
+    }));
+  });
+}
+
+function canvasHtml(id: string, label: string): string {
+  return `<div class="canvas-box"><canvas id="${escapeHtml(id)}" role="img" aria-label="${escapeHtml(label)}"></canvas></div>`;
+}
+
+/** Full width for small multiples and charts with many lines or bars; two to a row otherwise. */
+function isWide(c: ChartSpec): boolean {
+  return c.smallMultiples === true || c.series.length > 6 || (c.categories?.length ?? 0) > 8;
+}
+
+/** Which charts of an experiment take a full row: the wide ones, and a half-width one that would be alone in its row. O(charts). */
+export function fullRows(charts: readonly ChartSpec[]): boolean[] {
+  const full = charts.map(isWide);
+  let run = 0;
+  for (let i = 0; i <= charts.length; i++) {
+    if (i < charts.length && !full[i]) {
+      run++;
+      continue;
+    }
+    if (run % 2 === 1) full[i - 1] = true;
+    run = 0;
+  }
+  return full;
+}
+
+function renderChart(c: ChartSpec, experimentId: string, fullRow: boolean): string {
   const id = `chart-${experimentId}-${c.id}`;
-  const wide = c.type === 'line' || (c.categories?.length ?? 0) > 8 ? ' wide' : '';
+  const label = `${c.title}: ${c.y.label} (${c.y.unit}) against ${c.x.label}`;
+  const caption = c.caption ? `<p class="caption">${escapeHtml(c.caption)}</p>` : '';
+  if (c.smallMultiples) {
+    const panels = c.series.filter((s) => !s.dashed).map((s, i) => `<div class="panel">${canvasHtml(`${id}-${i}`, `${label}: ${s.label}`)}</div>`);
+    const refs = c.series.filter((s) => s.dashed).map((s) => `<span class="swatch reference"></span>${escapeHtml(s.label)}`);
+    const key = `<p class="key">In every panel: ${[...refs, '<span class="swatch context"></span>the other strategies'].join(' · ')}</p>`;
+    return `<figure class="chart wide multiples"><figcaption>${escapeHtml(c.title)}</figcaption>
+${key}
+<div class="panels">${panels.join('')}</div>
+${caption}</figure>`;
+  }
+  const wide = fullRow ? ' wide' : '';
   return `<figure class="chart${wide}"><figcaption>${escapeHtml(c.title)}</figcaption>
-<div class="canvas-box"><canvas id="${escapeHtml(id)}" role="img" aria-label="${escapeHtml(`${c.title}: ${c.y.label} (${c.y.unit}) against ${c.x.label}`)}"></canvas></div>
-${c.caption ? `<p class="caption">${escapeHtml(c.caption)}</p>` : ''}</figure>`;
+${canvasHtml(id, label)}
+${caption}</figure>`;
 }
 
 function renderExperiment(e: ExperimentResult, index: number, timingsMs?: ReadonlyMap<string, number>): string {
@@ -77,7 +153,7 @@ function renderExperiment(e: ExperimentResult, index: number, timingsMs?: Readon
     .map((c) => `<li class="${c.held ? 'ok' : 'bad'}"><span class="mark">${c.held ? '✓' : '✗'}</span><span><strong>${escapeHtml(c.claim)}</strong><br><span class="measured">${escapeHtml(c.measured)}</span></span></li>`)
     .join('')}</ul></div>
 ${e.notes?.length ? `<div class="notes">${e.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}</div>` : ''}
-<div class="charts">${e.charts.map((c) => renderChart(c, e.id)).join('\n')}</div>
+<div class="charts">${fullRows(e.charts).map((full, i) => renderChart(e.charts[i] as ChartSpec, e.id, full)).join('\n')}</div>
 ${e.tables.map(renderTable).join('\n')}
 ${ms === undefined ? '' : `<p class="timing">Ran in ${(ms / 1000).toFixed(1)} s.</p>`}
 </section>`;
@@ -93,7 +169,7 @@ export function verdictText(e: ExperimentResult): string {
 /** The report page as one string. O(size of the report + 210 KB of Chart.js). */
 export function renderHtml(report: LabReport, options: HtmlOptions = {}): string {
   const env = report.environment;
-  const charts = report.experiments.flatMap((e) => e.charts.map((c) => ({ ...c, canvasId: `chart-${e.id}-${c.id}` })));
+  const charts = report.experiments.flatMap(pageCharts);
   const lib = chartJsSource();
   const app = REPORT_SCRIPT;
   const csp = `default-src 'none'; script-src ${sha256(lib)} ${sha256(app)}; style-src ${sha256(REPORT_CSS)}; img-src data:; base-uri 'none'; form-action 'none'`;

@@ -14,6 +14,7 @@ import { claimDirectory, loadOffsets, loadTopics, saveOffsets, saveTopics, type 
 import { checkGroupId, checkTopicName } from './message.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { FsDirectory } from './storage/fs-directory.js';
+import type { VerifyProblem } from './storage/partition-verify.js';
 import { MAX_PARTITIONS, Topic, topicConfig, unknownTopic, type CleanupResult, type TopicConfig } from './topic.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
 import { Producer, type ProducerOptions } from './producer.js';
@@ -49,6 +50,14 @@ export interface PartitionStats extends TopicPartition {
   logEndOffset: number;
   sizeBytes: number;
   segments: number;
+}
+
+/** What `Broker.verify` found: every problem, with its topic and partition. */
+export interface VerifyReport {
+  topics: number;
+  partitions: number;
+  records: number;
+  problems: (VerifyProblem & TopicPartition)[];
 }
 
 /** An offset to commit. */
@@ -98,7 +107,7 @@ export class Broker {
     try {
       claimDirectory(dir, options.dataDir ?? 'storage');
       const broker = new Broker(dir, options);
-      for (const t of loadTopics(dir)) broker.topicsByName.set(t.name, new Topic(dir, t.name, t.partitions, topicConfig(t.config), broker.clock));
+      for (const t of loadTopics(dir)) broker.topicsByName.set(t.name, new Topic(dir, t.name, t.partitions, topicConfig(t.config), broker.clock, true));
       for (const [g, m] of loadOffsets(dir)) broker.offsets.set(g, m);
       return broker;
     } catch (e) {
@@ -316,12 +325,50 @@ export class Broker {
     for (const t of this.topicsByName.values()) t.flush();
   }
 
-  /** Flush and close every partition (a clean shutdown) and release the directory. */
+  /**
+   * Flush and close every partition (a clean shutdown) and release the
+   * directory. The directory's lock is released even when closing a
+   * partition fails (a full disk, say): every partition is still closed, the
+   * first error is rethrown, and the partitions that failed recover at the
+   * next open as after a crash.
+   */
   close(): void {
     if (this.closed) return;
-    for (const t of this.topicsByName.values()) t.close();
-    this.dir.close();
     this.closed = true;
+    let failure: unknown = null;
+    for (const t of this.topicsByName.values()) {
+      try {
+        t.close();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    try {
+      this.dir.close();
+    } catch (e) {
+      failure ??= e;
+    }
+    if (failure !== null) throw failure;
+  }
+
+  /**
+   * Read every byte of every partition and report every problem found
+   * (see PartitionLog.verify); writes nothing. What `shardkit log verify`
+   * runs after opening. O(bytes of the log).
+   */
+  verify(): VerifyReport {
+    this.ensureOpen();
+    const report: VerifyReport = { topics: this.topicsByName.size, partitions: 0, records: 0, problems: [] };
+    for (const name of this.topicNames()) {
+      const t = this.topicsByName.get(name) as Topic;
+      for (let p = 0; p < t.partitionCount; p++) {
+        const r = t.log(p).verify();
+        report.partitions++;
+        report.records += r.records;
+        for (const problem of r.problems) report.problems.push({ topic: name, partition: p, ...problem });
+      }
+    }
+    return report;
   }
 
   /** Throws InvariantError on any broken rule in topics, partitions or groups. */

@@ -1,14 +1,17 @@
 /**
  * A producer: routes messages to partitions (explicit partition, else the
  * key's Kafka partition, else the partitioner's choice for unkeyed messages)
- * and appends them, one batch per partition per send. Every message of a send
- * is validated before anything is appended: a bad one stores nothing.
+ * and appends them, one batch per partition per send. Every message of a send,
+ * and the size of every partition's batch, is validated before anything is
+ * appended: a bad one stores nothing. (An I/O failure, such as a full disk,
+ * on one partition's append can still leave the partitions before it written:
+ * appends to different partitions are separate files.)
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Broker } from './broker.js';
 import { toRecord } from './message.js';
 import { partitionerByName, type Partitioner } from './partitioner.js';
-import { recordBytes } from './storage/record-batch.js';
+import { BATCH_HEADER_BYTES, MAX_BATCH_BYTES, recordBytes } from './storage/record-batch.js';
 import type { Message, ProduceResult, RecordInput } from './types.js';
 
 /** Producer settings. */
@@ -54,14 +57,20 @@ export class Producer {
     }
     const target = new Int32Array(messages.length);
     const byPartition = new Map<number, number[]>();
+    const batchBytes = new Map<number, number>();
     for (let i = 0; i < messages.length; i++) {
       const r = records[i] as RecordInput;
       const explicit = (messages[i] as Message).partition;
-      const p = explicit ?? this.partitioner.partition(topic, r.key, recordBytes(r), n);
+      const size = recordBytes(r);
+      const p = explicit ?? this.partitioner.partition(topic, r.key, size, n);
       target[i] = p;
       let list = byPartition.get(p);
       if (list === undefined) byPartition.set(p, (list = []));
       list.push(i);
+      batchBytes.set(p, (batchBytes.get(p) ?? BATCH_HEADER_BYTES) + size);
+    }
+    for (const [p, bytes] of batchBytes) {
+      if (bytes > MAX_BATCH_BYTES) throw new InvalidArgumentError(`batch bytes for partition ${p} of topic ${topic}`, bytes, `at most ${MAX_BATCH_BYTES} (split the send)`);
     }
     const offsets = new Float64Array(messages.length);
     for (const [p, idx] of byPartition) {

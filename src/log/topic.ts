@@ -56,11 +56,12 @@ export class Topic {
   readonly config: TopicConfig;
   private readonly logs: PartitionLog[];
 
-  constructor(dir: StorageDirectory, name: string, partitions: number, config: TopicConfig, clock: Clock) {
+  /** `existing`: the topic is recorded in topics.json, so every partition must already be on disk (CorruptionError otherwise). */
+  constructor(dir: StorageDirectory, name: string, partitions: number, config: TopicConfig, clock: Clock, existing = false) {
     this.name = name;
     this.config = config;
     this.logs = [];
-    for (let p = 0; p < partitions; p++) this.logs.push(PartitionLog.open(dir, `${name}-${p}`, config, clock, { topic: name, partition: p }));
+    for (let p = 0; p < partitions; p++) this.logs.push(PartitionLog.open(dir, `${name}-${p}`, config, clock, { topic: name, partition: p }, { mustExist: existing }));
   }
 
   get partitionCount(): number {
@@ -101,8 +102,17 @@ export class Topic {
     for (const l of this.logs) l.flush();
   }
 
+  /** Close every partition, also when one fails (the first error is rethrown after). */
   close(): void {
-    for (const l of this.logs) l.close();
+    let failure: unknown = null;
+    for (const l of this.logs) {
+      try {
+        l.close();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== null) throw failure;
   }
 
   checkInvariants(): void {

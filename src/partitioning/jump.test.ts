@@ -7,6 +7,7 @@ import { placementSuite } from './placement.suite.js';
 // loadShares are the expected 1/n each; the sampled balance test below holds real lookups to a bound.
 placementSuite('jump', {
   create: (nodes) => new JumpPlacement(nodes),
+  listEqualsJoins: true,
   minimalMovement: true,
   balanceBound: () => 1.0000001,
   weighted: false,

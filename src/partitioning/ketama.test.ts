@@ -20,6 +20,7 @@ const HashRing = createRequire(import.meta.url)('hashring') as HashRingCtor;
 // Measured max/mean share (40 digests × 4 points): 1.04 (2 servers), 1.12 (5), 1.13 (16), 1.17 (100).
 placementSuite('ketama', {
   create: (nodes) => new KetamaRing(nodes),
+  listEqualsJoins: true,
   minimalMovement: false,
   minimalMovementWhyNot:
     'hashring recomputes every server’s digest count as floor(w/W × vnodes × N) on each change, so with unequal weights, ' +

@@ -116,6 +116,15 @@ export class KetamaRing implements Placement {
       seen.add(s.id);
     }
     this.servers = servers;
+    const names = new Map<string, string>();
+    for (const s of servers) {
+      const name = this.hashName(s.id);
+      const other = names.get(name);
+      if (other !== undefined) {
+        throw new InvalidArgumentError('nodes', s.id, `ids that hash as different names (${JSON.stringify(other)} and ${JSON.stringify(s.id)} both hash as ${JSON.stringify(name)} with defaultPort ${this.defaultPort})`);
+      }
+      names.set(name, s.id);
+    }
     this.nodeIds = Object.freeze(servers.map((s) => s.id));
     this.counts = this.digestCounts();
     const { positions, owners } = this.continuum();

@@ -4,6 +4,7 @@ import { placementSuite } from './placement.suite.js';
 
 placementSuite('mod-n', {
   create: (nodes) => new ModNPlacement(nodes),
+  listEqualsJoins: true,
   minimalMovement: false,
   minimalMovementWhyNot: 'hash mod N reshuffles almost every key when N changes; it exists to show exactly that',
   balanceBound: () => 1.0001,

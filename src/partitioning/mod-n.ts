@@ -8,7 +8,7 @@
  */
 import { type Key, type Hash32, assertKey } from '../hash/key.js';
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
-import { NotFoundError, StateError, invariant } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, StateError, invariant } from '../errors.js';
 import {
   type NodeSpec,
   type PartitionedPlacement,
@@ -34,9 +34,13 @@ export class ModNPlacement implements PartitionedPlacement {
   readonly partitionCount: number;
   private readonly hash: Hash32;
 
-  /** O(N). Nodes: non-empty, distinct ids; weights are not supported (all 1). */
+  /**
+   * O(N). Nodes: non-empty, distinct ids. Weights are not supported: a weight
+   * other than 1 is an InvalidArgumentError (as in jump), not silently
+   * ignored.
+   */
   constructor(nodes: readonly (NodeSpec | string)[], options: ModNOptions = {}) {
-    this.nodeIds = Object.freeze(normalizeNodes(nodes, { allowEmpty: true }).map((n) => n.id));
+    this.nodeIds = Object.freeze(normalizeNodes(nodes, { allowEmpty: true }).map(noWeights));
     this.partitionCount = this.nodeIds.length;
     this.hash = options.hash ?? ((k: Key) => murmur3x86_32(k));
   }
@@ -71,10 +75,11 @@ export class ModNPlacement implements PartitionedPlacement {
     return out;
   }
 
+  /** A new placement with `node` appended (weight must be 1), and the exact plan. Existing id: no-op. O(lcm(N, N+1)). */
   withNode(node: NodeSpec | string): PlacementChange<this> {
-    const spec = normalizeNode(node);
-    if (this.nodeIds.includes(spec.id)) return { placement: this, plan: EMPTY_PLAN };
-    const next = new ModNPlacement([...this.nodeIds, spec.id], { hash: this.hash }) as this;
+    const id = noWeights(normalizeNode(node));
+    if (this.nodeIds.includes(id)) return { placement: this, plan: EMPTY_PLAN };
+    const next = new ModNPlacement([...this.nodeIds, id], { hash: this.hash }) as this;
     return { placement: next, plan: this.planTo(next) };
   }
 
@@ -125,6 +130,14 @@ export class ModNPlacement implements PartitionedPlacement {
   describe(): string {
     return `mod-n: ${this.nodeIds.length} nodes, node = nodes[hash(key) mod ${this.nodeIds.length}]`;
   }
+}
+
+/** The id of a spec of weight 1; any other weight is an InvalidArgumentError. */
+function noWeights(spec: Required<NodeSpec>): string {
+  if (spec.weight !== 1) {
+    throw new InvalidArgumentError(`weight of node ${JSON.stringify(spec.id)}`, spec.weight, '1 (hash mod N has no weights; use slots, rendezvous or a ring for weighted nodes)');
+  }
+  return spec.id;
 }
 
 function gcd(a: number, b: number): number {

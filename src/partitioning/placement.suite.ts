@@ -27,6 +27,20 @@ export interface SuiteOptions<P extends Placement> {
   weighted: boolean;
   /** Which node ids may be removed from a placement (jump: only the last). Default: any. */
   removable?(p: P): readonly string[];
+  /**
+   * Exceptions to `minimalMovement`, stated by the strategy: true when the
+   * promise holds for this change of `p` (e.g. weighted slots, where ±1
+   * quotas can force a move between staying nodes). Default: always.
+   */
+  minimalMovementHolds?(p: P, change: { join: NodeSpec } | { leave: string }): boolean;
+  /**
+   * Building from `list + [n]` gives the placement `create(list).withNode(n)`
+   * gives (every key on the same node, the same preference lists and shares),
+   * so a client that rebuilds from its configured node list agrees with one
+   * that applied the joins. `false` must come with `listEqualsJoinsWhyNot`.
+   */
+  listEqualsJoins: boolean;
+  listEqualsJoinsWhyNot?: string;
   /** Node counts to test with (default [1, 2, 5, 16]). */
   nodeCounts?: readonly number[];
   /** The seed of the property tests (printed on failure by fast-check). */
@@ -58,6 +72,16 @@ function expectPlanMatchesLookups(before: Placement, after: Placement, plan: { m
   expect(Math.abs(sampled - plan.movedFraction), `sampled moved fraction ${sampled} vs plan ${plan.movedFraction}`).toBeLessThan(5 * sigma + 0.005);
   const sum = plan.moves.reduce((s, m) => s + m.fraction, 0);
   expect(sum).toBeCloseTo(plan.movedFraction, 9);
+}
+
+/** Two placements agree: same node ids, every sample key on the same node, the same preference lists and shares. */
+function expectSamePlacement(a: Placement, b: Placement): void {
+  expect(a.nodeIds).toEqual(b.nodeIds);
+  for (const k of SAMPLE) if (a.locate(k) !== b.locate(k)) expect(a.locate(k), `key ${k}`).toBe(b.locate(k));
+  const r = Math.min(3, a.nodeIds.length);
+  for (const k of SAMPLE.slice(0, 300)) expect(a.preferenceList(k, r)).toEqual(b.preferenceList(k, r));
+  const sa = a.loadShares();
+  for (const [id, share] of b.loadShares()) expect(sa.get(id), `share of ${id}`).toBeCloseTo(share, 12);
 }
 
 export function placementSuite<P extends Placement>(strategy: string, o: SuiteOptions<P>): void {
@@ -181,22 +205,29 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
         }
       });
 
-      it('property: over random join/leave histories keys move only to joiners and from leavers (seeded)', () => {
+      it(`property: over random join/leave histories${o.weighted ? ' of weighted nodes' : ''} keys move only to joiners and from leavers (seeded)`, () => {
+        let checked = 0;
         fc.assert(
-          fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(1000)), { minLength: 1, maxLength: 12 }), (ops) => {
-            let p = o.create(names(3));
+          fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(1000), fc.constantFrom(0.5, 1, 2, 3)), { minLength: 1, maxLength: 12 }), fc.constantFrom(0.5, 1, 2), (ops, w0) => {
+            let p = o.create(o.weighted ? [{ id: 'node-0', weight: w0 }, { id: 'node-1' }, { id: 'node-2', weight: 2 }] : names(3));
             let fresh = 0;
-            for (const [join, pick] of ops) {
+            for (const [join, pick, weight] of ops) {
               if (join || p.nodeIds.length <= 1) {
-                const id = `j${fresh++}`;
-                const { placement } = p.withNode({ id });
-                for (const pair of movedKeys(p, placement, SAMPLE.slice(0, 1500)).keys()) expect(pair.endsWith(`→${id}`)).toBe(true);
+                const spec = o.weighted ? { id: `j${fresh++}`, weight } : { id: `j${fresh++}` };
+                const { placement } = p.withNode(spec);
+                if (o.minimalMovementHolds?.(p, { join: spec }) ?? true) {
+                  checked++;
+                  for (const pair of movedKeys(p, placement, SAMPLE.slice(0, 1500)).keys()) expect(pair.endsWith(`→${spec.id}`)).toBe(true);
+                }
                 p = placement;
               } else {
                 const ids = removable(p);
                 const victim = ids[pick % ids.length] as string;
                 const { placement } = p.withoutNode(victim);
-                for (const pair of movedKeys(p, placement, SAMPLE.slice(0, 1500)).keys()) expect(pair.startsWith(`${victim}→`)).toBe(true);
+                if (o.minimalMovementHolds?.(p, { leave: victim }) ?? true) {
+                  checked++;
+                  for (const pair of movedKeys(p, placement, SAMPLE.slice(0, 1500)).keys()) expect(pair.startsWith(`${victim}→`)).toBe(true);
+                }
                 p = placement;
               }
               p.checkInvariants();
@@ -204,6 +235,7 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
           }),
           { seed: o.seed ?? 1234, numRuns: 25 },
         );
+        expect(checked).toBeGreaterThan(50);
       });
     } else {
       it(`declares why it does not promise minimal movement: ${o.minimalMovementWhyNot ?? '(no reason given)'}`, () => {
@@ -213,6 +245,32 @@ export function placementSuite<P extends Placement>(strategy: string, o: SuiteOp
         const { placement: after } = before.withNode('joiner');
         after.checkInvariants();
         expect(SAMPLE.slice(0, 2000).some((k) => after.locate(k) === 'joiner')).toBe(true);
+      });
+    }
+
+    if (o.listEqualsJoins) {
+      it('building from list + [n] gives the placement of building from list and then withNode(n) (issue 11 §5)', () => {
+        for (const n of [1, 2, 4, 9]) {
+          const list: NodeSpec[] = names(n).map((s, i) => (o.weighted && i % 3 === 1 ? { id: s.id, weight: 2 } : s));
+          const joiner: NodeSpec = o.weighted ? { id: 'joiner', weight: 0.5 } : { id: 'joiner' };
+          expectSamePlacement(o.create([...list, joiner]), o.create(list).withNode(joiner).placement);
+        }
+      });
+
+      it('property: a placement built from a list equals the one grown from its first node by joins in list order (seeded)', () => {
+        fc.assert(
+          fc.property(fc.array(fc.constantFrom(0.5, 1, 2, 3), { minLength: 1, maxLength: 12 }), (ws) => {
+            const list: NodeSpec[] = ws.map((weight, i) => (o.weighted ? { id: `g${i}`, weight } : { id: `g${i}` }));
+            let grown = o.create(list.slice(0, 1));
+            for (const spec of list.slice(1)) grown = grown.withNode(spec).placement;
+            expectSamePlacement(o.create(list), grown);
+          }),
+          { seed: o.seed ?? 1234, numRuns: 15 },
+        );
+      });
+    } else {
+      it(`declares why a placement built from a list may differ from the same list reached by joins: ${o.listEqualsJoinsWhyNot ?? '(no reason given)'}`, () => {
+        expect(o.listEqualsJoinsWhyNot ?? '', 'a strategy that does not promise it must say why').toMatch(/\S{3}/);
       });
     }
 

@@ -10,7 +10,7 @@
  * strategy's name: anything a caller needs is on this interface.
  */
 import type { Key } from '../hash/key.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, describeValue } from '../errors.js';
 
 /** A node to place data on. `weight` (default 1) scales its share. */
 export interface NodeSpec {
@@ -120,18 +120,38 @@ export function isPartitioned(p: Placement): p is PartitionedPlacement {
   return typeof (p as Partial<PartitionedPlacement>).partitionOf === 'function';
 }
 
-/** Validate and normalise a node spec or id. */
+/**
+ * Validate and normalise a node spec or id. An id is a non-empty string that
+ * is well-formed UTF-16: ids are hashed as their UTF-8 bytes, and a lone
+ * surrogate encodes as U+FFFD, so `a\uD800` and `a\uDBFF` would be one node
+ * on the ring (one of them with no share). Well-formed strings have distinct
+ * UTF-8 bytes, so no two accepted ids collide. A spec's `id` and `weight` are
+ * read once (a getter cannot change them between check and use); a spec
+ * whose properties cannot be read is an InvalidArgumentError. O(|id|).
+ */
 export function normalizeNode(node: NodeSpec | string, options: { maxWeight?: number } = {}): Required<NodeSpec> {
-  const spec = typeof node === 'string' ? { id: node } : node;
-  if (spec === null || typeof spec !== 'object' || typeof spec.id !== 'string' || spec.id.length === 0) {
-    throw new InvalidArgumentError('node id', typeof node === 'string' ? node : spec?.id, 'a non-empty string');
+  let id: unknown;
+  let weightGiven: unknown;
+  if (typeof node === 'string') id = node;
+  else {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) throw new InvalidArgumentError('node', node, 'a node id (non-empty string) or an {id, weight} spec');
+    try {
+      id = node.id;
+      weightGiven = node.weight;
+    } catch (e) {
+      throw new InvalidArgumentError('node', node, `an {id, weight} spec whose properties can be read (${e instanceof Error ? e.message : describeValue(e)})`);
+    }
   }
-  const weight = spec.weight ?? 1;
+  if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('node id', id, 'a non-empty string');
+  if (!(id as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new InvalidArgumentError('node id', id, 'a well-formed string (no lone surrogates: they would hash as U+FFFD and collide with other ids)');
+  }
+  const weight = weightGiven ?? 1;
   const max = options.maxWeight ?? 1_000_000;
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > max) {
-    throw new InvalidArgumentError(`weight of node ${JSON.stringify(spec.id)}`, weight, `a finite number > 0 and ≤ ${max}`);
+    throw new InvalidArgumentError(`weight of node ${JSON.stringify(id)}`, weight, `a finite number > 0 and ≤ ${max}`);
   }
-  return { id: spec.id, weight };
+  return { id, weight };
 }
 
 /** Validate a node list: non-empty ids, no duplicates. Returns normalised specs in the given order. */

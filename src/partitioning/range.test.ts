@@ -15,6 +15,7 @@ const P = 64;
 
 placementSuite('range', {
   create: (nodes) => RangePlacement.fromSample(nodes, DATA_SAMPLE, P),
+  listEqualsJoins: true,
   minimalMovement: true,
   // Equal partition weights, assignment within one partition of each share.
   balanceBound: (n) => (Math.ceil(P / n) * n) / P + 1e-9,

@@ -9,6 +9,7 @@ import type { NodeSpec } from './placement.js';
 // loadShares are the expected wᵢ/Σw; the sampled tests below hold real lookups to binomial bounds.
 placementSuite('rendezvous', {
   create: (nodes) => new RendezvousPlacement(nodes),
+  listEqualsJoins: true,
   minimalMovement: true,
   balanceBound: () => 1.0000001,
   weighted: true,

@@ -12,6 +12,7 @@ import type { HashRange, NodeSpec, Plan } from './placement.js';
 // chance but not for a regression (1 point per node gives 2 to 4; correlated points much worse).
 placementSuite('ring', {
   create: (nodes) => new ConsistentHashRing(nodes),
+  listEqualsJoins: true,
   minimalMovement: true,
   balanceBound: () => 1.25,
   weighted: true,

@@ -4,7 +4,15 @@
  * The partition count P never changes; membership changes move whole
  * partitions, and the assignment is rebalanced by `rebalance()` in
  * ./assignment.ts: every node holds ⌊P·w/W⌋ or ⌈P·w/W⌉ partitions (±1 of its
- * weighted share) and a change moves the fewest partitions that allows.
+ * weighted share) and a change moves the fewest partitions that allows, only
+ * to the joiner / only from the leaver whenever the ±1 quotas permit it
+ * (always with equal weights; `minimalMovementHolds` says when not).
+ *
+ * Built from a list, a `hash` placement is the cluster grown one node at a
+ * time in list order: `new SlotPlacement([...list, n])` has exactly the table
+ * of `new SlotPlacement(list).withNode(n)`, so a stateless client that
+ * rebuilds from its configured node list agrees with one that applied the
+ * joins (going from n0…n9 to n0…n10 moves 1/11 of the keys, all to n10).
  *
  * Two modes:
  * - `hash` (strategy `slots`): partition = hash(key) mod P, any P ≥ 1, a
@@ -14,7 +22,10 @@
  *   and partition = Redis Cluster's key slot (CRC16/XMODEM & 16383 with hash
  *   tags), bit-exact with `CLUSTER KEYSLOT`, so a key's slot here is its slot
  *   in a real cluster. The initial assignment is contiguous slot ranges in node
- *   order, as `redis-cli --cluster create` hands them out.
+ *   order, as `redis-cli --cluster create` hands them out. Like Redis's, that
+ *   layout is state to keep (persist `assignment()` and restore it), not a
+ *   function of the node list: later joins do not reproduce it, so
+ *   `SlotPlacement.redis([...list, n])` differs from `redis(list).withNode(n)`.
  *
  * Lookup: one hash and two typed-array reads, O(1), allocation-free. Plans are
  * exact and list the partitions of every move.
@@ -41,7 +52,7 @@ import {
   normalizeNode,
   normalizeNodes,
 } from './placement.js';
-import { MAX_PARTITIONS, checkAssignment, initialAssignment, ownedCounts, rebalance } from './assignment.js';
+import { MAX_PARTITIONS, checkAssignment, growAssignment, initialAssignment, minimalChangeFeasible, ownedCounts, rebalance } from './assignment.js';
 
 /** Default partition count in `hash` mode: a power of two, so every partition holds exactly 1/P of the hash space. */
 export const DEFAULT_PARTITIONS = 1024;
@@ -78,7 +89,10 @@ export class SlotPlacement implements PartitionedPlacement {
    * A placement of `nodes` (non-empty, distinct ids, weights > 0). With
    * `owners` (partition → index into `nodes`, e.g. restored from metadata) the
    * assignment is taken as given and must be total and within quota;
-   * otherwise it is the initial contiguous-block assignment. O(P + n log n).
+   * otherwise `hash` mode grows it one node at a time in list order
+   * (`growAssignment`: O(P + n² log n + P·ln n); 1,000 nodes over 16,384
+   * partitions build in about 0.3 s, 5,000 in about 2.5 s) and `redis` mode
+   * takes redis-cli's initial ranges (O(16384 + n)).
    */
   constructor(nodes: readonly (NodeSpec | string)[], options: SlotOptions = {}, owners?: Int32Array) {
     const specs = normalizeNodes(nodes);
@@ -100,7 +114,7 @@ export class SlotPlacement implements PartitionedPlacement {
     this.nodeIds = Object.freeze(specs.map((s) => s.id));
     this.weights = Object.freeze(specs.map((s) => s.weight));
     if (owners === undefined) {
-      this.owners = (mode === 'redis' && redisCliSlots(this.weights)) || initialAssignment(P, this.weights);
+      this.owners = mode === 'redis' ? (redisCliSlots(this.weights) ?? initialAssignment(P, this.weights)) : growAssignment(P, this.weights);
     } else {
       if (!(owners instanceof Int32Array) || owners.length !== P) throw new InvalidArgumentError('owners', owners, `an Int32Array of length ${P} (partition → node index)`);
       this.owners = Int32Array.from(owners);
@@ -199,7 +213,7 @@ export class SlotPlacement implements PartitionedPlacement {
     const spec = normalizeNode(node);
     if (this.nodeIds.includes(spec.id)) return { placement: this, plan: EMPTY_PLAN };
     const weights = [...this.weights, spec.weight];
-    const owners = rebalance(this.owners, weights);
+    const owners = rebalance(this.owners, weights, { joiner: this.nodeIds.length });
     const nodes = [...this.nodeIds.map((id, i) => ({ id, weight: this.weights[i] as number })), spec];
     return this.changeTo(nodes, owners);
   }
@@ -217,6 +231,29 @@ export class SlotPlacement implements PartitionedPlacement {
     const weights = this.weights.filter((_, i) => i !== gone);
     const nodes = this.nodeIds.map((n, i) => ({ id: n, weight: this.weights[i] as number })).filter((_, i) => i !== gone);
     return this.changeTo(nodes, rebalance(remapped, weights));
+  }
+
+  /**
+   * Whether the join of `change.join` (or the leave of `change.leave`) moves
+   * partitions only to the joiner (only from the leaver). Always true with
+   * equal weights. With unequal weights it is false exactly when the ±1
+   * quotas of the new node set force a staying node to receive (join) or give
+   * up (leave) a partition — e.g. weights .5, .5, .5, 1 over 2 partitions
+   * hold 1, 1, 0, 0, and when the third node leaves, the node of weight 1 must
+   * hold exactly 1 of the 2: one of the first two gives it up. See
+   * `minimalChangeFeasible` in ./assignment.ts. O(P + n).
+   */
+  minimalMovementHolds(change: { join: NodeSpec | string } | { leave: string }): boolean {
+    if (change === null || typeof change !== 'object') throw new InvalidArgumentError('change', change, '{ join: node } or { leave: id }');
+    if ('join' in change) {
+      const spec = normalizeNode(change.join);
+      if (this.nodeIds.includes(spec.id)) return true;
+      return minimalChangeFeasible(this.owners, [...this.weights, spec.weight], { joiner: this.nodeIds.length });
+    }
+    const gone = this.nodeIds.indexOf(change.leave);
+    if (gone < 0) throw new NotFoundError('node', change.leave, this.nodeIds);
+    const remapped = this.owners.map((o) => (o === gone ? -1 : o > gone ? o - 1 : o));
+    return this.nodeIds.length === 1 || minimalChangeFeasible(remapped, this.weights.filter((_, i) => i !== gone));
   }
 
   private changeTo(nodes: NodeSpec[], owners: Int32Array): PlacementChange<this> {

@@ -9,6 +9,7 @@ import { placementSuite } from './placement.suite.js';
 
 placementSuite('tokens (balanced allocation, 16 per node)', {
   create: (nodes) => new TokenPlacement(nodes, { allocation: 'balanced' }),
+  listEqualsJoins: true,
   minimalMovement: true,
   balanceBound: () => 1.1,
   weighted: true,
@@ -17,6 +18,7 @@ placementSuite('tokens (balanced allocation, 16 per node)', {
 
 placementSuite('tokens (random allocation, 16 per node)', {
   create: (nodes) => new TokenPlacement(nodes, { allocation: 'random', seed: 5 }),
+  listEqualsJoins: true,
   minimalMovement: true,
   // Random tokens promise only what luck gives: with 16 tokens a node's share has a relative spread of about 1/√16.
   balanceBound: (n) => Math.min(n, 2.5),

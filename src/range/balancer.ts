@@ -79,10 +79,16 @@ function maxOverMean(loads: ReadonlyMap<string, number>): number {
   return sum === 0 ? 1 : max / (sum / loads.size);
 }
 
+/** Validate a balance measure (default `bytes`); InvalidArgumentError for anything else. O(1). */
+export function checkMeasure(by: unknown = 'bytes'): BalanceMeasure {
+  if (by !== 'bytes' && by !== 'keys' && by !== 'load') throw new InvalidArgumentError('by', by, '"bytes", "keys" or "load"');
+  return by;
+}
+
 /** Plan moves bringing every node within tolerance of the mean. O(moves × (n + partitions on the donor)). */
 export function planBalance(nodes: readonly string[], items: readonly BalanceItem[], options: BalanceOptions = {}): RebalancePlan {
-  const by = options.by ?? 'bytes';
-  if (by !== 'bytes' && by !== 'keys' && by !== 'load') throw new InvalidArgumentError('by', by, '"bytes", "keys" or "load"');
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'an object { by, tolerance, maxMoves }');
+  const by = checkMeasure(options.by);
   const tolerance = options.tolerance ?? 0.1;
   if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) throw new InvalidArgumentError('tolerance', tolerance, 'a finite number ≥ 0 (0.1 = within 10% of the mean)');
   if (nodes.length === 0) throw new InvalidArgumentError('nodes', nodes, 'at least one node');

@@ -2,10 +2,15 @@
  * Store-wide figures computed from partition snapshots, and the default value
  * size the byte accounting uses (ARCHITECTURE.md, principle 6).
  */
+import { InvalidArgumentError, ShardkitError, describeValue } from '../errors.js';
 import { utf8Length } from '../partitioning/range-keys.js';
 import type { PartitionInfo, StoreStats } from './types.js';
 
-/** Default value size: see `RangeStoreOptions.sizeOf`. O(size of value). */
+/**
+ * Default value size: see `RangeStoreOptions.sizeOf`. O(size of value). A
+ * value JSON cannot measure (circular, holding a bigint, a throwing toJSON) is
+ * an InvalidArgumentError.
+ */
 export function defaultSizeOf(value: unknown): number {
   switch (typeof value) {
     case 'string':
@@ -18,7 +23,25 @@ export function defaultSizeOf(value: unknown): number {
     default:
       if (value === null) return 0;
       if (value instanceof Uint8Array) return value.byteLength;
-      return utf8Length(JSON.stringify(value) ?? '');
+      try {
+        return utf8Length(JSON.stringify(value) ?? '');
+      } catch (e) {
+        throw new InvalidArgumentError('value', value, `a value the default sizeOf can measure as JSON (${e instanceof Error ? e.message : 'JSON.stringify threw'}); pass sizeOf for other values`);
+      }
+  }
+}
+
+/**
+ * `sizeOf(value)`, with anything it throws other than a ShardkitError turned
+ * into an InvalidArgumentError naming the value, so a put of a value that
+ * cannot be measured fails typed and before anything changes. O(sizeOf).
+ */
+export function measureValue<V>(sizeOf: (value: V) => number, value: V): number {
+  try {
+    return sizeOf(value);
+  } catch (e) {
+    if (e instanceof ShardkitError) throw e;
+    throw new InvalidArgumentError('value', value, `a value sizeOf can measure (it threw: ${e instanceof Error ? e.message : describeValue(e)})`);
   }
 }
 

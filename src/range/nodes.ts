@@ -10,7 +10,7 @@ import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { type NodeSpec, normalizeNode, normalizeNodes } from '../partitioning/placement.js';
 import { RangePlacement } from '../partitioning/range.js';
 import { fromSortForm } from '../partitioning/range-keys.js';
-import { type BalanceItem, type BalanceMeasure, type BalanceOptions, type RebalancePlan, planBalance } from './balancer.js';
+import { type BalanceItem, type BalanceMeasure, type BalanceOptions, type RebalancePlan, checkMeasure, planBalance } from './balancer.js';
 import type { RangePartition } from './partition.js';
 
 /** The parts of a store a NodeSet reads. */
@@ -92,7 +92,8 @@ export class NodeSet<V> {
    * Remove node `id`: its partitions go, heaviest first, to the node with the
    * least of `by`. Returns the plan it applied. The last node cannot leave.
    */
-  remove(id: string, by: BalanceMeasure = 'bytes'): RebalancePlan {
+  remove(id: string, measure: BalanceMeasure = 'bytes'): RebalancePlan {
+    const by = checkMeasure(measure);
     const at = this.ids.indexOf(id);
     if (at < 0) throw new NotFoundError('node', id, this.ids);
     if (this.ids.length === 1) throw new InvalidArgumentError('node', id, 'a node other than the last one (partitions need somewhere to live)');
@@ -134,7 +135,8 @@ export class NodeSet<V> {
    * and `by` per partition as weights), for the partitioning layer's plans and
    * lookups. O(P).
    */
-  toPlacement(by: BalanceMeasure = 'bytes'): RangePlacement {
+  toPlacement(measure: BalanceMeasure = 'bytes'): RangePlacement {
+    const by = checkMeasure(measure);
     if (this.ids.length === 0) throw new InvalidArgumentError('nodes', [], 'at least one node');
     const now = this.store.nowMs();
     const parts = this.store.parts;

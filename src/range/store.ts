@@ -36,12 +36,12 @@ import { mergeInto, splitPartition } from './split-merge.js';
 import type { PartitionInfo, RangeEvent, SplitReason, StoreStats } from './types.js';
 import { NodeSet } from './nodes.js';
 import { checkStore } from './store-invariants.js';
-import { defaultSizeOf, storeStats } from './metrics.js';
+import { defaultSizeOf, measureValue, storeStats } from './metrics.js';
 
 export interface RangeStoreOptions<V> {
   /** Key-count split threshold (the seed's): more keys than this → split at the median. Default 1,000. */
   maxPartitionSize?: number;
-  /** `mergeSmallPartitions()` merges neighbours whose combined key count is ≤ this. Default ⌊max/4⌋ (at least 1); must be < max. */
+  /** `mergeSmallPartitions()` merges neighbours whose combined key count is ≤ this. Default ⌊max/4⌋ (at least 1); at most max (equal is harmless: a merge result never exceeds max). */
   minPartitionSize?: number;
   /** Split policies (any one may split). Default `[byKeyCount({ maxPartitionSize })]`. */
   split?: SplitPolicy | readonly SplitPolicy[];
@@ -92,8 +92,8 @@ export class RangeStore<V = unknown> {
   constructor(options: RangeStoreOptions<V> = {}) {
     this.maxPartitionSize = requireInt('maxPartitionSize', options.maxPartitionSize ?? 1000, 1);
     this.minPartitionSize = requireInt('minPartitionSize', options.minPartitionSize ?? Math.max(1, Math.floor(this.maxPartitionSize / 4)), 1);
-    if (this.minPartitionSize >= this.maxPartitionSize) {
-      throw new InvalidArgumentError('minPartitionSize', this.minPartitionSize, `an integer ≥ 1 and < maxPartitionSize (${this.maxPartitionSize})`);
+    if (this.minPartitionSize > this.maxPartitionSize) {
+      throw new InvalidArgumentError('minPartitionSize', this.minPartitionSize, `an integer ≥ 1 and ≤ maxPartitionSize (${this.maxPartitionSize})`);
     }
     const split = options.split ?? [byKeyCount({ maxPartitionSize: this.maxPartitionSize })];
     this.policies = Object.freeze(Array.isArray(split) ? [...split] : [split as SplitPolicy]);
@@ -125,7 +125,7 @@ export class RangeStore<V = unknown> {
   put(key: string, value: V): void {
     if (typeof key !== 'string') throw new InvalidArgumentError('key', key, 'a string');
     if (value === undefined) throw new InvalidArgumentError('value', value, 'any value except undefined (get returns undefined for a missing key)');
-    const size = this.sizeOf(value);
+    const size = measureValue(this.sizeOf, value);
     if (typeof size !== 'number' || !(size >= 0) || !Number.isFinite(size)) throw new InvalidArgumentError('sizeOf(value)', size, 'a finite number ≥ 0');
     const sk = toSortForm(key);
     const i = findPartitionIndex(this.starts, sk);

@@ -166,9 +166,10 @@ export const hintedHandoff: Experiment = {
           x: { label: 'time each node is down', unit: '%' },
           y: { label: 'successful writes', unit: '%', max: 100 },
           series: [
-            { label: 'sloppy quorum (hints count toward W)', points: pts('sloppy', (o) => o.writeSuccess) },
+            { label: 'sloppy quorum', points: pts('sloppy', (o) => o.writeSuccess) },
             { label: 'strict quorum', points: pts('strict', (o) => o.writeSuccess) },
           ],
+          caption: 'Under a sloppy quorum, hints stored on stand-in nodes count toward W.',
         },
         {
           id: 'stale-reads',

@@ -137,15 +137,15 @@ export const hotKeys: Experiment = {
         },
         {
           id: 'read-cost',
-          title: 'What salting costs a read of the hot key',
+          title: 'What salting costs a read of the hot key: requests, and distinct nodes contacted per strategy',
           type: 'line',
           x: { label: 'sub-keys per hot key, k', unit: 'sub-keys', scale: 'logarithmic' },
-          y: { label: 'per hot-key read', unit: 'count', scale: 'logarithmic' },
+          y: { label: 'per read of the hot key', unit: 'count', scale: 'logarithmic' },
           series: [
             { label: 'requests per read (k)', dashed: true, points: salts.map((k) => ({ x: k, y: k })) },
-            ...cases.map((s) => ({ label: `${s.label}: distinct nodes contacted`, points: salts.map((k, i) => ({ x: k, y: (fanOut.get(s.label) as number[])[i] as number })) })),
+            ...cases.map((s) => ({ label: s.label, points: salts.map((k, i) => ({ x: k, y: (fanOut.get(s.label) as number[])[i] as number })) })),
           ],
-          caption: 'Every read must fetch all k sub-keys and merge them: k requests, over up to all nodes (a scatter/gather for one key).',
+          caption: `Every read must fetch all k sub-keys and merge them: k requests (dashed), sent to the distinct nodes each strategy's solid line counts, up to all ${NODES} (a scatter/gather for one key).`,
         },
       ],
       tables: [

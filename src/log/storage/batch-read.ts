@@ -7,15 +7,16 @@
 import { BatchLocation, RecordBatchView, batchExtent } from './batch-view.js';
 import type { StorageDirectory } from './directory.js';
 import type { FetchBuffer } from './fetch-buffer.js';
-import { BATCH_HEADER_BYTES, BATCH_MAGIC, MAX_BATCH_BYTES, checkBatch } from './record-batch.js';
+import { BATCH_HEADER_BYTES, BATCH_MAGIC, MAX_BATCH_BYTES, checkBatch, offsetProblem } from './record-batch.js';
 import { SegmentCorruptionError, type Segment } from './segment.js';
 
 /**
  * Views of the batches holding records with offset ≥ `startFrom`, from
  * `segments[firstIndex]` on, at most `maxRecords` records in all, all from
  * one fill of `fetch` (so they are valid together). Every batch returned has
- * passed its CRC-32C check in this call; a bad one is a SegmentCorruptionError naming the
- * segment, the byte and the offset. O(segments visited + bytes read).
+ * passed its CRC-32C check in this call, and every batch walked over has the
+ * base offset its predecessor's end says (`offsetProblem`); a bad one is a
+ * SegmentCorruptionError naming the segment, the byte and the offset. O(segments visited + bytes read).
  */
 export function readSegmentBatches(dir: StorageDirectory, segments: readonly Segment[], firstIndex: number, startFrom: number, maxRecords: number, fetch: FetchBuffer, topic: string, partition: number): RecordBatchView[] {
   const out: RecordBatchView[] = [];
@@ -25,6 +26,8 @@ export function readSegmentBatches(dir: StorageDirectory, segments: readonly Seg
     const seg = segments[si] as Segment;
     if (from >= seg.nextOffset) continue;
     let pos = seg.lookup(from);
+    // The base offset is outside the CRC: each batch must start where the one before ended.
+    let expected = seg.lookedUpOffset;
     while (pos < seg.sizeBytes && left > 0) {
       if (seg.sizeBytes - pos < BATCH_HEADER_BYTES) throw new SegmentCorruptionError(seg, pos, from, 'incomplete batch');
       if (!fetch.covers(seg, pos, BATCH_HEADER_BYTES)) {
@@ -43,7 +46,12 @@ export function readSegmentBatches(dir: StorageDirectory, segments: readonly Seg
         at = fetch.indexOf(pos);
       }
       const buf = fetch.buffer;
-      if (buf.readDoubleLE(at) + buf.readUInt32LE(at + 19) >= from) {
+      const base = buf.readDoubleLE(at);
+      const lastDelta = buf.readUInt32LE(at + 19);
+      const bad = offsetProblem(base, lastDelta, buf.readUInt16LE(at + 17), expected, seg.nextOffset);
+      if (bad !== null) throw new SegmentCorruptionError(seg, pos, from, bad);
+      expected = base + lastDelta + 1;
+      if (expected > from) {
         const problem = checkBatch(buf, at);
         if (problem !== null) throw new SegmentCorruptionError(seg, pos, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
         const where = new BatchLocation(seg.logPath, pos);

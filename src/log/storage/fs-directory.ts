@@ -7,21 +7,10 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { StateError, requireInt } from '../../errors.js';
+import { requireInt } from '../../errors.js';
+import { DirectoryLock } from './dir-lock.js';
 import { checkPath, parentOf, type StorageDirectory } from './directory.js';
 
-/** Name of the lock file in the root directory. */
-export const LOCK_FILE = 'shardkit-log.lock';
-
-/** True when a process with this pid exists (signal 0 probes without signalling). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Options for `FsDirectory`. */
 export interface FsDirectoryOptions {
@@ -34,7 +23,7 @@ export class FsDirectory implements StorageDirectory {
   readonly root: string;
   private readonly fds = new Map<string, number>();
   private readonly maxOpenFiles: number;
-  private locked = false;
+  private held: DirectoryLock | null = null;
 
   constructor(root: string, options: FsDirectoryOptions = {}) {
     this.root = root;
@@ -155,13 +144,19 @@ export class FsDirectory implements StorageDirectory {
     this.mkdir(parentOf(path));
     const fd = fs.openSync(this.abs(tmp), 'w');
     try {
-      let done = 0;
-      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      try {
+        let done = 0;
+        while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(this.abs(tmp), this.abs(path));
+    } catch (e) {
+      // A full disk, say: leave the old file and no half-written temporary.
+      fs.rmSync(this.abs(tmp), { force: true });
+      throw e;
     }
-    fs.renameSync(this.abs(tmp), this.abs(path));
     this.syncDir(parentOf(path));
   }
 
@@ -173,34 +168,23 @@ export class FsDirectory implements StorageDirectory {
   }
 
   lock(): void {
-    if (this.locked) return;
-    const file = join(this.root, LOCK_FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = fs.openSync(file, 'wx');
-        fs.writeSync(fd, `${process.pid}\n`);
-        fs.closeSync(fd);
-        this.locked = true;
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      const owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
-        throw new StateError(`data directory ${this.root} is in use by process ${owner} (lock file ${LOCK_FILE})`, { code: 'DIRECTORY_LOCKED', retriable: true });
-      }
-      // The owner is gone (crashed): take the lock over.
-      fs.rmSync(file, { force: true });
-    }
-    throw new StateError(`could not lock data directory ${this.root}`, { code: 'DIRECTORY_LOCKED', retriable: true });
+    if (this.held === null) this.held = DirectoryLock.acquire(this.root);
   }
 
+  /** Close every descriptor and release the lock, even when closing a descriptor fails (the first failure is rethrown after). */
   close(): void {
-    for (const fd of this.fds.values()) fs.closeSync(fd);
-    this.fds.clear();
-    if (this.locked) {
-      fs.rmSync(join(this.root, LOCK_FILE), { force: true });
-      this.locked = false;
+    let failure: unknown = null;
+    for (const fd of this.fds.values()) {
+      try {
+        fs.closeSync(fd);
+      } catch (e) {
+        failure ??= e;
+      }
     }
+    this.fds.clear();
+    const held = this.held;
+    this.held = null;
+    held?.release();
+    if (failure !== null) throw failure;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { CorruptionError, InvalidArgumentError, requireInt } from '../../errors.js';
 import type { FsyncPolicy } from '../types.js';
+import { openJson, sealJson } from './json-file.js';
 
 /** Storage settings of a partition. */
 export interface PartitionLogConfig {
@@ -46,24 +47,24 @@ export interface PartitionMeta {
   logStartOffset: number;
   recoveryPoint: number;
   clean: boolean;
+  /** The log end offset at the last clean shutdown (absent while the log is open, and in files of earlier versions). */
+  endOffset?: number;
 }
 
-/** Parse and check `partition.json`; CorruptionError if it is not ours. */
+/** `partition.json`'s bytes for `meta` (checksummed: see json-file.ts). */
+export function encodeMeta(meta: PartitionMeta): Buffer {
+  return sealJson({ ...meta });
+}
+
+/** Parse and check `partition.json` (its checksum, then its fields); CorruptionError if it is damaged or not ours. */
 export function parseMeta(bytes: Buffer, path: string): PartitionMeta {
-  let m: unknown;
-  try {
-    m = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new CorruptionError(`${path} is not valid JSON`, { cause: e });
-  }
-  const o = m as Partial<PartitionMeta> | null;
+  const o = openJson(bytes, path, ['format', 'logStartOffset', 'recoveryPoint', 'clean']) as Partial<PartitionMeta>;
   if (
-    o === null ||
-    typeof o !== 'object' ||
     o.format !== 'shardkit-partition' ||
     !Number.isSafeInteger(o.logStartOffset) ||
     !Number.isSafeInteger(o.recoveryPoint) ||
-    typeof o.clean !== 'boolean'
+    typeof o.clean !== 'boolean' ||
+    (o.endOffset !== undefined && !Number.isSafeInteger(o.endOffset))
   ) {
     throw new CorruptionError(`${path} is not a shardkit partition file`);
   }

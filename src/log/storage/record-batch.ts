@@ -10,7 +10,7 @@
  *  8 batchLength      u32  bytes after this field
  * 12 magic            u8   = 2
  * 13 crc              u32  CRC-32C of bytes [17, end)
- * 17 attributes       u16  = 0
+ * 17 attributes       u16  bit 0: GAP_BEFORE (written by compaction), others 0
  * 19 lastOffsetDelta  u32
  * 23 maxTimestampMs   f64
  * 31 recordCount      u32
@@ -18,6 +18,12 @@
  *    keyLength i32 (-1 null), key, valueLength i32 (-1 null), value,
  *    headerCount u32, headers: nameLength u32, name (UTF-8), valueLength u32, value
  * ```
+ *
+ * The base offset is outside the CRC (as in Kafka), so readers check it
+ * against its neighbours instead: a batch's base offset is the previous
+ * batch's last offset + 1 (the segment's base offset for the first batch),
+ * except after a compaction gap, where the batch carries `GAP_BEFORE` and its
+ * base offset only has to be larger.
  */
 import { CorruptionError, InvalidArgumentError } from '../../errors.js';
 import { crc32cRange } from '../../hash/crc32c-bytes.js';
@@ -29,6 +35,11 @@ export const BATCH_HEADER_BYTES = 35;
 const CRC_START = 17;
 /** Magic byte of this format. */
 export const BATCH_MAGIC = 2;
+/** Attribute bit: records before this batch were removed by compaction, so its base offset may exceed the previous batch's end. */
+export const GAP_BEFORE = 1;
+/** Attribute bits this version knows; a batch with others set is malformed. */
+const KNOWN_ATTRIBUTES = GAP_BEFORE;
+
 /** Largest batch accepted (guards against garbage lengths). */
 export const MAX_BATCH_BYTES = 256 * 1024 * 1024;
 
@@ -44,6 +55,7 @@ export interface BatchHeader {
   recordCount: number;
   crc: number;
   magic: number;
+  attributes: number;
 }
 
 /** Encoded size of one record. O(headers). */
@@ -138,7 +150,29 @@ export function readBatchHeader(buf: Buffer, pos: number): BatchHeader | null {
     lastOffsetDelta: buf.readUInt32LE(pos + 19),
     maxTimestampMs: buf.readDoubleLE(pos + 23),
     recordCount: buf.readUInt32LE(pos + 31),
+    attributes: buf.readUInt16LE(pos + 17),
   };
+}
+
+/**
+ * Set `GAP_BEFORE` on the batch at the start of `buf` and recompute its CRC
+ * (compaction, for a batch that follows removed records). O(batch bytes).
+ */
+export function markGapBefore(buf: Buffer): void {
+  buf.writeUInt16LE(buf.readUInt16LE(17) | GAP_BEFORE, 17);
+  buf.writeUInt32LE(crc32cRange(buf, CRC_START, buf.readUInt32LE(8) + 12), 13);
+}
+
+/**
+ * Why a batch with base offset `base`, last offset delta `lastDelta` and
+ * attributes `attributes` cannot follow a batch ending at `expected - 1` in a
+ * segment ending before `segmentEnd`, or `null` if it can. O(1): the check
+ * every read makes of every batch's (un-checksummed) base offset.
+ */
+export function offsetProblem(base: number, lastDelta: number, attributes: number, expected: number, segmentEnd: number): string | null {
+  if (base !== expected && !((attributes & GAP_BEFORE) !== 0 && base > expected)) return `batch base offset ${base} where ${expected} was expected`;
+  if (base + lastDelta >= segmentEnd) return `batch ends at offset ${base + lastDelta}, past the segment's end ${segmentEnd - 1}`;
+  return null;
 }
 
 /** Why a batch at some position is not valid, or `null` if it is. */
@@ -152,7 +186,7 @@ export function checkBatch(buf: Buffer, pos: number): BatchProblem {
   const h = readBatchHeader(buf, pos);
   if (h === null) return 'incomplete';
   if (h.magic !== BATCH_MAGIC || h.sizeBytes < BATCH_HEADER_BYTES || h.sizeBytes > MAX_BATCH_BYTES) return 'bad-header';
-  if (!Number.isSafeInteger(h.baseOffset) || h.baseOffset < 0) return 'bad-header';
+  if (!Number.isSafeInteger(h.baseOffset) || h.baseOffset < 0 || (h.attributes & ~KNOWN_ATTRIBUTES) !== 0) return 'bad-header';
   if (pos + h.sizeBytes > buf.length) return 'incomplete';
   if (crc32cRange(buf, pos + CRC_START, pos + h.sizeBytes) !== h.crc) return 'bad-crc';
   return null;

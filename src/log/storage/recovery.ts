@@ -6,7 +6,7 @@
  * valid data after it is corruption and is reported, never skipped.
  */
 import type { StorageDirectory } from './directory.js';
-import { checkBatch, readBatchHeader } from './record-batch.js';
+import { checkBatch, offsetProblem, readBatchHeader } from './record-batch.js';
 import { SegmentCorruptionError, type Segment } from './segment.js';
 
 /** What a scan found. */
@@ -32,43 +32,49 @@ function validBatchAfter(buf: Buffer, from: number, minOffset: number): boolean 
   return false;
 }
 
+/** Options of `scanSegment`. */
+export interface ScanOptions {
+  /** The newest segment after an unclean shutdown: a damaged batch with nothing valid after it is a torn write and is cut off. */
+  tornTailAllowed: boolean;
+  indexIntervalBytes: number;
+  nowMs: number;
+  /** Read this file instead of the segment's own (compaction output not yet in place). */
+  file?: string;
+}
+
 /**
- * Rebuild `seg`'s indexes by reading its whole file. With `validate`, check
- * every batch's CRC; a bad batch in the newest segment (`isLast`) with no
- * valid batch after it is truncated away, any other problem throws
- * SegmentCorruptionError naming the file, byte position and offset. Without
- * `validate` (segments below the recovery point), only headers are read.
- * O(segment bytes).
+ * Rebuild `seg`'s indexes by reading its whole file, checking every batch:
+ * structure, CRC-32C, and base offset (the segment's base offset for the
+ * first batch, the previous batch's last offset + 1 for each next one, or
+ * more after a compaction gap: see `offsetProblem`). With `tornTailAllowed`
+ * a bad batch with no valid batch after it is truncated away; any other
+ * problem throws SegmentCorruptionError naming the file, byte position and
+ * offset. O(segment bytes).
  */
-export function scanSegment(dir: StorageDirectory, seg: Segment, options: { validate: boolean; isLast: boolean; indexIntervalBytes: number; nowMs: number }): ScanResult {
-  const size = dir.size(seg.logPath);
+export function scanSegment(dir: StorageDirectory, seg: Segment, options: ScanOptions): ScanResult {
+  const file = options.file ?? seg.logPath;
+  const size = dir.size(file);
   seg.reset(options.nowMs);
-  const buf = dir.read(seg.logPath, 0, size);
+  const buf = dir.read(file, 0, size);
   let pos = 0;
   let batches = 0;
   while (pos < size) {
-    const problem = options.validate ? checkBatch(buf, pos) : headerProblem(buf, pos);
+    const problem = checkBatch(buf, pos);
     const h = readBatchHeader(buf, pos);
-    const outOfOrder = problem === null && h !== null && h.baseOffset < seg.nextOffset;
-    if (problem !== null || outOfOrder || h === null) {
-      const tail = options.isLast && !outOfOrder && !validBatchAfter(buf, pos, seg.nextOffset);
+    if (problem !== null || h === null) {
+      const tail = options.tornTailAllowed && !validBatchAfter(buf, pos, seg.nextOffset);
       if (!tail) {
-        const what = outOfOrder ? `batch base offset ${h?.baseOffset} goes backwards` : problem === 'bad-crc' ? 'CRC-32C mismatch' : problem === 'incomplete' ? 'incomplete batch' : 'malformed batch header';
+        const what = problem === 'bad-crc' ? 'CRC-32C mismatch' : problem === 'incomplete' ? 'incomplete batch' : 'malformed batch header';
         throw new SegmentCorruptionError(seg, pos, seg.nextOffset, what);
       }
-      dir.truncate(seg.logPath, pos);
+      dir.truncate(file, pos);
       return { truncatedBytes: size - pos, batches };
     }
+    const bad = offsetProblem(h.baseOffset, h.lastOffsetDelta, h.attributes, seg.nextOffset, Number.MAX_SAFE_INTEGER);
+    if (bad !== null) throw new SegmentCorruptionError(seg, pos, seg.nextOffset, bad);
     seg.onAppend(h, pos, options.indexIntervalBytes);
     pos += h.sizeBytes;
     batches++;
   }
   return { truncatedBytes: 0, batches };
-}
-
-function headerProblem(buf: Buffer, pos: number): 'incomplete' | 'bad-header' | null {
-  const h = readBatchHeader(buf, pos);
-  if (h === null || pos + h.sizeBytes > buf.length) return 'incomplete';
-  if (h.magic !== 2 || h.sizeBytes < 35 || !Number.isSafeInteger(h.baseOffset)) return 'bad-header';
-  return null;
 }

@@ -8,7 +8,14 @@
  */
 import { CorruptionError, invariant } from '../../errors.js';
 import type { StorageDirectory } from './directory.js';
+import { crc32cRange } from '../../hash/crc32c-bytes.js';
 import type { BatchHeader } from './record-batch.js';
+
+/** What `Segment.loadIndexes` found. */
+export type IndexLoad =
+  | { status: 'ok'; sizeBytes: number; nextOffset: number }
+  | { status: 'missing' }
+  | { status: 'bad'; why: string; recorded: { sizeBytes: number; nextOffset: number } | null };
 
 /** Width of the zero-padded base offset in segment file names (as Kafka). */
 const NAME_DIGITS = 20;
@@ -40,6 +47,8 @@ export class Segment {
   maxTimestampMs = -Infinity;
   /** When the segment began, for rolling by age: first batch's timestamp, or creation time. */
   createdAtMs: number;
+  /** Base offset of the batch at the position the last `lookup` returned. */
+  lookedUpOffset: number;
   /** Bumped whenever the file's existing bytes change (rescan, compaction rewrite), so cached reads of it are dropped. */
   version = 0;
   /** Sparse offset index: batch base offsets and their byte positions, both increasing. */
@@ -57,6 +66,7 @@ export class Segment {
     this.indexPath = `${stem}.index`;
     this.timeIndexPath = `${stem}.timeindex`;
     this.nextOffset = baseOffset;
+    this.lookedUpOffset = baseOffset;
     this.createdAtMs = createdAtMs;
   }
 
@@ -79,18 +89,25 @@ export class Segment {
     this.nextOffset = last + 1;
   }
 
-  /** Byte position of the last indexed batch whose base offset is ≤ `offset` (0 if none). O(log entries). */
+  /**
+   * Byte position of the last indexed batch whose base offset is ≤ `offset`
+   * (0 if none); `lookedUpOffset` is then that batch's base offset, which the
+   * reader checks against the batch it finds there. O(log entries).
+   */
   lookup(offset: number): number {
     let lo = 0;
     let hi = this.idxOffsets.length - 1;
     let ans = 0;
+    let at = this.baseOffset;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if ((this.idxOffsets[mid] as number) <= offset) {
         ans = this.idxPositions[mid] as number;
+        at = this.idxOffsets[mid] as number;
         lo = mid + 1;
       } else hi = mid - 1;
     }
+    this.lookedUpOffset = at;
     return ans;
   }
 
@@ -112,46 +129,64 @@ export class Segment {
     return ans;
   }
 
-  /** Write both index files (atomically). Done when the segment is sealed or the log closes. */
-  persistIndexes(dir: StorageDirectory): void {
-    const idx = Buffer.allocUnsafe(this.idxOffsets.length * 12);
+  /**
+   * Write both index files (atomically), each ending in a CRC-32C of what
+   * precedes it; with `suffix`, under names ending in it (compaction writes
+   * the new indexes beside the old ones before it swaps the segment). Done
+   * when the segment is sealed or the log closes. O(entries).
+   */
+  persistIndexes(dir: StorageDirectory, suffix = ''): void {
+    const idx = Buffer.allocUnsafe(this.idxOffsets.length * 12 + 4);
     for (let i = 0; i < this.idxOffsets.length; i++) {
       idx.writeUInt32LE((this.idxOffsets[i] as number) - this.baseOffset, i * 12);
       idx.writeDoubleLE(this.idxPositions[i] as number, i * 12 + 4);
     }
     // The time index ends with a trailer entry for the segment's extent: its
-    // size and next offset, so a sealed segment can be opened without a scan.
-    const ts = Buffer.allocUnsafe((this.tsValues.length + 1) * 16);
+    // size and next offset, so a sealed segment can be opened without a scan
+    // and a shortened or replaced file is recognised.
+    const ts = Buffer.allocUnsafe((this.tsValues.length + 1) * 16 + 4);
     for (let i = 0; i < this.tsValues.length; i++) {
       ts.writeDoubleLE(this.tsValues[i] as number, i * 16);
       ts.writeDoubleLE((this.tsOffsets[i] as number) - this.baseOffset, i * 16 + 8);
     }
     ts.writeDoubleLE(this.sizeBytes, this.tsValues.length * 16);
     ts.writeDoubleLE(this.nextOffset - this.baseOffset, this.tsValues.length * 16 + 8);
-    dir.writeAtomic(this.indexPath, idx);
-    dir.writeAtomic(this.timeIndexPath, ts);
+    idx.writeUInt32LE(crc32cRange(idx, 0, idx.length - 4), idx.length - 4);
+    ts.writeUInt32LE(crc32cRange(ts, 0, ts.length - 4), ts.length - 4);
+    dir.writeAtomic(this.indexPath + suffix, idx);
+    dir.writeAtomic(this.timeIndexPath + suffix, ts);
   }
 
   /**
-   * Load both index files written by `persistIndexes`; false (and no change)
-   * if either is missing or does not fit the segment file, in which case the
-   * caller rebuilds by scanning. O(entries).
+   * Load both index files written by `persistIndexes`. `ok`: both checksums
+   * and orders hold and the segment now has the recorded indexes and extent
+   * (the caller still compares the extent with the file); `missing`: neither
+   * file exists; `bad`: a file is missing, damaged or of an older format (the
+   * segment is unchanged; `recorded` is the extent from the time index when
+   * that one is intact), and the caller rebuilds by scanning. O(entries).
    */
-  loadIndexes(dir: StorageDirectory, fileBytes: number): boolean {
-    if (!dir.exists(this.indexPath) || !dir.exists(this.timeIndexPath)) return false;
-    const idx = dir.read(this.indexPath, 0, dir.size(this.indexPath));
-    const ts = dir.read(this.timeIndexPath, 0, dir.size(this.timeIndexPath));
-    if (idx.length % 12 !== 0 || ts.length % 16 !== 0 || ts.length < 16) return false;
-    const tn = ts.length / 16 - 1;
+  loadIndexes(dir: StorageDirectory): IndexLoad {
+    const hasIdx = dir.exists(this.indexPath);
+    const hasTs = dir.exists(this.timeIndexPath);
+    if (!hasIdx && !hasTs) return { status: 'missing' };
+    const ts = hasTs ? dir.read(this.timeIndexPath, 0, dir.size(this.timeIndexPath)) : Buffer.alloc(0);
+    const tsOk = ts.length % 16 === 4 && ts.length >= 20 && crc32cRange(ts, 0, ts.length - 4) === ts.readUInt32LE(ts.length - 4);
+    if (!tsOk) return { status: 'bad', why: `${this.timeIndexPath} is missing or damaged`, recorded: null };
+    const tn = (ts.length - 4) / 16 - 1;
     const size = ts.readDoubleLE(tn * 16);
     const next = this.baseOffset + ts.readDoubleLE(tn * 16 + 8);
-    if (size !== fileBytes || !Number.isSafeInteger(next) || next < this.baseOffset) return false;
+    if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(next) || next < this.baseOffset) return { status: 'bad', why: `${this.timeIndexPath} records an impossible extent`, recorded: null };
+    const recorded = { sizeBytes: size, nextOffset: next };
+    const idx = hasIdx ? dir.read(this.indexPath, 0, dir.size(this.indexPath)) : Buffer.alloc(0);
+    if (idx.length % 12 !== 4 || crc32cRange(idx, 0, idx.length - 4) !== idx.readUInt32LE(idx.length - 4)) return { status: 'bad', why: `${this.indexPath} is missing or damaged`, recorded };
     const offs: number[] = [];
     const poss: number[] = [];
-    for (let i = 0; i < idx.length / 12; i++) {
+    for (let i = 0; i < (idx.length - 4) / 12; i++) {
       const o = this.baseOffset + idx.readUInt32LE(i * 12);
       const p = idx.readDoubleLE(i * 12 + 4);
-      if (!(p < size) || (i > 0 && (o <= (offs[i - 1] as number) || p <= (poss[i - 1] as number)))) return false;
+      if (!Number.isSafeInteger(p) || !(p < size) || !(o < next) || (i === 0 && p !== 0) || (i > 0 && (o <= (offs[i - 1] as number) || p <= (poss[i - 1] as number)))) {
+        return { status: 'bad', why: `${this.indexPath} entry ${i} is out of order or past the segment`, recorded };
+      }
       offs.push(o);
       poss.push(p);
     }
@@ -160,11 +195,11 @@ export class Segment {
     for (let i = 0; i < tn; i++) {
       const t = ts.readDoubleLE(i * 16);
       const o = this.baseOffset + ts.readDoubleLE(i * 16 + 8);
-      if (!(o < next) || (i > 0 && !(t > (tv[i - 1] as number)))) return false;
+      if (!(o < next) || (i > 0 && !(t > (tv[i - 1] as number)))) return { status: 'bad', why: `${this.timeIndexPath} entry ${i} is out of order`, recorded };
       tv.push(t);
       to.push(o);
     }
-    if (size > 0 && offs.length === 0) return false;
+    if (size > 0 && offs.length === 0) return { status: 'bad', why: `${this.indexPath} has no entry for a non-empty segment`, recorded };
     this.idxOffsets = offs;
     this.idxPositions = poss;
     this.tsValues = tv;
@@ -173,7 +208,26 @@ export class Segment {
     this.nextOffset = next;
     this.maxTimestampMs = tv.length > 0 ? (tv[tv.length - 1] as number) : -Infinity;
     this.bytesSinceIndex = 0;
-    return true;
+    return { status: 'ok', ...recorded };
+  }
+
+  /** Take over `other`'s indexes and extent (a rescanned or rewritten copy of this segment). Bumps `version`. */
+  adopt(other: Segment): void {
+    this.version++;
+    this.idxOffsets = other.idxOffsets;
+    this.idxPositions = other.idxPositions;
+    this.tsValues = other.tsValues;
+    this.tsOffsets = other.tsOffsets;
+    this.bytesSinceIndex = other.bytesSinceIndex;
+    this.sizeBytes = other.sizeBytes;
+    this.nextOffset = other.nextOffset;
+    this.maxTimestampMs = other.maxTimestampMs;
+    this.createdAtMs = other.createdAtMs;
+  }
+
+  /** The offset index as [batch base offset, byte position] pairs (for verify). O(entries). */
+  indexEntries(): [number, number][] {
+    return this.idxOffsets.map((o, i) => [o, this.idxPositions[i] as number]);
   }
 
   /** Forget all content (before a rescan). */
