@@ -31,7 +31,7 @@ let run: SpawnSyncReturns<string>;
 // The command under test, run once: both tests below read what it wrote.
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'shardkit-lab-e2e-'));
-  run = spawnSync(process.execPath, [join(root, 'bin/shardkit.js'), 'lab', '--quick', '--seed', '7', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+  run = spawnSync(process.execPath, [join(root, 'bin/shardkit.js'), 'lab', '--quick', '--seed', '7', '--no-progress', '--out', out], { encoding: 'utf8', timeout: 120_000 });
 });
 afterAll(async () => {
   await browser?.close();
