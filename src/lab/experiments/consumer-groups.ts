@@ -129,7 +129,7 @@ export const consumerGroups: Experiment = {
           id: 'per-change',
           title: 'Partitions moved per change',
           type: 'bar',
-          x: { label: 'assignor', unit: '', scale: 'category' },
+          x: { label: 'measure', unit: '', scale: 'category' },
           y: { label: 'partitions moved', unit: 'partitions' },
           categories: ['mean per change', 'max in one change', '6th member joins 5'],
           series: [
