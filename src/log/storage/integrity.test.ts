@@ -129,6 +129,19 @@ describe('damaged segments are reported, never silently shortened', () => {
     expect(openAndRead(root)).toEqual(expected);
   });
 
+  it('index files rebuilt in memory at open are written back at the first change', () => {
+    const { root, part } = build();
+    const idxFile = path.join(part, logs(part)[0]!.replace('.log', '.index'));
+    const good = fs.readFileSync(idxFile);
+    fs.writeFileSync(idxFile, Buffer.alloc(good.length));
+    const log = reopen(root);
+    expect(log.verify().problems.length).toBe(1);
+    log.append([rec('more')]);
+    expect(fs.readFileSync(idxFile)).toEqual(good);
+    expect(log.verify().problems).toEqual([]);
+    log.close();
+  });
+
   it('an .index entry damaged with a valid checksum is caught by the batch it points at (read and verify report it)', () => {
     const { root, part } = build();
     const idxFile = path.join(part, logs(part)[0]!.replace('.log', '.index'));

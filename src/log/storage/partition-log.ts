@@ -46,6 +46,8 @@ export class PartitionLog {
   private closed = false;
   /** partition.json says "not clean" (set by the first change after a clean open). */
   private dirty = false;
+  /** Sealed segments whose indexes were rebuilt at open, rewritten by `markDirty`. */
+  private rebuiltIndexes: Segment[] = [];
   /** Bytes truncated from a torn tail when this log was opened. */
   readonly recoveredTruncatedBytes: number;
 
@@ -73,9 +75,10 @@ export class PartitionLog {
     dir.mkdir(path);
     let meta: PartitionMeta = { format: 'shardkit-partition', logStartOffset: 0, recoveryPoint: 0, clean: false };
     if (existed) meta = parseMeta(dir.read(metaPath, 0, dir.size(metaPath)), metaPath);
-    const { segments, truncatedBytes } = loadSegments(dir, path, meta, existed, config.indexIntervalBytes, now);
+    const { segments, truncatedBytes, rebuilt } = loadSegments(dir, path, meta, existed, config.indexIntervalBytes, now);
     const log = new PartitionLog(dir, path, config, clock, truncatedBytes, tp);
     log.segments = segments;
+    log.rebuiltIndexes = rebuilt;
     log.startOffset = Math.max(meta.logStartOffset, (segments[0] as Segment).baseOffset);
     log.recoveryPoint = Math.min(meta.recoveryPoint, log.active.baseOffset);
     // After an unclean shutdown the tail may sit only in the page cache: treat it as unsynced.
@@ -88,9 +91,15 @@ export class PartitionLog {
 
   /** Before the first change: record in partition.json that the log is open for writing (so a crash is recognised). */
   private markDirty(): void {
-    if (this.dirty) return;
-    this.io(this.path + '/partition.json', 'recording the log as open', () => this.writeMeta(false));
-    this.dirty = true;
+    if (!this.dirty) {
+      this.io(this.path + '/partition.json', 'recording the log as open', () => this.writeMeta(false));
+      this.dirty = true;
+    }
+    if (this.rebuiltIndexes.length === 0) return;
+    // Index files rebuilt in memory at open are written back now that the log is being written anyway.
+    for (const seg of this.rebuiltIndexes.splice(0)) {
+      if (this.segments.includes(seg) && seg !== this.active) this.io(seg.indexPath, 'rewriting rebuilt indexes', () => seg.persistIndexes(this.dir));
+    }
   }
 
   /** Run a write, turning a full disk into DiskFullError naming this partition. */

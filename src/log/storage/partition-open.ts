@@ -76,6 +76,8 @@ export function commitSwap(dir: StorageDirectory, seg: Segment): void {
 export interface LoadedSegments {
   segments: Segment[];
   truncatedBytes: number;
+  /** Sealed segments whose index files were missing, damaged or of an older format and were rebuilt in memory (to be rewritten at the first change). */
+  rebuilt: Segment[];
 }
 
 /**
@@ -96,8 +98,8 @@ function settleLeftovers(dir: StorageDirectory, path: string): void {
   }
 }
 
-/** Load or rebuild one segment's indexes; throws when it is not what was recorded. */
-function loadOne(dir: StorageDirectory, seg: Segment, sealed: boolean, indexIntervalBytes: number, nowMs: number): number {
+/** Load or rebuild one segment's indexes (pushing it on `rebuilt` if they were unusable); throws when it is not what was recorded. */
+function loadOne(dir: StorageDirectory, seg: Segment, sealed: boolean, indexIntervalBytes: number, nowMs: number, rebuilt: Segment[]): number {
   const size = dir.size(seg.logPath);
   if (!sealed) return scanSegment(dir, seg, { tornTailAllowed: true, indexIntervalBytes, nowMs }).truncatedBytes;
   const r = seg.loadIndexes(dir);
@@ -109,6 +111,7 @@ function loadOne(dir: StorageDirectory, seg: Segment, sealed: boolean, indexInte
   if (r.status === 'bad' && r.recorded !== null && (r.recorded.sizeBytes !== seg.sizeBytes || r.recorded.nextOffset !== seg.nextOffset)) {
     throw new SegmentCorruptionError(seg, seg.sizeBytes, seg.nextOffset, `segment holds ${seg.sizeBytes} bytes up to offset ${seg.nextOffset} where its seal recorded ${r.recorded.sizeBytes} bytes up to ${r.recorded.nextOffset}`);
   }
+  rebuilt.push(seg);
   return 0;
 }
 
@@ -133,10 +136,11 @@ export function loadSegments(dir: StorageDirectory, path: string, meta: Partitio
   }
   let truncated = 0;
   const segs: Segment[] = [];
+  const rebuilt: Segment[] = [];
   for (let i = 0; i < bases.length; i++) {
     const seg = new Segment(path, bases[i] as number, nowMs);
     const isLast = i === bases.length - 1;
-    truncated += loadOne(dir, seg, !isLast || meta.clean, indexIntervalBytes, nowMs);
+    truncated += loadOne(dir, seg, !isLast || meta.clean, indexIntervalBytes, nowMs, rebuilt);
     if (!isLast && seg.nextOffset <= meta.logStartOffset && segs.length === 0) {
       // Retention recorded the new log start, then a crash came before it deleted this segment.
       seg.remove(dir);
@@ -158,5 +162,5 @@ export function loadSegments(dir: StorageDirectory, path: string, meta: Partitio
     const want = meta.clean && meta.endOffset !== undefined ? meta.endOffset : meta.recoveryPoint;
     throw new SegmentCorruptionError(last, last.sizeBytes, last.nextOffset, `the log ends at offset ${last.nextOffset} where partition.json recorded ${want} (segment data is missing at the end)`);
   }
-  return { segments: segs, truncatedBytes: truncated };
+  return { segments: segs, truncatedBytes: truncated, rebuilt: rebuilt.filter((s) => segs.includes(s)) };
 }
