@@ -7,10 +7,15 @@
  * Durability: each append is one batch written with one write call; with
  * fsync `always` it is fdatasync'ed before `append` returns, so a caller that
  * acknowledges after `append` never acknowledges a record a crash can lose.
- * `partition.json` (written atomically) holds the log start offset, the
- * recovery point (everything below it is sealed and synced) and a
- * clean-shutdown flag; after an unclean shutdown every segment from the
- * recovery point on is validated and a torn tail truncated.
+ * `partition.json` (written atomically, checksummed) holds the log start
+ * offset, the recovery point (everything below it is sealed and synced), a
+ * clean-shutdown flag and, after a clean shutdown, the end offset. It is
+ * marked not-clean at the first change, so a log that is only read is never
+ * written. Opening (partition-open.ts) checks every segment against what was
+ * recorded and validates the newest after an unclean shutdown, truncating a
+ * torn tail; anything else that does not fit is reported as damage. Every
+ * read checks each batch's base offset (outside the CRC) against its
+ * predecessor; `verify` checks every byte. A full disk is a DiskFullError.
  */
 import { CorruptionError, invariant, requireInt, requireNumber } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
@@ -64,8 +69,11 @@ export class PartitionLog {
 
   /**
    * Open (or create) the log under `path`, recovering after an unclean
-   * shutdown. O(bytes after the recovery point) + O(index entries).
-   * Throws SegmentCorruptionError on damage that is not a torn tail.
+   * shutdown. O(bytes of the active segment after an unclean shutdown, and of
+   * segments whose indexes must be rebuilt) + O(index entries). Throws
+   * SegmentCorruptionError / CorruptionError on damage that is not a torn
+   * tail; with `mustExist` (a partition topics.json lists), also when
+   * partition.json is missing.
    */
   static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, tp: { topic: string; partition: number } = { topic: path, partition: 0 }, options: { mustExist?: boolean } = {}): PartitionLog {
     const now = clock.now();
