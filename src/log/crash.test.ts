@@ -120,7 +120,8 @@ describe('crash safety with real processes and SIGKILL', () => {
     const acked = new Map<string, string>();
     let runs = 0;
     for (let run = 0; run < 22; run++) {
-      const acks = await runAndKill(dataDir, seed + run, run, 5 + randomInt(random, 80));
+      // At least a few acknowledgements per run, however slow the machine is to start the child.
+      const acks = await runAndKill(dataDir, seed + run, run, 5 + randomInt(random, 80), 6);
       for (const a of acks) {
         const k = `${a.partition}/${a.offset}`;
         // An offset acknowledged twice would mean a crash lost an acknowledged write and reused its offset.

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Broker } from './broker.js';
 import { DiskFullError } from './storage/disk-full.js';
+import { FsDirectory } from './storage/fs-directory.js';
 
 const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-tmpfs-'));
 let mounted = false;
@@ -121,4 +122,32 @@ describe.skipIf(!mounted)('the log on a full disk (2 MiB tmpfs)', () => {
     checkAll(b);
     b.close();
   }, 120_000);
+});
+
+describe('close on a failing disk', () => {
+  it('Broker.close releases the directory lock even when closing a partition fails with ENOSPC', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-closefail-'));
+    try {
+      const real = new FsDirectory(d);
+      let failing = false;
+      const storage = Object.assign(Object.create(real) as FsDirectory, {
+        writeAtomic(p: string, data: Uint8Array) {
+          if (failing) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          real.writeAtomic(p, data);
+        },
+      });
+      const b = Broker.open({ storage });
+      b.createTopic('t', { partitions: 2 });
+      b.producer().send('t', { value: 'a', partition: 0 });
+      b.producer().send('t', { value: 'b', partition: 1 });
+      failing = true;
+      expect(() => b.close()).toThrow(DiskFullError);
+      const again = Broker.open({ dataDir: d });
+      expect(again.read('t', 0, 0, 10).map((r) => r.value!.toString())).toEqual(['a']);
+      expect(again.read('t', 1, 0, 10).map((r) => r.value!.toString())).toEqual(['b']);
+      again.close();
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,7 +5,7 @@
  * offsets, and consumer groups rebalanced by range, round-robin, sticky or
  * cooperative-sticky assignors through a pure group coordinator.
  */
-export { Broker, DEFAULT_OFFSETS_RETENTION_MS, type BrokerOptions, type TopicDescription, type OffsetCommit, type PartitionStats } from './broker.js';
+export { Broker, DEFAULT_OFFSETS_RETENTION_MS, type BrokerOptions, type TopicDescription, type OffsetCommit, type PartitionStats, type VerifyReport } from './broker.js';
 export { OffsetsLog, OffsetsCorruptionError, OFFSETS_LOG, type OffsetsLogOptions } from './offsets-log.js';
 export { Producer, type ProducerOptions } from './producer.js';
 export { Consumer, type ConsumerOptions } from './consumer.js';
@@ -24,4 +24,7 @@ export { FetchBuffer, DEFAULT_FETCH_BUFFER_BYTES } from './storage/fetch-buffer.
 export { partitionConfig, DEFAULT_PARTITION_CONFIG, type PartitionLogConfig } from './storage/partition-config.js';
 export { SegmentCorruptionError, segmentName, parseSegmentName } from './storage/segment.js';
 export { applyRetention, compact, type RetentionPolicy, type RetentionResult, type CompactionResult } from './storage/cleanup.js';
-export { encodeBatch, checkBatch, readBatchHeader, BATCH_HEADER_BYTES } from './storage/record-batch.js';
+export { encodeBatch, checkBatch, readBatchHeader, BATCH_HEADER_BYTES, GAP_BEFORE } from './storage/record-batch.js';
+export { DiskFullError } from './storage/disk-full.js';
+export { type VerifyProblem, type PartitionVerifyResult } from './storage/partition-verify.js';
+export { DirectoryLock } from './storage/dir-lock.js';

@@ -17,6 +17,7 @@ import { PartitionLog } from './partition-log.js';
 import { partitionConfig } from './partition-config.js';
 import { readBatchHeader } from './record-batch.js';
 import { DiskFullError } from './disk-full.js';
+import { crc32cRange } from '../../hash/crc32c-bytes.js';
 import type { RecordInput } from '../types.js';
 import { tempDirs } from '../testing/temp-dirs.js';
 
@@ -126,6 +127,32 @@ describe('damaged segments are reported, never silently shortened', () => {
     fractional.writeDoubleLE(fractional.readDoubleLE(16) + 0.5, 16);
     fs.writeFileSync(idxFile, fractional);
     expect(openAndRead(root)).toEqual(expected);
+  });
+
+  it('index files rebuilt in memory at open are written back at the first change', () => {
+    const { root, part } = build();
+    const idxFile = path.join(part, logs(part)[0]!.replace('.log', '.index'));
+    const good = fs.readFileSync(idxFile);
+    fs.writeFileSync(idxFile, Buffer.alloc(good.length));
+    const log = reopen(root);
+    expect(log.verify().problems.length).toBe(1);
+    log.append([rec('more')]);
+    expect(fs.readFileSync(idxFile)).toEqual(good);
+    expect(log.verify().problems).toEqual([]);
+    log.close();
+  });
+
+  it('an .index entry damaged with a valid checksum is caught by the batch it points at (read and verify report it)', () => {
+    const { root, part } = build();
+    const idxFile = path.join(part, logs(part)[0]!.replace('.log', '.index'));
+    const idx = fs.readFileSync(idxFile);
+    const at = idx.readUInt32LE(12);
+    idx.writeUInt32LE(at - 1, 12);
+    idx.writeUInt32LE(crc32cRange(idx, 0, idx.length - 4), idx.length - 4);
+    fs.writeFileSync(idxFile, idx);
+    const log = reopen(root);
+    expect(() => log.read(at - 1, 1)).toThrow(CorruptionError);
+    expect(log.verify().problems.map((p) => p.what).join()).toContain('index entry');
   });
 
   it('damage found is reported with the segment and offset, and nothing is cut from a sealed segment', () => {

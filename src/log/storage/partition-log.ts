@@ -7,10 +7,15 @@
  * Durability: each append is one batch written with one write call; with
  * fsync `always` it is fdatasync'ed before `append` returns, so a caller that
  * acknowledges after `append` never acknowledges a record a crash can lose.
- * `partition.json` (written atomically) holds the log start offset, the
- * recovery point (everything below it is sealed and synced) and a
- * clean-shutdown flag; after an unclean shutdown every segment from the
- * recovery point on is validated and a torn tail truncated.
+ * `partition.json` (written atomically, checksummed) holds the log start
+ * offset, the recovery point (everything below it is sealed and synced), a
+ * clean-shutdown flag and, after a clean shutdown, the end offset. It is
+ * marked not-clean at the first change, so a log that is only read is never
+ * written. Opening (partition-open.ts) checks every segment against what was
+ * recorded and validates the newest after an unclean shutdown, truncating a
+ * torn tail; anything else that does not fit is reported as damage. Every
+ * read checks each batch's base offset (outside the CRC) against its
+ * predecessor; `verify` checks every byte. A full disk is a DiskFullError.
  */
 import { CorruptionError, invariant, requireInt, requireNumber } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
@@ -21,16 +26,11 @@ import { readSegmentBatches } from './batch-read.js';
 import type { RecordBatchView } from './batch-view.js';
 import type { FetchBuffer } from './fetch-buffer.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
-import { CLEANED, loadSegments } from './partition-open.js';
+import { CLEANED, commitSwap, loadSegments, writeSwap } from './partition-open.js';
 import { verifySegments, type PartitionVerifyResult } from './partition-verify.js';
-import { checkBatch, decodeRecords, encodeBatch, markGapBefore, offsetProblem, readBatchHeader, type BatchHeader } from './record-batch.js';
-import { scanSegment } from './recovery.js';
-import { Segment, SegmentCorruptionError } from './segment.js';
-
-/** Reads use chunks of at least this size... */
-const MIN_READ_CHUNK_BYTES = 64 * 1024;
-/** ...and at most this size (a larger batch is read whole). */
-const MAX_READ_CHUNK_BYTES = 16 * 1024 * 1024;
+import { encodeBatch, readBatchHeader } from './record-batch.js';
+import { readSegmentRecords } from './record-read.js';
+import { Segment } from './segment.js';
 
 /** A partition's log over a `StorageDirectory`. */
 export class PartitionLog {
@@ -51,6 +51,8 @@ export class PartitionLog {
   private closed = false;
   /** partition.json says "not clean" (set by the first change after a clean open). */
   private dirty = false;
+  /** Sealed segments whose indexes were rebuilt at open, rewritten by `markDirty`. */
+  private rebuiltIndexes: Segment[] = [];
   /** Bytes truncated from a torn tail when this log was opened. */
   readonly recoveredTruncatedBytes: number;
 
@@ -67,8 +69,11 @@ export class PartitionLog {
 
   /**
    * Open (or create) the log under `path`, recovering after an unclean
-   * shutdown. O(bytes after the recovery point) + O(index entries).
-   * Throws SegmentCorruptionError on damage that is not a torn tail.
+   * shutdown. O(bytes of the active segment after an unclean shutdown, and of
+   * segments whose indexes must be rebuilt) + O(index entries). Throws
+   * SegmentCorruptionError / CorruptionError on damage that is not a torn
+   * tail; with `mustExist` (a partition topics.json lists), also when
+   * partition.json is missing.
    */
   static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, tp: { topic: string; partition: number } = { topic: path, partition: 0 }, options: { mustExist?: boolean } = {}): PartitionLog {
     const now = clock.now();
@@ -78,9 +83,10 @@ export class PartitionLog {
     dir.mkdir(path);
     let meta: PartitionMeta = { format: 'shardkit-partition', logStartOffset: 0, recoveryPoint: 0, clean: false };
     if (existed) meta = parseMeta(dir.read(metaPath, 0, dir.size(metaPath)), metaPath);
-    const { segments, truncatedBytes } = loadSegments(dir, path, meta, existed, config.indexIntervalBytes, now);
+    const { segments, truncatedBytes, rebuilt } = loadSegments(dir, path, meta, existed, config.indexIntervalBytes, now);
     const log = new PartitionLog(dir, path, config, clock, truncatedBytes, tp);
     log.segments = segments;
+    log.rebuiltIndexes = rebuilt;
     log.startOffset = Math.max(meta.logStartOffset, (segments[0] as Segment).baseOffset);
     log.recoveryPoint = Math.min(meta.recoveryPoint, log.active.baseOffset);
     // After an unclean shutdown the tail may sit only in the page cache: treat it as unsynced.
@@ -93,9 +99,15 @@ export class PartitionLog {
 
   /** Before the first change: record in partition.json that the log is open for writing (so a crash is recognised). */
   private markDirty(): void {
-    if (this.dirty) return;
-    this.io(this.path + '/partition.json', 'recording the log as open', () => this.writeMeta(false));
-    this.dirty = true;
+    if (!this.dirty) {
+      this.io(this.path + '/partition.json', 'recording the log as open', () => this.writeMeta(false));
+      this.dirty = true;
+    }
+    if (this.rebuiltIndexes.length === 0) return;
+    // Index files rebuilt in memory at open are written back now that the log is being written anyway.
+    for (const seg of this.rebuiltIndexes.splice(0)) {
+      if (this.segments.includes(seg) && seg !== this.active) this.io(seg.indexPath, 'rewriting rebuilt indexes', () => seg.persistIndexes(this.dir));
+    }
   }
 
   /** Run a write, turning a full disk into DiskFullError naming this partition. */
@@ -254,49 +266,9 @@ export class PartitionLog {
     this.ensureOpen();
     requireInt('offset', offset, 0);
     requireInt('maxRecords', maxRecords, 1);
-    const out: StoredRecord[] = [];
-    let from = Math.max(offset, this.startOffset);
-    if (from >= this.nextOffset) return out;
-    for (let si = this.segmentIndexFor(from); si < this.segments.length && out.length < maxRecords; si++) {
-      const seg = this.segments[si] as Segment;
-      if (from >= seg.nextOffset) continue;
-      let pos = seg.lookup(from);
-      // The base offset is outside the CRC: each batch must start where the one before ended.
-      let expected = seg.lookedUpOffset;
-      while (pos < seg.sizeBytes && out.length < maxRecords) {
-        // Size the read to the records wanted, from the segment's average record size.
-        const avg = seg.sizeBytes / Math.max(1, seg.nextOffset - seg.baseOffset);
-        const want = Math.min(seg.sizeBytes - pos, Math.min(MAX_READ_CHUNK_BYTES, Math.max(MIN_READ_CHUNK_BYTES, Math.ceil((maxRecords - out.length) * avg * 1.25))));
-        const buf = this.dir.read(seg.logPath, pos, want);
-        let p = 0;
-        while (p < buf.length && out.length < maxRecords) {
-          const h = readBatchHeader(buf, p);
-          if (h === null || p + h.sizeBytes > buf.length) {
-            if (p === 0) {
-              // One batch larger than the chunk: read exactly it.
-              const size = h === null ? 0 : h.sizeBytes;
-              if (size === 0 || pos + size > seg.sizeBytes) throw new SegmentCorruptionError(seg, pos, from, 'incomplete batch');
-              expected = this.readOne(seg, pos, size, from, expected, out, maxRecords);
-              p = size;
-            }
-            break;
-          }
-          const bad = offsetProblem(h.baseOffset, h.lastOffsetDelta, h.attributes, expected, seg.nextOffset);
-          if (bad !== null) throw new SegmentCorruptionError(seg, pos + p, from, bad);
-          expected = h.baseOffset + h.lastOffsetDelta + 1;
-          if (expected > from) {
-            const problem = checkBatch(buf, p);
-            if (problem !== null) throw new SegmentCorruptionError(seg, pos + p, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
-            decodeRecords(buf, p, from, out, maxRecords, () => `segment ${seg.logPath} at byte ${pos + p}`, this.topic, this.partition);
-          }
-          p += h.sizeBytes;
-        }
-        if (p === 0) break;
-        pos += p;
-      }
-      if (out.length > 0) from = (out[out.length - 1] as StoredRecord).offset + 1;
-    }
-    return out;
+    const from = Math.max(offset, this.startOffset);
+    if (from >= this.nextOffset) return [];
+    return readSegmentRecords(this.dir, this.segments, this.segmentIndexFor(from), from, maxRecords, this.topic, this.partition);
   }
 
   /**
@@ -316,18 +288,6 @@ export class PartitionLog {
     requireInt('maxRecords', maxRecords, 1);
     const from = Math.max(offset, this.startOffset);
     return readSegmentBatches(this.dir, this.segments, this.segmentIndexFor(from), from, maxRecords, fetch, this.topic, this.partition);
-  }
-
-  /** Read and decode the one batch at `pos` (larger than a read chunk); returns the offset the next batch must start at. */
-  private readOne(seg: Segment, pos: number, size: number, from: number, expected: number, out: StoredRecord[], max: number): number {
-    const buf = this.dir.read(seg.logPath, pos, size);
-    const problem = checkBatch(buf, 0);
-    if (problem !== null) throw new SegmentCorruptionError(seg, pos, from, problem === 'bad-crc' ? 'CRC-32C mismatch' : 'malformed batch');
-    const h = readBatchHeader(buf, 0) as BatchHeader;
-    const bad = offsetProblem(h.baseOffset, h.lastOffsetDelta, h.attributes, expected, seg.nextOffset);
-    if (bad !== null) throw new SegmentCorruptionError(seg, pos, from, bad);
-    decodeRecords(buf, 0, from, out, max, () => `segment ${seg.logPath} at byte ${pos}`, this.topic, this.partition);
-    return h.baseOffset + h.lastOffsetDelta + 1;
   }
 
   /**
@@ -425,32 +385,9 @@ export class PartitionLog {
     const i = this.segments.indexOf(seg);
     invariant(i >= 0 && i < this.segments.length - 1, 'only a closed segment can be replaced');
     this.markDirty();
-    let expected = seg.baseOffset;
-    for (const b of batches) {
-      const h = readBatchHeader(b, 0) as BatchHeader;
-      invariant(h.baseOffset >= expected && h.baseOffset + h.lastOffsetDelta < seg.nextOffset, 'compaction output must keep offsets in order and within the segment');
-      if (h.baseOffset !== expected) markGapBefore(b);
-      expected = h.baseOffset + h.lastOffsetDelta + 1;
-    }
     const side = `${seg.logPath}${CLEANED}`;
-    const fresh = new Segment(this.path, seg.baseOffset, seg.createdAtMs);
-    try {
-      this.io(side, 'writing compacted segment', () => {
-        this.dir.remove(side);
-        this.dir.append(side, new Uint8Array(0));
-        for (const b of batches) this.dir.append(side, b);
-        this.dir.sync(side);
-        scanSegment(this.dir, fresh, { tornTailAllowed: false, indexIntervalBytes: this.config.indexIntervalBytes, nowMs: seg.createdAtMs, file: side });
-        fresh.nextOffset = seg.nextOffset;
-        fresh.persistIndexes(this.dir, CLEANED);
-      });
-    } catch (e) {
-      for (const f of [side, `${seg.indexPath}${CLEANED}`, `${seg.timeIndexPath}${CLEANED}`, `${seg.indexPath}${CLEANED}.tmp`, `${seg.timeIndexPath}${CLEANED}.tmp`]) this.dir.remove(f);
-      throw e;
-    }
-    this.dir.rename(side, seg.logPath);
-    this.dir.rename(`${seg.indexPath}${CLEANED}`, seg.indexPath);
-    this.dir.rename(`${seg.timeIndexPath}${CLEANED}`, seg.timeIndexPath);
+    const fresh = this.io(side, 'writing a compacted segment', () => writeSwap(this.dir, seg, batches, this.config.indexIntervalBytes));
+    commitSwap(this.dir, seg);
     seg.adopt(fresh);
   }
 

@@ -11,11 +11,15 @@
  * never a silently shorter or relabelled log. Only the newest segment after
  * an unclean shutdown may lose bytes: its torn tail.
  *
+ * It also holds both halves of compaction's segment swap (`writeSwap`,
+ * `commitSwap`), beside the part of opening that undoes or finishes one.
+ *
  * Writes only what recovery needs (a torn tail cut, leftovers of an
  * interrupted compaction or retention removed): a cleanly closed log is
  * opened without writing anything.
  */
-import { CorruptionError } from '../../errors.js';
+import { CorruptionError, invariant } from '../../errors.js';
+import { markGapBefore, readBatchHeader, type BatchHeader } from './record-batch.js';
 import type { StorageDirectory } from './directory.js';
 import type { PartitionMeta } from './partition-config.js';
 import { scanSegment } from './recovery.js';
@@ -24,10 +28,56 @@ import { parseSegmentName, Segment, SegmentCorruptionError } from './segment.js'
 /** Suffix of compaction output written beside a segment before the swap. */
 export const CLEANED = '.cleaned';
 
+/**
+ * First half of a compaction's segment swap: mark each batch that follows
+ * removed records `GAP_BEFORE`, write the batches to `<seg>.log.cleaned` and
+ * their indexes to `.index.cleaned` / `.timeindex.cleaned`, all synced.
+ * Nothing is committed yet; on failure every side file is removed and the
+ * error rethrown. Returns the segment as it will be. O(bytes).
+ */
+export function writeSwap(dir: StorageDirectory, seg: Segment, batches: readonly Buffer[], indexIntervalBytes: number): Segment {
+  let expected = seg.baseOffset;
+  for (const b of batches) {
+    const h = readBatchHeader(b, 0) as BatchHeader;
+    invariant(h.baseOffset >= expected && h.baseOffset + h.lastOffsetDelta < seg.nextOffset, 'compaction output must keep offsets in order and within the segment');
+    expected = h.baseOffset + h.lastOffsetDelta + 1;
+  }
+  expected = seg.baseOffset;
+  for (const b of batches) {
+    const h = readBatchHeader(b, 0) as BatchHeader;
+    if (h.baseOffset !== expected) markGapBefore(b);
+    expected = h.baseOffset + h.lastOffsetDelta + 1;
+  }
+  const side = `${seg.logPath}${CLEANED}`;
+  const fresh = new Segment(seg.logPath.slice(0, seg.logPath.lastIndexOf('/')), seg.baseOffset, seg.createdAtMs);
+  try {
+    dir.remove(side);
+    dir.append(side, new Uint8Array(0));
+    for (const b of batches) dir.append(side, b);
+    dir.sync(side);
+    scanSegment(dir, fresh, { tornTailAllowed: false, indexIntervalBytes, nowMs: seg.createdAtMs, file: side });
+    fresh.nextOffset = seg.nextOffset;
+    fresh.persistIndexes(dir, CLEANED);
+  } catch (e) {
+    for (const f of [side, `${seg.indexPath}${CLEANED}`, `${seg.timeIndexPath}${CLEANED}`, `${seg.indexPath}${CLEANED}.tmp`, `${seg.timeIndexPath}${CLEANED}.tmp`]) dir.remove(f);
+    throw e;
+  }
+  return fresh;
+}
+
+/** Second half: rename the log file into place (the commit point), then the indexes. */
+export function commitSwap(dir: StorageDirectory, seg: Segment): void {
+  dir.rename(`${seg.logPath}${CLEANED}`, seg.logPath);
+  dir.rename(`${seg.indexPath}${CLEANED}`, seg.indexPath);
+  dir.rename(`${seg.timeIndexPath}${CLEANED}`, seg.timeIndexPath);
+}
+
 /** What `loadSegments` found. */
 export interface LoadedSegments {
   segments: Segment[];
   truncatedBytes: number;
+  /** Sealed segments whose index files were missing, damaged or of an older format and were rebuilt in memory (to be rewritten at the first change). */
+  rebuilt: Segment[];
 }
 
 /**
@@ -48,8 +98,8 @@ function settleLeftovers(dir: StorageDirectory, path: string): void {
   }
 }
 
-/** Load or rebuild one segment's indexes; throws when it is not what was recorded. */
-function loadOne(dir: StorageDirectory, seg: Segment, sealed: boolean, indexIntervalBytes: number, nowMs: number): number {
+/** Load or rebuild one segment's indexes (pushing it on `rebuilt` if they were unusable); throws when it is not what was recorded. */
+function loadOne(dir: StorageDirectory, seg: Segment, sealed: boolean, indexIntervalBytes: number, nowMs: number, rebuilt: Segment[]): number {
   const size = dir.size(seg.logPath);
   if (!sealed) return scanSegment(dir, seg, { tornTailAllowed: true, indexIntervalBytes, nowMs }).truncatedBytes;
   const r = seg.loadIndexes(dir);
@@ -61,6 +111,7 @@ function loadOne(dir: StorageDirectory, seg: Segment, sealed: boolean, indexInte
   if (r.status === 'bad' && r.recorded !== null && (r.recorded.sizeBytes !== seg.sizeBytes || r.recorded.nextOffset !== seg.nextOffset)) {
     throw new SegmentCorruptionError(seg, seg.sizeBytes, seg.nextOffset, `segment holds ${seg.sizeBytes} bytes up to offset ${seg.nextOffset} where its seal recorded ${r.recorded.sizeBytes} bytes up to ${r.recorded.nextOffset}`);
   }
+  rebuilt.push(seg);
   return 0;
 }
 
@@ -85,10 +136,11 @@ export function loadSegments(dir: StorageDirectory, path: string, meta: Partitio
   }
   let truncated = 0;
   const segs: Segment[] = [];
+  const rebuilt: Segment[] = [];
   for (let i = 0; i < bases.length; i++) {
     const seg = new Segment(path, bases[i] as number, nowMs);
     const isLast = i === bases.length - 1;
-    truncated += loadOne(dir, seg, !isLast || meta.clean, indexIntervalBytes, nowMs);
+    truncated += loadOne(dir, seg, !isLast || meta.clean, indexIntervalBytes, nowMs, rebuilt);
     if (!isLast && seg.nextOffset <= meta.logStartOffset && segs.length === 0) {
       // Retention recorded the new log start, then a crash came before it deleted this segment.
       seg.remove(dir);
@@ -110,5 +162,5 @@ export function loadSegments(dir: StorageDirectory, path: string, meta: Partitio
     const want = meta.clean && meta.endOffset !== undefined ? meta.endOffset : meta.recoveryPoint;
     throw new SegmentCorruptionError(last, last.sizeBytes, last.nextOffset, `the log ends at offset ${last.nextOffset} where partition.json recorded ${want} (segment data is missing at the end)`);
   }
-  return { segments: segs, truncatedBytes: truncated };
+  return { segments: segs, truncatedBytes: truncated, rebuilt: rebuilt.filter((s) => segs.includes(s)) };
 }
