@@ -135,6 +135,28 @@ export class InvariantError extends ShardkitError {
   }
 }
 
+/** Array.isArray that answers false for a revoked proxy instead of throwing. O(1). */
+export function isArraySafe(value: unknown): value is readonly unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `value instanceof ctor` that answers false instead of throwing (a proxy
+ * whose getPrototypeOf trap throws, a revoked proxy): for checks of values
+ * from outside. O(prototype chain).
+ */
+export function isInstance<T>(value: unknown, ctor: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof ctor;
+  } catch {
+    return false;
+  }
+}
+
 /** Throw an InvariantError with `message` unless `condition` holds. */
 export function invariant(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition) throw new InvariantError(typeof message === 'function' ? message() : message);

@@ -18,8 +18,17 @@ let scratch = new Uint8Array(1024);
 
 /** Throw a typed error unless `key` is a string or a Uint8Array. O(1). */
 export function assertKey(key: unknown, parameter = 'key'): asserts key is Key {
-  if (typeof key !== 'string' && !(key instanceof Uint8Array)) {
+  if (typeof key !== 'string' && !isBytes(key)) {
     throw new InvalidArgumentError(parameter, key, 'a string (hashed as UTF-8) or a Uint8Array');
+  }
+}
+
+/** `value instanceof Uint8Array`, false instead of a throw for a proxy whose traps throw. O(1). */
+function isBytes(value: unknown): boolean {
+  try {
+    return value instanceof Uint8Array;
+  } catch {
+    return false;
   }
 }
 

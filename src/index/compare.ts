@@ -6,7 +6,7 @@
  * through the tail-latency model, and a summary.
  */
 import type { PartitionedPlacement } from '../partitioning/placement.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, isArraySafe } from '../errors.js';
 import { DocumentPartitionedDB } from './document-partitioned.js';
 import { TermPartitionedDB } from './term-partitioned.js';
 import type { TermPartitioner } from './term-partitioner.js';
@@ -62,7 +62,7 @@ export function compareStrategies(
   const local = new DocumentPartitionedDB({ partitions, fields });
   const global = new TermPartitionedDB({ partitions, fields, ...(options.termPartitioner ? { termPartitioner: options.termPartitioner } : {}) });
   for (const pair of documents) {
-    if (!Array.isArray(pair) || pair.length !== 2) throw new InvalidArgumentError('document entry', pair, 'a [primary key, document] pair');
+    if (!isArraySafe(pair) || pair.length !== 2) throw new InvalidArgumentError('document entry', pair, 'a [primary key, document] pair');
     local.put(pair[0], pair[1]);
     global.put(pair[0], pair[1]);
   }
@@ -70,7 +70,7 @@ export function compareStrategies(
   const globalPhases: number[][][] = [];
   let agree = true;
   for (const q of queries) {
-    if (!Array.isArray(q) || q.length !== 2) throw new InvalidArgumentError('query', q, 'a [field, value] pair');
+    if (!isArraySafe(q) || q.length !== 2) throw new InvalidArgumentError('query', q, 'a [field, value] pair');
     const a = local.queryByField(q[0], q[1]);
     const b = global.queryByField(q[0], q[1]);
     localPhases.push([[...a.partitions]]);

@@ -12,7 +12,7 @@
  * "partitions touched" counts distinct partitions, not messages by kind.
  */
 import type { PartitionedPlacement } from '../partitioning/placement.js';
-import { InvalidArgumentError, invariant, requireInt } from '../errors.js';
+import { InvalidArgumentError, invariant, requireInt, isArraySafe } from '../errors.js';
 import { IndexShard, type IndexEntry } from './index-shard.js';
 import { IndexUpdateQueue, type IndexUpdate } from './update-queue.js';
 import { StatsCounter, type IndexStats } from './stats.js';
@@ -166,7 +166,7 @@ export abstract class IndexedDB {
    * index partition per field are intersected.
    */
   query(where: Readonly<Record<string, FieldValue>>, options: QueryOptions = {}): QueryResult {
-    if (where === null || typeof where !== 'object' || Array.isArray(where)) {
+    if (where === null || typeof where !== 'object' || isArraySafe(where)) {
       throw new InvalidArgumentError('query', where, 'an object of field: value equalities');
     }
     const entries = Object.entries(where);

@@ -19,7 +19,7 @@
  * Deterministic: the same options give the same numbers in every process.
  */
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
-import { InvalidArgumentError, requireInt, requireNumber } from '../errors.js';
+import { InvalidArgumentError, requireInt, requireNumber, isArraySafe } from '../errors.js';
 import { type Random, mulberry32, randomInt } from '../util/random.js';
 
 /** Options of the latency model. */
@@ -214,7 +214,7 @@ export interface TailLatencyOptions {
  */
 export function tailLatencyStudy(options: TailLatencyOptions = {}): TailLatencyRow[] {
   const counts = options.partitionCounts ?? [1, 2, 4, 8, 16, 32, 64, 128];
-  if (!Array.isArray(counts) || counts.length === 0) throw new InvalidArgumentError('partitionCounts', counts, 'a non-empty array of integers ≥ 1');
+  if (!isArraySafe(counts) || counts.length === 0) throw new InvalidArgumentError('partitionCounts', counts, 'a non-empty array of integers ≥ 1');
   counts.forEach((p) => requireInt('partition count', p, 1, 1 << 16));
   const queries = requireInt('queries', options.queries ?? 10_000, 1);
   const hits = requireInt('hitsPerQuery', options.hitsPerQuery ?? 1, 0, 1 << 16);

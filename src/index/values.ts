@@ -10,7 +10,7 @@
  * range queries, range-partitioned term indexes and range placements agree
  * on one total order, even over mixed fields.
  */
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, isInstance, isArraySafe } from '../errors.js';
 import { compareKeys } from '../partitioning/range-keys.js';
 
 /** A value a secondary index can hold: a string or a finite number. */
@@ -60,7 +60,7 @@ export function assertPrimaryKey(pk: unknown, parameter = 'primary key'): assert
 
 /** Throw InvalidArgumentError unless `doc` is a non-null, non-array object. O(1). */
 export function assertDoc(doc: unknown): asserts doc is Doc {
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || doc instanceof Uint8Array) {
+  if (doc === null || typeof doc !== 'object' || isArraySafe(doc) || isInstance(doc, Uint8Array)) {
     throw new InvalidArgumentError('document', doc, 'a plain object of fields');
   }
 }
@@ -105,7 +105,7 @@ export function indexedValue(doc: Doc, field: string, pk: string): FieldValue | 
  * copy. O(F).
  */
 export function normalizeFields(fields: unknown): readonly string[] {
-  if (!Array.isArray(fields)) {
+  if (!isArraySafe(fields)) {
     throw new InvalidArgumentError('fields', fields, 'an array of distinct non-empty field names (empty: no secondary index)');
   }
   const seen = new Set<string>();

@@ -29,7 +29,19 @@
  * assignment (all −1) is therefore contiguous blocks in node order, the way
  * Redis Cluster hands out slot ranges (node 0: 0…q₀−1, node 1: q₀…q₀+q₁−1,…).
  */
-import { InvalidArgumentError, invariant, requireInt } from '../errors.js';
+import { InvalidArgumentError, invariant, isInstance, requireInt } from '../errors.js';
+import { isArraySafe, readOptions } from './placement.js';
+
+/** Throw InvalidArgumentError unless `owners` is an Int32Array (an assignment). O(1). */
+function requireOwners(parameter: string, owners: unknown): asserts owners is Int32Array {
+  if (!isInstance(owners, Int32Array)) throw new InvalidArgumentError(parameter, owners, 'an Int32Array (partition → node index, −1 for none)');
+}
+
+function requireRebalanceOptions(given: unknown): RebalanceOptions {
+  const joiner: unknown = readOptions(given as RebalanceOptions).joiner;
+  if (joiner !== undefined && (typeof joiner !== 'number' || !Number.isInteger(joiner) || joiner < 0)) throw new InvalidArgumentError('joiner', joiner, 'a node index (integer ≥ 0)');
+  return joiner === undefined ? {} : { joiner: joiner as number };
+}
 
 /** Largest partition count accepted (16M partitions: 64 MB of Int32Array). */
 export const MAX_PARTITIONS = 1 << 24;
@@ -46,7 +58,7 @@ export function ownedCounts(owners: Int32Array, nodeCount: number): Int32Array {
 
 function checkWeights(partitionCount: number, weights: readonly number[]): number {
   requireInt('partition count', partitionCount, 1, MAX_PARTITIONS);
-  if (!Array.isArray(weights) || weights.length === 0) throw new InvalidArgumentError('weights', weights, 'a non-empty array of node weights');
+  if (!isArraySafe(weights) || weights.length === 0) throw new InvalidArgumentError('weights', weights, 'a non-empty array of node weights');
   let total = 0;
   for (const w of weights) {
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) throw new InvalidArgumentError('node weight', w, 'a finite number > 0');
@@ -73,8 +85,10 @@ export interface RebalanceOptions {
  * nodes that receive partitions anyway, then `options.joiner`, so that no
  * staying node both gives and receives. O(n log n).
  */
-export function quotas(partitionCount: number, weights: readonly number[], current?: Int32Array, options: RebalanceOptions = {}): Int32Array {
+export function quotas(partitionCount: number, weights: readonly number[], current?: Int32Array, given: RebalanceOptions = {}): Int32Array {
   const total = checkWeights(partitionCount, weights);
+  if (current !== undefined) requireOwners('current', current);
+  const options = requireRebalanceOptions(given);
   const n = weights.length;
   const q = new Int32Array(n);
   const rem = new Float64Array(n);
@@ -151,7 +165,9 @@ function giveExtras(q: Int32Array, rem: Float64Array, bucket: readonly number[],
  * fewest staying nodes needed each receive (join) or give (leave) partitions
  * the rounding requires. With equal weights it is always true. O(n log n + P).
  */
-export function minimalChangeFeasible(owners: Int32Array, weights: readonly number[], options: RebalanceOptions = {}): boolean {
+export function minimalChangeFeasible(owners: Int32Array, weights: readonly number[], given: RebalanceOptions = {}): boolean {
+  requireOwners('owners', owners);
+  const options = requireRebalanceOptions(given);
   const total = checkWeights(owners.length, weights);
   const P = owners.length;
   const n = weights.length;
@@ -185,7 +201,10 @@ export function minimalChangeFeasible(owners: Int32Array, weights: readonly numb
  * plus the orphans; the freed partitions, in ascending order, fill the
  * under-quota nodes in node order. O(P + n log n).
  */
-export function rebalance(owners: Int32Array, weights: readonly number[], options: RebalanceOptions = {}): Int32Array {
+export function rebalance(owners: Int32Array, weights: readonly number[], given: RebalanceOptions = {}): Int32Array {
+  requireOwners('owners', owners);
+  checkWeights(Math.max(1, owners.length), weights);
+  const options = requireRebalanceOptions(given);
   const n = weights.length;
   const P = owners.length;
   for (let p = 0; p < P; p++) {
@@ -288,6 +307,8 @@ export function movedPartitions(before: Int32Array, after: Int32Array): number {
  * node index < n) and every node holds ⌊P·w/W⌋ or ⌈P·w/W⌉ partitions. O(P + n).
  */
 export function checkAssignment(owners: Int32Array, weights: readonly number[]): void {
+  requireOwners('owners', owners);
+  checkWeights(Math.max(1, owners.length), weights);
   const n = weights.length;
   const total = weights.reduce((s, w) => s + w, 0);
   for (let p = 0; p < owners.length; p++) {

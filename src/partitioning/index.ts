@@ -6,7 +6,7 @@
 export * from './placement.js';
 export * from './plan.js';
 export * from './registry.js';
-export { MAX_PARTITIONS, checkAssignment, initialAssignment, movedPartitions, ownedCounts, quotas, rebalance } from './assignment.js';
+export { MAX_PARTITIONS, checkAssignment, growAssignment, initialAssignment, minimalChangeFeasible, movedPartitions, ownedCounts, quotas, rebalance, type RebalanceOptions } from './assignment.js';
 export { ModNPlacement, type ModNOptions } from './mod-n.js';
 export { SlotPlacement, RedisSlotPlacement, DEFAULT_PARTITIONS, type SlotOptions } from './slots.js';
 export { TokenPlacement, DEFAULT_TOKENS_PER_NODE, MAX_TOKENS_PER_NODE, type TokenOptions } from './tokens.js';

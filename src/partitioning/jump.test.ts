@@ -100,7 +100,7 @@ describe('jump consistent hash', () => {
     expect(r.nodeIds).toEqual(['a', 'b', 'c']);
     for (const m of plan.moves) expect(m.from).toBe('d');
     expect(() => p.ownerOf(3)).toThrow(NotFoundError);
-    expect(() => p.ownerOf(0.5)).toThrow(NotFoundError);
+    expect(() => p.ownerOf(0.5)).toThrow(InvalidArgumentError);
   });
 
   it('rejects weights, bad hashes and bad keys with typed errors; an empty placement throws StateError', () => {

@@ -32,6 +32,9 @@ import {
   normalizeNode,
   normalizeNodes,
   sampledPlan,
+  readOptions,
+  requirePlanTarget,
+  requirePartitionNumber,
 } from './placement.js';
 
 // The paper's LCG multiplier 2862933555777941757 = 0x27bb2ee6_87b0b0fd, as limbs.
@@ -113,7 +116,8 @@ export class JumpPlacement implements PartitionedPlacement {
    * O(n). Nodes: distinct non-empty ids (weight, if given, must be 1); may be
    * empty (lookups then throw StateError); at most 2^31 − 1.
    */
-  constructor(nodes: readonly (NodeSpec | string)[], options: JumpOptions = {}) {
+  constructor(nodes: readonly (NodeSpec | string)[], given?: JumpOptions) {
+    const options = readOptions(given);
     for (const name of ['hash', 'hashHigh'] as const) {
       const f = options[name];
       if (f !== undefined && typeof f !== 'function') throw new InvalidArgumentError(name, f, 'a function (key) => uint32');
@@ -138,7 +142,7 @@ export class JumpPlacement implements PartitionedPlacement {
 
   /** The bucket of `key`: jumpHash(hashHigh(key), hash(key), n). O(key length + ln n). */
   partitionOf(key: Key): number {
-    if (typeof key !== 'string' && !(key instanceof Uint8Array)) assertKey(key);
+    if (typeof key !== 'string') assertKey(key);
     const n = this.partitionCount;
     if (n === 0) throw new StateError('the jump placement has no nodes; add one with withNode() first');
     return jumpHash(this.hashHigh(key), this.hashLow(key), n);
@@ -146,7 +150,8 @@ export class JumpPlacement implements PartitionedPlacement {
 
   /** The node of bucket `partition`. NotFoundError outside 0 … n−1. */
   ownerOf(partition: number): string {
-    const id = Number.isInteger(partition) ? this.nodeIds[partition] : undefined;
+    requirePartitionNumber(partition, 'bucket');
+    const id = this.nodeIds[partition];
     if (id === undefined) throw new NotFoundError('bucket', String(partition));
     return id;
   }
@@ -211,6 +216,7 @@ export class JumpPlacement implements PartitionedPlacement {
    * O(|sample| · ln n). Empty when either side has no nodes (nothing to move from or to).
    */
   planTo(next: this, sample?: readonly Key[]): Plan {
+    requirePlanTarget(this.strategy, next, JumpPlacement, 'a jump placement with the same hashes');
     if (this.partitionCount === 0 || next.partitionCount === 0) return EMPTY_PLAN;
     return sampledPlan(this, next, sample ?? defaultPlanSample());
   }

@@ -28,8 +28,19 @@
  */
 import { type Key, assertKey } from '../hash/key.js';
 import { md5Word0, md5Words } from '../hash/md5.js';
-import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt } from '../errors.js';
-import { type NodeSpec, type Placement, type PlacementChange, type Plan, EMPTY_PLAN, checkReplicas, normalizeNode, weightedImbalance } from './placement.js';
+import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt, isArraySafe } from '../errors.js';
+import {
+  type NodeSpec,
+  type Placement,
+  type PlacementChange,
+  type Plan,
+  EMPTY_PLAN,
+  checkReplicas,
+  normalizeNode,
+  weightedImbalance,
+  readOptions,
+  requirePlanTarget,
+} from './placement.js';
 import { type OwnerArray, type RingView, buildRingTable, checkRing, checkRingTable, ownerArray, pct, requireSameHash, ringPlan, ringShares, ringWalk, shareSummary } from './ring-core.js';
 
 /** A ketama server: an id (e.g. `10.0.0.1:11211`), a weight, and optionally its own digest count (hashring's `{ vnodes }`). */
@@ -59,9 +70,14 @@ interface Server {
 
 function normalizeServer(node: KetamaNodeSpec | string): Server {
   const spec = normalizeNode(node);
-  const v = typeof node === 'string' ? undefined : node.vnodes;
-  if (v !== undefined) requireInt(`vnodes of node ${JSON.stringify(spec.id)}`, v, 1, 10_000);
-  return { id: spec.id, weight: spec.weight, vnodes: v ?? 0 };
+  let v: unknown;
+  try {
+    v = typeof node === 'string' ? undefined : node.vnodes;
+  } catch {
+    throw new InvalidArgumentError('node', node, 'a server id or an {id, weight, vnodes} spec whose properties can be read');
+  }
+  const vnodes = v === undefined ? 0 : requireInt(`vnodes of node ${JSON.stringify(spec.id)}`, v, 1, 10_000);
+  return { id: spec.id, weight: spec.weight, vnodes };
 }
 
 /** The spec a server was built from (vnodes only when it was given). */
@@ -103,13 +119,15 @@ export class KetamaRing implements Placement {
    * throw StateError). InvalidArgumentError for empty or duplicate ids, bad
    * weights, or options out of range.
    */
-  constructor(nodes: readonly (KetamaNodeSpec | string)[], options: KetamaOptions = {}) {
+  constructor(nodes: readonly (KetamaNodeSpec | string)[], given?: KetamaOptions) {
+    const options = readOptions(given);
     this.vnodes = requireInt('vnodes', options.vnodes ?? 40, 1, 10_000);
     this.pointsPerHash = requireInt('pointsPerHash', options.pointsPerHash ?? 4, 1, 4);
     this.defaultPort = options.defaultPort === undefined ? undefined : requireInt('defaultPort', options.defaultPort, 1, 65535);
-    if (!Array.isArray(nodes)) throw new InvalidArgumentError('nodes', nodes, 'an array of server ids or {id, weight, vnodes} specs');
+    if (!isArraySafe(nodes)) throw new InvalidArgumentError('nodes', nodes, 'an array of server ids or {id, weight, vnodes} specs');
     if (nodes.length > MAX_SERVERS) throw new InvalidArgumentError('nodes', nodes, `at most ${MAX_SERVERS} servers`);
-    const servers = nodes.map(normalizeServer);
+    const servers: Server[] = [];
+    for (let i = 0; i < nodes.length; i++) servers.push(normalizeServer(nodes[i] as KetamaNodeSpec | string)); // holes of a sparse array are checked too
     const seen = new Set<string>();
     for (const s of servers) {
       if (seen.has(s.id)) throw new InvalidArgumentError('nodes', s.id, 'distinct node ids (this id appears twice)');
@@ -226,7 +244,7 @@ export class KetamaRing implements Placement {
    */
   locate(key: Key): string {
     const positions = this.positions;
-    if (typeof key !== 'string' && !(key instanceof Uint8Array)) assertKey(key);
+    if (typeof key !== 'string') assertKey(key);
     if (positions.length === 0) throw new StateError('the ketama ring has no points; add a server with withNode() first');
     const h = md5Word0(key);
     // ringIndexTabled inlined: the bucket of h, then its few positions.
@@ -277,6 +295,7 @@ export class KetamaRing implements Placement {
 
   /** The exact plan to another ketama ring with the same options. O(V + V'). */
   planTo(next: this): Plan {
+    requirePlanTarget(this.strategy, next, KetamaRing, 'a ketama ring with the same options');
     requireSameHash(this.strategy, next instanceof KetamaRing, next.vnodes === this.vnodes && next.pointsPerHash === this.pointsPerHash && next.defaultPort === this.defaultPort);
     return ringPlan(this.view, next.view);
   }

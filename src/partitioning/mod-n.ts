@@ -19,6 +19,9 @@ import {
   checkReplicas,
   normalizeNode,
   normalizeNodes,
+  readOptions,
+  requirePlanTarget,
+  requirePartitionNumber,
 } from './placement.js';
 
 export interface ModNOptions {
@@ -39,7 +42,9 @@ export class ModNPlacement implements PartitionedPlacement {
    * other than 1 is an InvalidArgumentError (as in jump), not silently
    * ignored.
    */
-  constructor(nodes: readonly (NodeSpec | string)[], options: ModNOptions = {}) {
+  constructor(nodes: readonly (NodeSpec | string)[], given?: ModNOptions) {
+    const options = readOptions(given);
+    if (options.hash !== undefined && typeof options.hash !== 'function') throw new InvalidArgumentError('hash', options.hash, 'a function (key) => uint32');
     this.nodeIds = Object.freeze(normalizeNodes(nodes, { allowEmpty: true }).map(noWeights));
     this.partitionCount = this.nodeIds.length;
     this.hash = options.hash ?? ((k: Key) => murmur3x86_32(k));
@@ -57,6 +62,7 @@ export class ModNPlacement implements PartitionedPlacement {
   }
 
   ownerOf(partition: number): string {
+    requirePartitionNumber(partition);
     const id = this.nodeIds[partition];
     if (id === undefined) throw new NotFoundError('partition', String(partition));
     return id;
@@ -98,6 +104,7 @@ export class ModNPlacement implements PartitionedPlacement {
    * O(lcm(N, M)); lcm is at most N·M (10,100 for 100 → 101 nodes).
    */
   planTo(next: this): Plan {
+    requirePlanTarget(this.strategy, next, ModNPlacement, 'a mod-n placement');
     const n = this.nodeIds.length;
     const m = next.nodeIds.length;
     const b = new PlanBuilder();

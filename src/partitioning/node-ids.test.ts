@@ -31,6 +31,13 @@ describe('node ids and weights every strategy rejects (issue 12 §4, issue 11 §
     }
   });
 
+  it('ids longer than MAX_NODE_ID_LENGTH (1,024) are rejected: a ring hashes each id once per virtual node', () => {
+    for (const name of STRATEGIES) {
+      expect(() => createPlacement(name, { nodes: ['x'.repeat(1025)] }), name).toThrow(/at most 1024/);
+      expect(createPlacement(name, { nodes: ['x'.repeat(1024)] }).nodeIds).toHaveLength(1);
+    }
+  });
+
   it('ketama: two servers that hash as the same name (host:defaultPort and host) are rejected', () => {
     expect(() => new KetamaRing(['h:11211', 'h'], { defaultPort: 11211 })).toThrow(InvalidArgumentError);
     const r = new KetamaRing(['h:11211', 'g'], { defaultPort: 11211 });

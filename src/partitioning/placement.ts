@@ -10,7 +10,7 @@
  * strategy's name: anything a caller needs is on this interface.
  */
 import type { Key } from '../hash/key.js';
-import { InvalidArgumentError, describeValue } from '../errors.js';
+import { InvalidArgumentError, describeValue, isArraySafe, isInstance } from '../errors.js';
 
 /** A node to place data on. `weight` (default 1) scales its share. */
 export interface NodeSpec {
@@ -121,6 +121,13 @@ export function isPartitioned(p: Placement): p is PartitionedPlacement {
 }
 
 /**
+ * Longest node id accepted, in UTF-16 code units: an id names a machine
+ * (`10.0.0.1:6379`), and rings hash it once per virtual node, so a 10 MB id
+ * would cost gigabytes of hashing.
+ */
+export const MAX_NODE_ID_LENGTH = 1024;
+
+/**
  * Validate and normalise a node spec or id. An id is a non-empty string that
  * is well-formed UTF-16: ids are hashed as their UTF-8 bytes, and a lone
  * surrogate encodes as U+FFFD, so `a\uD800` and `a\uDBFF` would be one node
@@ -134,7 +141,7 @@ export function normalizeNode(node: NodeSpec | string, options: { maxWeight?: nu
   let weightGiven: unknown;
   if (typeof node === 'string') id = node;
   else {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) throw new InvalidArgumentError('node', node, 'a node id (non-empty string) or an {id, weight} spec');
+    if (node === null || typeof node !== 'object' || isArraySafe(node)) throw new InvalidArgumentError('node', node, 'a node id (non-empty string) or an {id, weight} spec');
     try {
       id = node.id;
       weightGiven = node.weight;
@@ -142,7 +149,7 @@ export function normalizeNode(node: NodeSpec | string, options: { maxWeight?: nu
       throw new InvalidArgumentError('node', node, `an {id, weight} spec whose properties can be read (${e instanceof Error ? e.message : describeValue(e)})`);
     }
   }
-  if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('node id', id, 'a non-empty string');
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_NODE_ID_LENGTH) throw new InvalidArgumentError('node id', id, `a non-empty string of at most ${MAX_NODE_ID_LENGTH} characters`);
   if (!(id as unknown as { isWellFormed(): boolean }).isWellFormed()) {
     throw new InvalidArgumentError('node id', id, 'a well-formed string (no lone surrogates: they would hash as U+FFFD and collide with other ids)');
   }
@@ -154,11 +161,55 @@ export function normalizeNode(node: NodeSpec | string, options: { maxWeight?: nu
   return { id, weight };
 }
 
+export { isArraySafe } from '../errors.js';
+
+/**
+ * An options object read once: a shallow copy of its own enumerable
+ * properties (so a getter cannot answer differently between check and use),
+ * `{}` for undefined. Anything else — null, a primitive, an array, an object
+ * whose properties cannot be read — is an InvalidArgumentError naming
+ * `parameter`. O(properties).
+ */
+export function readOptions<T extends object>(value: T | undefined, parameter = 'options'): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || isArraySafe(value)) throw new InvalidArgumentError(parameter, value, 'an options object (or undefined)');
+  try {
+    return { ...value };
+  } catch (e) {
+    throw new InvalidArgumentError(parameter, value, `an options object whose properties can be read (${e instanceof Error ? e.message : describeValue(e)})`);
+  }
+}
+
+/**
+ * Check that `next` is a placement of class `ctor` (the target of planTo):
+ * InvalidArgumentError naming what it is otherwise, before any property of it
+ * is read. O(1).
+ */
+export function requirePlanTarget(strategy: string, next: unknown, ctor: abstract new (...args: never[]) => unknown, allowed: string): void {
+  if (!isInstance(next, ctor)) throw new InvalidArgumentError('plan target', next, `${allowed} (a ${strategy} placement)`);
+}
+
+/** A list of keys (for sampled plans and distributions): an array; each key is checked where it is looked up. */
+export function requireKeyList(parameter: string, sample: unknown): readonly Key[] {
+  if (!isArraySafe(sample)) throw new InvalidArgumentError(parameter, sample, 'an array of keys (strings or Uint8Arrays)');
+  return sample as readonly Key[];
+}
+
+/**
+ * Throw InvalidArgumentError unless `partition` is an integer (range checks
+ * are the caller's: an integer outside is a NotFoundError there). Keeps an
+ * outside value such as "__proto__" from indexing an array. O(1).
+ */
+export function requirePartitionNumber(partition: unknown, parameter = 'partition'): asserts partition is number {
+  if (typeof partition !== 'number' || !Number.isInteger(partition)) throw new InvalidArgumentError(parameter, partition, 'an integer partition number');
+}
+
 /** Validate a node list: non-empty ids, no duplicates. Returns normalised specs in the given order. */
 export function normalizeNodes(nodes: readonly (NodeSpec | string)[], options: { maxWeight?: number; allowEmpty?: boolean } = {}): Required<NodeSpec>[] {
-  if (!Array.isArray(nodes)) throw new InvalidArgumentError('nodes', nodes, 'an array of node ids or {id, weight} specs');
+  if (!isArraySafe(nodes)) throw new InvalidArgumentError('nodes', nodes, 'an array of node ids or {id, weight} specs');
   if (!options.allowEmpty && nodes.length === 0) throw new InvalidArgumentError('nodes', nodes, 'at least one node');
-  const out = nodes.map((n) => normalizeNode(n, options));
+  const out: Required<NodeSpec>[] = [];
+  for (let i = 0; i < nodes.length; i++) out.push(normalizeNode(nodes[i] as NodeSpec | string, options)); // holes of a sparse array are checked too
   const seen = new Set<string>();
   for (const n of out) {
     if (seen.has(n.id)) throw new InvalidArgumentError('nodes', n.id, 'distinct node ids (this id appears twice)');
@@ -209,6 +260,7 @@ export const EMPTY_PLAN: Plan = Object.freeze({ moves: Object.freeze([]) as read
  * and for cross-checking exact plans in tests. O(|sample| × lookup).
  */
 export function sampledPlan(before: Placement, after: Placement, sample: readonly Key[] | undefined): Plan {
+  if (sample !== undefined) requireKeyList('sample', sample);
   if (!sample || sample.length === 0) {
     throw new InvalidArgumentError('sample', sample, `a non-empty array of keys (strategy ${before.strategy} computes plans by sampling)`);
   }
@@ -224,7 +276,8 @@ export function sampledPlan(before: Placement, after: Placement, sample: readonl
 
 /** Load per node → imbalance = max / mean (1 is perfect). */
 export function imbalance(loads: ReadonlyMap<string, number> | readonly number[]): number {
-  const values = Array.isArray(loads) ? (loads as readonly number[]) : [...(loads as ReadonlyMap<string, number>).values()];
+  if (!isArraySafe(loads) && !isInstance(loads, Map)) throw new InvalidArgumentError('loads', loads, 'an array of numbers or a Map of node → number');
+  const values = isArraySafe(loads) ? (loads as readonly number[]) : [...(loads as ReadonlyMap<string, number>).values()];
   if (values.length === 0) return 1;
   let max = -Infinity;
   let sum = 0;
@@ -240,7 +293,10 @@ export function imbalance(loads: ReadonlyMap<string, number> | readonly number[]
  * Weighted imbalance: max over nodes of (share / weight share). 1 is a
  * perfectly weight-proportional placement.
  */
-export function weightedImbalance(p: Placement, shares: ReadonlyMap<string, number> = p.loadShares()): number {
+export function weightedImbalance(p: Placement, shares?: ReadonlyMap<string, number>): number {
+  if (!isInstance(p, Object) || isArraySafe(p) || !hasFunction(p, 'loadShares')) throw new InvalidArgumentError('placement', p, 'a Placement');
+  if (shares === undefined) shares = p.loadShares();
+  else if (!isInstance(shares, Map)) throw new InvalidArgumentError('shares', shares, 'a Map of node → share');
   let total = 0;
   for (const id of p.nodeIds) total += p.weightOf(id);
   let worst = 0;
@@ -252,8 +308,18 @@ export function weightedImbalance(p: Placement, shares: ReadonlyMap<string, numb
   return worst;
 }
 
+/** Whether `o[name]` is a function; false instead of a throw for hostile proxies. */
+function hasFunction(o: object, name: string): boolean {
+  try {
+    return typeof (o as Record<string, unknown>)[name] === 'function';
+  } catch {
+    return false;
+  }
+}
+
 /** Count of sample keys per node (every node present, zero if none). */
 export function keyDistribution(p: Placement, sample: readonly Key[]): Map<string, number> {
+  requireKeyList('sample', sample);
   const counts = new Map<string, number>();
   for (const id of p.nodeIds) counts.set(id, 0);
   for (const key of sample) {

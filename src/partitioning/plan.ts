@@ -5,8 +5,8 @@
  * manual rebalancing").
  */
 import type { Key } from '../hash/key.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { Placement, Plan } from './placement.js';
+import { InvalidArgumentError, ShardkitError } from '../errors.js';
+import { type Placement, type Plan, isArraySafe } from './placement.js';
 
 /**
  * The plan from `a` to `b`, two placements of the same strategy (and the same
@@ -15,10 +15,19 @@ import type { Placement, Plan } from './placement.js';
  * the strategies differ. Cost: that of `a.planTo`.
  */
 export function planBetween<P extends Placement>(a: P, b: P, sample?: readonly Key[]): Plan {
-  if (a === null || typeof a !== 'object' || typeof a.planTo !== 'function') throw new InvalidArgumentError('placement a', a, 'a Placement');
-  if (b === null || typeof b !== 'object' || typeof b.planTo !== 'function') throw new InvalidArgumentError('placement b', b, 'a Placement');
+  if (!isPlacementLike(a)) throw new InvalidArgumentError('placement a', a, 'a Placement');
+  if (!isPlacementLike(b)) throw new InvalidArgumentError('placement b', b, 'a Placement');
   if (a.strategy !== b.strategy) throw new InvalidArgumentError('placement b', b.strategy, `a placement of the same strategy as a (${a.strategy})`);
   return a.planTo(b, sample);
+}
+
+/** Whether `p` looks like a placement (an object with planTo and a string strategy); false instead of a throw for hostile proxies. */
+function isPlacementLike(p: unknown): boolean {
+  try {
+    return p !== null && typeof p === 'object' && typeof (p as Placement).planTo === 'function' && typeof (p as Placement).strategy === 'string';
+  } catch {
+    return false;
+  }
 }
 
 /** Render a fraction as a percentage with enough digits to tell small moves apart. */
@@ -43,6 +52,18 @@ export function formatPercent(x: number): string {
  * ```
  */
 export function formatPlan(plan: Plan): string {
+  const allowed = 'a Plan (from withNode, withoutNode or planTo)';
+  if (plan === null || typeof plan !== 'object') throw new InvalidArgumentError('plan', plan, allowed);
+  try {
+    return formatChecked(plan);
+  } catch (e) {
+    if (e instanceof ShardkitError) throw e;
+    throw new InvalidArgumentError('plan', plan, `${allowed} (reading it failed: ${e instanceof Error ? e.message : 'a throw'})`);
+  }
+}
+
+function formatChecked(plan: Plan): string {
+  if (!isArraySafe(plan.moves)) throw new InvalidArgumentError('plan.moves', plan.moves, 'an array of moves');
   if (plan.moves.length === 0) return `nothing moves (${plan.method})`;
   const rows = plan.moves.map((m) => {
     const detail =

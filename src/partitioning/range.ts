@@ -25,7 +25,7 @@
  * movement); plans list the partitions that move.
  */
 import { type Key, assertKey } from '../hash/key.js';
-import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt, isArraySafe } from '../errors.js';
 import {
   type NodeSpec,
   type PartitionedPlacement,
@@ -37,6 +37,9 @@ import {
   normalizeNode,
   normalizeNodes,
   sampledPlan,
+  readOptions,
+  requirePlanTarget,
+  requirePartitionNumber,
 } from './placement.js';
 import { compareKeys, findPartitionIndex, findPartitionIndexBytes, toSortForm } from './range-keys.js';
 import { fillJoinerUniform } from './range-fill.js';
@@ -63,7 +66,7 @@ export interface RangePlacementOptions {
 
 /** Validate boundaries; returns them as given. Typed error names the first bad one. */
 export function checkBoundaries(boundaries: unknown, parameter = 'boundaries'): readonly string[] {
-  if (!Array.isArray(boundaries)) throw new InvalidArgumentError(parameter, boundaries, 'an array of strictly increasing non-empty strings');
+  if (!isArraySafe(boundaries)) throw new InvalidArgumentError(parameter, boundaries, 'an array of strictly increasing non-empty strings');
   if (boundaries.length >= MAX_RANGE_PARTITIONS) throw new InvalidArgumentError(`${parameter} length`, boundaries.length, `fewer than ${MAX_RANGE_PARTITIONS}`);
   for (let i = 0; i < boundaries.length; i++) {
     const b: unknown = boundaries[i];
@@ -100,7 +103,8 @@ export class RangePlacement implements PartitionedPlacement {
    * (about P·ln n with equal weights): 64 partitions over 1,000 nodes, or
    * 4,096 over 64, build in well under a second.
    */
-  constructor(nodes: readonly (NodeSpec | string)[], options: RangePlacementOptions = {}) {
+  constructor(nodes: readonly (NodeSpec | string)[], given?: RangePlacementOptions) {
+    const options = readOptions(given);
     this.nodes = Object.freeze(normalizeNodes(nodes, { allowEmpty: true }));
     this.nodeIds = Object.freeze(this.nodes.map((n) => n.id));
     this.boundaries = Object.freeze([...checkBoundaries(options.boundaries ?? [])]);
@@ -110,7 +114,7 @@ export class RangePlacement implements PartitionedPlacement {
     this.weights = new Float64Array(this.partitionCount).fill(1);
     if (options.partitionWeights !== undefined) {
       const w = options.partitionWeights;
-      if (!Array.isArray(w) || w.length !== this.partitionCount) throw new InvalidArgumentError('partitionWeights', w, `an array of ${this.partitionCount} numbers (one per partition)`);
+      if (!isArraySafe(w) || w.length !== this.partitionCount) throw new InvalidArgumentError('partitionWeights', w, `an array of ${this.partitionCount} numbers (one per partition)`);
       w.forEach((x, i) => {
         if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`partitionWeights[${i}]`, x, 'a finite number ≥ 0');
         this.weights[i] = x;
@@ -124,7 +128,7 @@ export class RangePlacement implements PartitionedPlacement {
     this.owners = new Int32Array(this.partitionCount).fill(-1);
     if (options.owners !== undefined) {
       const o = options.owners;
-      if (!Array.isArray(o) || o.length !== this.partitionCount) throw new InvalidArgumentError('owners', o, `an array of ${this.partitionCount} node ids (one per partition)`);
+      if (!isArraySafe(o) || o.length !== this.partitionCount) throw new InvalidArgumentError('owners', o, `an array of ${this.partitionCount} node ids (one per partition)`);
       o.forEach((id, i) => {
         const idx = this.nodeIds.indexOf(id);
         if (idx < 0) throw new InvalidArgumentError(`owners[${i}]`, id, `one of the node ids ${this.nodeIds.join(', ')}`);
@@ -145,7 +149,7 @@ export class RangePlacement implements PartitionedPlacement {
    */
   static fromSample(nodes: readonly (NodeSpec | string)[], sample: readonly string[], partitions: number): RangePlacement {
     requireInt('partitions', partitions, 1, MAX_RANGE_PARTITIONS);
-    if (!Array.isArray(sample)) throw new InvalidArgumentError('sample', sample, 'an array of string keys');
+    if (!isArraySafe(sample)) throw new InvalidArgumentError('sample', sample, 'an array of string keys');
     const sorted = [...new Set(sample.map((k) => {
       if (typeof k !== 'string') throw new InvalidArgumentError('sample key', k, 'a string');
       return (k as unknown as WellFormed).toWellFormed();
@@ -193,6 +197,7 @@ export class RangePlacement implements PartitionedPlacement {
   }
 
   ownerOf(partition: number): string {
+    requirePartitionNumber(partition);
     const idx = this.owners[partition];
     if (idx === undefined || !Number.isInteger(partition)) throw new NotFoundError('partition', String(partition));
     if (idx < 0) throw new StateError('range placement has no nodes; add one first');
@@ -259,6 +264,7 @@ export class RangePlacement implements PartitionedPlacement {
    * `sample` (required then). O(P).
    */
   planTo(next: this, sample?: readonly Key[]): Plan {
+    requirePlanTarget(this.strategy, next, RangePlacement, 'a range placement');
     if (!sameBoundaries(this.boundaries, next.boundaries)) return sampledPlan(this, next, sample);
     const b = new PlanBuilder();
     if (this.nodes.length === 0 || next.nodes.length === 0) return b.build('exact');

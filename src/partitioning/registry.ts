@@ -9,7 +9,7 @@
 import type { Hash32 } from '../hash/key.js';
 import { hash32ByName } from '../hash/registry.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import type { NodeSpec, Placement } from './placement.js';
+import { type NodeSpec, type Placement, readOptions } from './placement.js';
 import { ModNPlacement } from './mod-n.js';
 import { SlotPlacement } from './slots.js';
 import { ConsistentHashRing } from './ring.js';
@@ -137,7 +137,7 @@ export const STRATEGIES: readonly string[] = Object.freeze(INFOS.map((i) => i.na
 /** The registered strategy `name`. Unknown name: NotFoundError listing the names. O(1). */
 export function strategyInfo(name: string): StrategyInfo {
   const info = typeof name === 'string' ? BY_NAME.get(name) : undefined;
-  if (!info) throw new NotFoundError('strategy', String(name), STRATEGIES);
+  if (!info) throw new NotFoundError('strategy', name, STRATEGIES);
   return info;
 }
 
@@ -147,9 +147,10 @@ export function strategyInfo(name: string): StrategyInfo {
  * one the strategy takes; the strategy's constructor validates the values.
  * Cost: the strategy's build cost.
  */
-export function createPlacement(name: string, options: CreateOptions): Placement {
+export function createPlacement(name: string, given: CreateOptions): Placement {
+  if (given === undefined) throw new InvalidArgumentError('options', given, 'an object with at least `nodes`');
   const info = strategyInfo(name);
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'an object with at least `nodes`');
+  const options = readOptions(given) as CreateOptions;
   for (const key of Object.keys(options)) {
     if (key === 'nodes') continue;
     if (!(ALL_OPTIONS as readonly string[]).includes(key)) throw new InvalidArgumentError('option', key, `one of nodes, ${ALL_OPTIONS.join(', ')}`);

@@ -33,6 +33,8 @@ import {
   normalizeNode,
   normalizeNodes,
   sampledPlan,
+  readOptions,
+  requirePlanTarget,
 } from './placement.js';
 import { pct } from './ring-core.js';
 
@@ -74,7 +76,8 @@ export class RendezvousPlacement implements Placement {
   private readonly uniform: boolean;
 
   /** O(n). Nodes: distinct non-empty ids, weights > 0; may be empty (lookups then throw StateError). */
-  constructor(nodes: readonly (NodeSpec | string)[], options: RendezvousOptions = {}) {
+  constructor(nodes: readonly (NodeSpec | string)[], given?: RendezvousOptions) {
+    const options = readOptions(given);
     if (options.hash !== undefined && typeof options.hash !== 'function') throw new InvalidArgumentError('hash', options.hash, 'a function (key) => uint32');
     this.hash = options.hash ?? defaultHash;
     const specs = normalizeNodes(nodes, { allowEmpty: true });
@@ -144,7 +147,7 @@ export class RendezvousPlacement implements Placement {
 
   /** The node with the highest score for `key`. O(n), allocation-free. StateError when there are no nodes. */
   locate(key: Key): string {
-    if (typeof key !== 'string' && !(key instanceof Uint8Array)) assertKey(key);
+    if (typeof key !== 'string') assertKey(key);
     if (this.nodeIds.length === 0) throw new StateError('the rendezvous placement has no nodes; add one with withNode() first');
     return this.nodeIds[this.winner(this.hash(key) | 0)] as string;
   }
@@ -204,6 +207,7 @@ export class RendezvousPlacement implements Placement {
 
   /** Sampled plan over `sample` (default: the shared 10,000-key plan sample); empty when a side has no nodes. */
   planTo(next: this, sample?: readonly Key[]): Plan {
+    requirePlanTarget(this.strategy, next, RendezvousPlacement, 'a rendezvous placement with the same hash');
     if (this.nodeIds.length === 0 || next.nodeIds.length === 0) return EMPTY_PLAN;
     return sampledPlan(this, next, sample ?? defaultPlanSample());
   }

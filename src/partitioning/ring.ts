@@ -32,6 +32,8 @@ import {
   normalizeNode,
   normalizeNodes,
   weightedImbalance,
+  readOptions,
+  requirePlanTarget,
 } from './placement.js';
 import { type OwnerArray, type RingView, buildRingTable, checkRing, checkRingTable, ownerArray, pct, requireSameHash, ringPlan, ringShares, ringWalk, shareSummary } from './ring-core.js';
 
@@ -90,7 +92,8 @@ export class ConsistentHashRing implements Placement {
    * vnodes outside 1 … 100,000, or a node with fewer than 1 or more than
    * 1,000,000 points. The third parameter is internal (used by withNode).
    */
-  constructor(nodes: readonly (NodeSpec | string)[], options: RingOptions = {}, state?: RingState) {
+  constructor(nodes: readonly (NodeSpec | string)[], given?: RingOptions, state?: RingState) {
+    const options = readOptions(given);
     this.vnodes = requireInt('vnodes', options.vnodes ?? DEFAULT_VNODES, 1, MAX_VNODES);
     if (options.hash !== undefined && typeof options.hash !== 'function') throw new InvalidArgumentError('hash', options.hash, 'a function (key) => uint32');
     this.hash = options.hash ?? defaultHash;
@@ -197,7 +200,7 @@ export class ConsistentHashRing implements Placement {
       assertKey(key);
       throw new StateError('the ring has no nodes; add one with withNode() first');
     }
-    if (typeof key !== 'string' && !(key instanceof Uint8Array)) assertKey(key);
+    if (typeof key !== 'string') assertKey(key);
     const h = this.hash(key) >>> 0;
     // ringIndexTabled inlined: the bucket of h, then its few positions.
     const table = this.table;
@@ -308,6 +311,7 @@ export class ConsistentHashRing implements Placement {
    * InvalidArgumentError when `next` hashes differently.
    */
   planTo(next: this): Plan {
+    requirePlanTarget(this.strategy, next, ConsistentHashRing, 'a ring with the same hash and vnodes');
     requireSameHash(this.strategy, next instanceof ConsistentHashRing && next.hash === this.hash, next.vnodes === this.vnodes);
     return ringPlan(this.view, next.view);
   }

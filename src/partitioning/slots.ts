@@ -39,7 +39,7 @@
 import { type Key, type Hash32, assertKey } from '../hash/key.js';
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
 import { redisKeySlot, REDIS_SLOT_COUNT } from '../hash/redis-slot.js';
-import { InvalidArgumentError, NotFoundError, StateError, invariant, requireInt } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, StateError, invariant, isInstance, requireInt } from '../errors.js';
 import {
   type NodeSpec,
   type PartitionedPlacement,
@@ -51,6 +51,7 @@ import {
   imbalance,
   normalizeNode,
   normalizeNodes,
+  readOptions,
 } from './placement.js';
 import { MAX_PARTITIONS, checkAssignment, growAssignment, initialAssignment, minimalChangeFeasible, ownedCounts, rebalance } from './assignment.js';
 
@@ -94,8 +95,9 @@ export class SlotPlacement implements PartitionedPlacement {
    * partitions build in about 0.3 s, 5,000 in about 2.5 s) and `redis` mode
    * takes redis-cli's initial ranges (O(16384 + n)).
    */
-  constructor(nodes: readonly (NodeSpec | string)[], options: SlotOptions = {}, owners?: Int32Array) {
+  constructor(nodes: readonly (NodeSpec | string)[], given?: SlotOptions, owners?: Int32Array) {
     const specs = normalizeNodes(nodes);
+    const options = readOptions(given);
     const mode = options.mode ?? 'hash';
     if (mode !== 'hash' && mode !== 'redis') throw new InvalidArgumentError('mode', mode, '"hash" or "redis"');
     if (mode === 'redis') {
@@ -116,7 +118,7 @@ export class SlotPlacement implements PartitionedPlacement {
     if (owners === undefined) {
       this.owners = mode === 'redis' ? (redisCliSlots(this.weights) ?? initialAssignment(P, this.weights)) : growAssignment(P, this.weights);
     } else {
-      if (!(owners instanceof Int32Array) || owners.length !== P) throw new InvalidArgumentError('owners', owners, `an Int32Array of length ${P} (partition → node index)`);
+      if (!isInstance(owners, Int32Array) || owners.length !== P) throw new InvalidArgumentError('owners', owners, `an Int32Array of length ${P} (partition → node index)`);
       this.owners = Int32Array.from(owners);
       try {
         checkAssignment(this.owners, this.weights);
@@ -244,14 +246,14 @@ export class SlotPlacement implements PartitionedPlacement {
    * `minimalChangeFeasible` in ./assignment.ts. O(P + n).
    */
   minimalMovementHolds(change: { join: NodeSpec | string } | { leave: string }): boolean {
-    if (change === null || typeof change !== 'object') throw new InvalidArgumentError('change', change, '{ join: node } or { leave: id }');
-    if ('join' in change) {
-      const spec = normalizeNode(change.join);
+    const c = readOptions(change as { join?: NodeSpec | string; leave?: string }, 'change');
+    if (c.join !== undefined) {
+      const spec = normalizeNode(c.join);
       if (this.nodeIds.includes(spec.id)) return true;
       return minimalChangeFeasible(this.owners, [...this.weights, spec.weight], { joiner: this.nodeIds.length });
     }
-    const gone = this.nodeIds.indexOf(change.leave);
-    if (gone < 0) throw new NotFoundError('node', change.leave, this.nodeIds);
+    const gone = this.nodeIds.indexOf(c.leave as string);
+    if (gone < 0) throw new NotFoundError('node', c.leave as string, this.nodeIds);
     const remapped = this.owners.map((o) => (o === gone ? -1 : o > gone ? o - 1 : o));
     return this.nodeIds.length === 1 || minimalChangeFeasible(remapped, this.weights.filter((_, i) => i !== gone));
   }
@@ -273,8 +275,8 @@ export class SlotPlacement implements PartitionedPlacement {
    * partition count and hash. O(P).
    */
   planTo(next: this): Plan {
-    if (!(next instanceof SlotPlacement) || next.strategy !== this.strategy || next.partitionCount !== this.partitionCount || next.hash !== this.hash) {
-      throw new InvalidArgumentError('plan target', next?.strategy, `a ${this.strategy} placement with ${this.partitionCount} partitions and the same hash`);
+    if (!isInstance(next, SlotPlacement) || next.strategy !== this.strategy || next.partitionCount !== this.partitionCount || next.hash !== this.hash) {
+      throw new InvalidArgumentError('plan target', next, `a ${this.strategy} placement with ${this.partitionCount} partitions and the same hash`);
     }
     const b = new PlanBuilder();
     for (let p = 0; p < this.partitionCount; p++) {

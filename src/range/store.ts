@@ -25,7 +25,7 @@
  * count; contiguous boundaries; unique ids; `rangeScan(start, end?)` touches
  * only overlapping partitions.
  */
-import { InvalidArgumentError, NotFoundError, requireInt } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, requireInt, isArraySafe } from '../errors.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type NodeSpec } from '../partitioning/placement.js';
 import { checkBoundaries } from '../partitioning/range.js';
@@ -96,7 +96,7 @@ export class RangeStore<V = unknown> {
       throw new InvalidArgumentError('minPartitionSize', this.minPartitionSize, `an integer ≥ 1 and ≤ maxPartitionSize (${this.maxPartitionSize})`);
     }
     const split = options.split ?? [byKeyCount({ maxPartitionSize: this.maxPartitionSize })];
-    this.policies = Object.freeze(Array.isArray(split) ? [...split] : [split as SplitPolicy]);
+    this.policies = Object.freeze(isArraySafe(split) ? [...split] : [split as SplitPolicy]);
     for (const p of this.policies) {
       if (p === null || typeof p !== 'object' || typeof p.splitKey !== 'function') throw new InvalidArgumentError('split policy', p, 'a SplitPolicy (byKeyCount, byBytes, byLoad or your own)');
     }
