@@ -102,7 +102,7 @@ export function replyEnd(buf: Buffer, pos: number, limits: ReplyLimits = DEFAULT
 
 /** Decodes replies from a byte stream; one per connection. */
 export class ReplyParser {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
 
   constructor(private readonly limits: ReplyLimits = DEFAULT_REPLY_LIMITS) {}
