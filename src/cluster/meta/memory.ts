@@ -5,7 +5,7 @@
  * expires leases, and watch callbacks delivered on the microtask queue (never
  * inside the call that made the change).
  */
-import { StateError } from '../../errors.js';
+import { InvalidArgumentError, StateError, requireInt } from '../../errors.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { MetaCore, type MetaEffect, type MetaLimits, keyOf } from './core.js';
 import { LeaseLostError } from './errors.js';
@@ -75,6 +75,8 @@ export class MemoryMetaStore implements MetaStore {
 
   watch(prefix: string, fromRevision: number, handlers: WatchHandlers): Watch {
     this.open();
+    if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix', prefix, 'a string (may be empty)');
+    requireInt('fromRevision', fromRevision, 0);
     const w: Watcher = { prefix, handlers, pending: [], scheduled: false, closed: false };
     let backlog: WatchEvent[];
     try {

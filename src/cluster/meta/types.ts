@@ -78,7 +78,8 @@ export interface WatchHandlers {
   /**
    * The watch ended and will deliver nothing more. A `CompactedError` means
    * the revision asked for is no longer kept: list again and watch from the
-   * list's revision.
+   * list's revision. (CompactedError, LeaseLostError and
+   * MetaUnavailableError are in ./errors.ts.)
    */
   onError(error: Error): void;
 }
