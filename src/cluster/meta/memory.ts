@@ -20,6 +20,14 @@ export interface MemoryMetaStoreOptions {
   /** How often the store expires leases by itself, in ms; 0 = never (call `tick()`). Default 100. */
   readonly tickIntervalMs?: number;
   readonly limits?: Partial<MetaLimits>;
+  /** Start from this core (e.g. one recovered from disk) instead of an empty one. */
+  readonly core?: MetaCore;
+  /**
+   * The durable service's hooks: `persist` runs before every change is
+   * applied and must make it durable or throw (then nothing is applied and
+   * the call rejects); `applied` runs after (e.g. to write a snapshot).
+   */
+  readonly durable?: { persist(effects: readonly MetaEffect[]): void; applied(): void };
 }
 
 /** One watch: its prefix, what it delivered last, and events not yet delivered. */
@@ -41,9 +49,13 @@ export class MemoryMetaStore implements MetaStore {
   private readonly watchers = new Set<Watcher>();
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  private readonly durable: MemoryMetaStoreOptions['durable'];
+  private readonly clock: Clock;
 
   constructor(options: MemoryMetaStoreOptions = {}) {
-    this.core = new MetaCore(options.clock ?? systemClock, options.limits);
+    this.clock = options.clock ?? systemClock;
+    this.core = options.core ?? new MetaCore(this.clock, options.limits);
+    this.durable = options.durable;
     const every = options.tickIntervalMs ?? 100;
     this.timer = every > 0 ? setInterval(() => this.tick(), every) : undefined;
     this.timer?.unref();
@@ -123,6 +135,7 @@ export class MemoryMetaStore implements MetaStore {
   /** Expire the leases whose deadline has passed; returns their ids. The timer calls this. */
   tick(): string[] {
     if (this.closed) return [];
+    if ((this.core.nextExpiryMs() ?? Infinity) > this.clock.now()) return [];
     const planned = this.core.planExpire();
     this.commit(planned.effects);
     return planned.result.expired;
@@ -143,7 +156,9 @@ export class MemoryMetaStore implements MetaStore {
 
   private commit(effects: readonly MetaEffect[]): void {
     if (effects.length === 0) return;
+    this.durable?.persist(effects);
     const events = this.core.apply(effects);
+    this.durable?.applied();
     if (events.length === 0) return;
     for (const w of this.watchers) this.enqueue(w, events.filter((ev) => keyOf(ev).startsWith(w.prefix)));
   }
