@@ -114,22 +114,23 @@ export class MemoryMetaStore implements MetaStore {
     const planned = this.core.planGrant(ttlMs);
     this.commit(planned.effects);
     const { id } = planned.result;
-    return {
-      id,
-      ttlMs,
-      keepAlive: async () => {
-        this.open();
-        this.core.keepAlive(id);
-      },
-      revoke: async () => {
-        this.open();
-        try {
-          this.commit(this.core.planRevoke(id).effects);
-        } catch (e) {
-          if (!(e instanceof LeaseLostError)) throw e;
-        }
-      },
-    };
+    return { id, ttlMs, keepAlive: async () => void this.keepAliveLease(id), revoke: async () => this.revokeLease(id) };
+  }
+
+  /** Renew lease `id` (by id: the service's handler). LeaseLostError when it is gone. */
+  keepAliveLease(id: string): { ttlMs: number } {
+    this.open();
+    return this.core.keepAlive(id);
+  }
+
+  /** End lease `id` and delete its keys; a lease already gone is not an error (revoke is idempotent). */
+  revokeLease(id: string): void {
+    this.open();
+    try {
+      this.commit(this.core.planRevoke(id).effects);
+    } catch (e) {
+      if (!(e instanceof LeaseLostError)) throw e;
+    }
   }
 
   /** Expire the leases whose deadline has passed; returns their ids. The timer calls this. */
