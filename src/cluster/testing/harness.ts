@@ -239,9 +239,12 @@ export class Harness {
     const dir = this.tempDir('shardkit-redis-');
     const ports = await freePorts(n);
     const persistence = o.appendfsync === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', o.appendfsync];
-    const procs = ports.map((port) =>
-      this.spawn(`redis-server ${port}`, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', ...persistence, '--dir', dir, '--daemonize', 'no'], dir),
-    );
+    const procs = ports.map((port) => {
+      // One directory per server: the AOF directory and the cluster config are per process.
+      const own = path.join(dir, String(port));
+      fs.mkdirSync(own);
+      return this.spawn(`redis-server ${port}`, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', ...persistence, '--dir', own, '--daemonize', 'no'], own);
+    });
     await Promise.all(ports.map((p, i) => waitUntilServing(p, 10000, procs[i])));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes']);
     const deadline = systemClock.now() + 20000;
