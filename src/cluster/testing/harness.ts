@@ -185,6 +185,12 @@ export class Harness {
     args.push(...(o.extraArgs ?? []));
     const p = this.spawn(`shardkit node ${o.id}`, process.execPath, args);
     await waitUntilServing(o.port, 20000, p);
+    // The startup line comes after the registration with the map source: wait for it too.
+    const deadline = systemClock.now() + 20000;
+    while (!/serving \S+ epoch \d+/.test(p.stdout)) {
+      if (!p.running || systemClock.now() > deadline) throw new Error(`${p.name} did not print its serving line\n${p.logs()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     return p;
   }
 
