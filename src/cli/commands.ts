@@ -13,6 +13,8 @@ import { register as secondaryIndex } from './index-command.js';
 import { register as lab } from './lab-command.js';
 import { register as locate } from './locate-command.js';
 import { register as log } from './log-command.js';
+import { register as meta } from './meta-command.js';
+import { register as node } from './node-command.js';
 import { register as plan } from './plan-command.js';
 
-export const commands: ReadonlyArray<(program: Command) => void> = [demo, handoff, hash, lab, locate, log, plan, secondaryIndex];
+export const commands: ReadonlyArray<(program: Command) => void> = [demo, handoff, hash, lab, locate, log, meta, node, plan, secondaryIndex];

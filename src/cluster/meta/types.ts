@@ -22,7 +22,13 @@ export interface KeyValue {
   readonly lease?: string;
 }
 
-/** One change, as a watcher sees it. Revisions of successive events rise strictly. */
+/**
+ * One change, as a watcher sees it. Revisions of successive events never
+ * decrease; several events may share one revision (etcd deletes a lease's
+ * keys in one revision; the embedded store gives each its own), and a batch
+ * of `onEvents` never splits a revision, so resuming after the last revision
+ * seen misses nothing.
+ */
 export type WatchEvent =
   | { readonly type: 'put'; readonly kv: KeyValue; readonly revision: number }
   | { readonly type: 'delete'; readonly key: string; readonly revision: number };
@@ -72,7 +78,8 @@ export interface WatchHandlers {
   /**
    * The watch ended and will deliver nothing more. A `CompactedError` means
    * the revision asked for is no longer kept: list again and watch from the
-   * list's revision.
+   * list's revision. (CompactedError, LeaseLostError and
+   * MetaUnavailableError are in ./errors.ts.)
    */
   onError(error: Error): void;
 }

@@ -1,0 +1,191 @@
+/**
+ * One client connection: parse requests, dispatch them, and release replies
+ * in request order once the writes before them are durable (or once a
+ * forwarded request's answer has come back). Reading pauses while the
+ * connection has `maxPipelineDepth` unreplied commands or `maxOutputBytes`
+ * unsent, so a fast pipeliner is slowed by TCP, not by our memory.
+ * A protocol error is answered with Redis's text and the connection closed
+ * after the reply, as Redis does.
+ */
+import type { Socket } from 'node:net';
+import { RequestParser } from '../resp/request-parser.js';
+import { ReplyWriter } from '../resp/reply-writer.js';
+import { ProtocolError } from '../resp/protocol-error.js';
+import { dispatch } from './command-table.js';
+import type { NodeContext, Session } from './context.js';
+import { newSession } from './context.js';
+import type { NodeLimits } from './limits.js';
+import type { Forwarder } from './forward.js';
+import type { MapNode } from '../map.js';
+
+interface Segment {
+  bytes: Buffer | undefined;
+  readonly waitSeq: number;
+  readonly commands: number;
+}
+
+/** A served connection. */
+export class Connection {
+  readonly session: Session;
+  private readonly parser: RequestParser;
+  private readonly writer = new ReplyWriter(2);
+  private readonly segments: Segment[] = [];
+  private unreplied = 0;
+  private pendingCommands = 0;
+  private closing = false;
+  private waitingSeq = 0;
+  private paused = false;
+  private processing = false;
+
+  constructor(
+    private readonly socket: Socket,
+    id: number,
+    private readonly ctx: NodeContext,
+    private readonly limits: NodeLimits,
+    private readonly forwarder: Forwarder | undefined,
+    private readonly onClose: () => void,
+  ) {
+    this.session = newSession(id);
+    this.parser = new RequestParser(limits.request);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.onClose());
+  }
+
+  /** True when every command read has been replied to. */
+  get idle(): boolean {
+    return this.segments.length === 0 && this.pendingCommands === 0;
+  }
+
+  /** Stop reading and close once every reply is sent (SIGTERM). */
+  shutdown(): void {
+    this.closing = true;
+    this.socket.pause();
+    this.drain();
+  }
+
+  /** Close at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.parser.push(chunk);
+    this.process();
+  }
+
+  private process(): void {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      for (;;) {
+        let progressed = false;
+        let needMore = false;
+        while (!this.closing && this.unreplied < this.limits.maxPipelineDepth) {
+          const args = this.nextRequest();
+          if (args === undefined) {
+            needMore = true;
+            break;
+          }
+          this.run(args);
+          progressed = true;
+        }
+        this.cut();
+        this.drain();
+        if (needMore || !progressed || this.closing || this.paused || this.unreplied >= this.limits.maxPipelineDepth) break;
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  /** The next parsed request; on a protocol error, queue Redis's reply and close after it. */
+  private nextRequest(): Buffer[] | undefined {
+    try {
+      return this.parser.next();
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.ctx.counters.protocolErrors++;
+      this.writer.error(`ERR ${e.message}`);
+      this.pendingCommands++;
+      this.unreplied++;
+      this.closing = true;
+      return undefined;
+    }
+  }
+
+  private run(args: Buffer[]): void {
+    this.unreplied++;
+    const outcome = dispatch(this.ctx, this.session, args, this.writer);
+    if (outcome !== undefined && outcome !== 'close') {
+      if (this.forwarder === undefined) this.writer.error('ERR forwarding is not enabled on this node');
+      else return this.forwardCommand(outcome.forwardTo, args);
+    }
+    this.pendingCommands++;
+    if (outcome === 'close') this.closing = true;
+  }
+
+  private forwardCommand(to: MapNode, args: Buffer[]): void {
+    this.cut();
+    const seg: Segment = { bytes: undefined, waitSeq: 0, commands: 1 };
+    this.segments.push(seg);
+    (this.forwarder as Forwarder).forward(to, args, this.session.protocol, (reply) => {
+      seg.bytes = reply;
+      this.drain();
+    });
+  }
+
+  /** Move written replies into a segment that waits for the writes made so far. */
+  private cut(): void {
+    if (this.writer.pendingBytes === 0) return;
+    this.segments.push({ bytes: this.writer.take(), waitSeq: this.ctx.store.lastSeq, commands: this.pendingCommands });
+    this.pendingCommands = 0;
+  }
+
+  private drain(): void {
+    const store = this.ctx.store;
+    let wrote = false;
+    while (this.segments.length > 0) {
+      const head = this.segments[0] as Segment;
+      if (head.bytes === undefined) break;
+      if (head.waitSeq > store.durableSeq) {
+        if (this.waitingSeq < head.waitSeq) {
+          this.waitingSeq = head.waitSeq;
+          store.whenDurable(head.waitSeq, () => this.drain());
+        }
+        break;
+      }
+      if (!wrote) this.socket.cork();
+      wrote = true;
+      this.socket.write(head.bytes);
+      this.unreplied -= head.commands;
+      this.segments.shift();
+    }
+    if (wrote) this.socket.uncork();
+    if (this.closing && this.idle) {
+      this.socket.end();
+      return;
+    }
+    this.maybeResume();
+  }
+
+  private maybeResume(): void {
+    const full = this.unreplied >= this.limits.maxPipelineDepth || this.socket.writableLength > this.limits.maxOutputBytes;
+    if (full) {
+      if (!this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    if (this.closing) return;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (!this.processing && this.parser.bufferedBytes > 0) this.process();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What command handlers see: the node (store, ownership under the current
+ * map, clock, limits, counters) and the session of the connection a command
+ * arrived on. Handlers are synchronous: they read and write the store's
+ * overlay and encode their reply at once; the connection releases the reply
+ * when the store says the writes before it are durable.
+ */
+import type { Clock } from '../../util/clock.js';
+import type { FsyncMode, NodeStore } from './store.js';
+import type { Ownership } from './ownership.js';
+import type { Protocol } from '../resp/reply-writer.js';
+
+/** Counters of a node (INFO shardkit). */
+export interface NodeCounters {
+  commands: number;
+  connectionsTotal: number;
+  connectionsRejected: number;
+  protocolErrors: number;
+  moved: number;
+  forwarded: number;
+  forwardErrors: number;
+  forwardedIn: number;
+}
+
+/** The node as handlers see it. */
+export interface NodeContext {
+  readonly id: string;
+  readonly store: NodeStore;
+  readonly clock: Clock;
+  readonly fsync: FsyncMode;
+  readonly forward: boolean;
+  readonly startedAtMs: number;
+  readonly version: string;
+  readonly counters: NodeCounters;
+  /** Ownership under the current map (replaced when a newer epoch arrives). */
+  ownership(): Ownership;
+  /** Connected clients now. */
+  clients(): number;
+  /** Extra INFO shardkit lines (forwarding pool, map source). */
+  infoExtra(): string[];
+}
+
+/** One connection's state. */
+export interface Session {
+  readonly id: number;
+  protocol: Protocol;
+  name: string;
+  libName: string;
+  libVersion: string;
+  /** Set by ASKING, consumed by the next command. */
+  asking: boolean;
+  readonly: boolean;
+  /** The current command arrived through SK.FWD: never forward it again. */
+  forwarded: boolean;
+}
+
+/** A fresh session. */
+export function newSession(id: number): Session {
+  return { id, protocol: 2, name: '', libName: '', libVersion: '', asking: false, readonly: false, forwarded: false };
+}

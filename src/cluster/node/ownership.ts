@@ -1,0 +1,92 @@
+/**
+ * Who owns a key under the node's current cluster map, and what to answer
+ * when it is not this node (Redis Cluster's redirections): `-MOVED <slot>
+ * <host>:<port>` for a key owned elsewhere, and, for the rebalancing issue,
+ * `-ASK` for a key of a partition this node is migrating that is no longer
+ * here, and acceptance of an ASKING request for a partition it is importing.
+ * The migrating/importing tables are empty until moves exist; the decision
+ * procedure already follows Redis's getNodeByQuery order.
+ *
+ * Storage partition of a key: the placement's partition when the placement
+ * is partitioned (slots, redis-slots, range, jump, mod-n), otherwise the
+ * key's CRC16 slot, so keys are always grouped in contiguous ranges.
+ * The slot named in MOVED/ASK is always the CRC16 slot (what Redis clients
+ * compute and index their tables by).
+ */
+import { redisKeySlot } from '../../hash/redis-slot.js';
+import { isPartitioned, type Placement } from '../../partitioning/placement.js';
+import { StateError } from '../../errors.js';
+import { type ClusterMap, type MapNode, mapNode, placementOf } from '../map.js';
+
+/** What to do with a request for a key. */
+export type Route =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'moved'; readonly slot: number; readonly node: MapNode }
+  | { readonly kind: 'ask'; readonly slot: number; readonly node: MapNode };
+
+/** The error text of a redirection, as Redis words it. */
+export function redirectText(route: Exclude<Route, { kind: 'local' }>): string {
+  return `${route.kind === 'moved' ? 'MOVED' : 'ASK'} ${route.slot} ${route.node.host}:${route.node.port}`;
+}
+
+/** Ownership decisions of one node under one map (immutable; a new map gives a new Ownership). */
+export class Ownership {
+  readonly placement: Placement;
+  readonly self: MapNode;
+  /** True when the storage partition of a key is its CRC16 slot. */
+  readonly partitionIsSlot: boolean;
+  /** Partitions being moved away: partition → target (the rebalancing issue fills this). */
+  readonly migrating = new Map<number, MapNode>();
+  /** Partitions being moved here (the rebalancing issue fills this). */
+  readonly importing = new Set<number>();
+  private readonly byId: ReadonlyMap<string, MapNode>;
+
+  constructor(
+    readonly map: ClusterMap,
+    readonly selfId: string,
+  ) {
+    const self = mapNode(map, selfId);
+    if (self === undefined) throw new StateError(`node ${selfId} is not in the cluster map (epoch ${map.epoch}: ${map.nodes.map((n) => n.id).join(', ')})`);
+    this.self = self;
+    this.placement = placementOf(map);
+    this.partitionIsSlot = map.strategy === 'redis-slots' || !isPartitioned(this.placement);
+    this.byId = new Map(map.nodes.map((n) => [n.id, n]));
+  }
+
+  get epoch(): number {
+    return this.map.epoch;
+  }
+
+  /** True when the placement is Redis Cluster's slots, so Redis clients route by themselves. */
+  get slotsAreOwnership(): boolean {
+    return this.map.strategy === 'redis-slots';
+  }
+
+  /** The storage partition of `key`. O(placement lookup). */
+  partitionOf(key: Uint8Array): number {
+    const p = this.placement;
+    return this.partitionIsSlot ? redisKeySlot(key) : isPartitioned(p) ? p.partitionOf(key) : 0;
+  }
+
+  /** The node owning `key`. */
+  ownerOf(key: Uint8Array): MapNode {
+    return this.byId.get(this.placement.locate(key)) as MapNode;
+  }
+
+  /**
+   * Route a request for `key` (Redis's order: owned and not migrating → local;
+   * migrating and the key is gone → ASK; importing and ASKING → local; else MOVED).
+   * `existsHere` is asked only for a migrating partition.
+   */
+  route(key: Uint8Array, asking: boolean, existsHere: () => boolean): Route {
+    const owner = this.ownerOf(key);
+    const partition = this.partitionOf(key);
+    if (owner === this.self) {
+      const target = this.migrating.get(partition);
+      if (target !== undefined && !existsHere()) return { kind: 'ask', slot: redisKeySlot(key), node: target };
+      return { kind: 'local' };
+    }
+    if (asking && this.importing.has(partition)) return { kind: 'local' };
+    return { kind: 'moved', slot: redisKeySlot(key), node: owner };
+  }
+}
