@@ -17,6 +17,7 @@ interface NodeCliOptions {
   host: string;
   map?: string;
   meta?: string;
+  cluster?: string;
   fsync: string;
   forward?: boolean;
   maxClients?: string;
@@ -37,7 +38,8 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'data directory of the node store')
     .option('--host <host>', 'address to listen on and to announce', '127.0.0.1')
     .option('--map <file>', 'cluster map file (JSON), for a fixed cluster')
-    .option('--meta <url>', 'metadata service address')
+    .option('--meta <url>', 'metadata service address (http://host:port of shardkit meta)')
+    .option('--cluster <name>', 'cluster name: its keys in the metadata service are under /shardkit/<name>/', 'default')
     .option('--fsync <mode>', 'always | interval | never: when a write is acknowledged', 'always')
     .option('--forward', 'forward requests for keys owned elsewhere instead of answering MOVED')
     .option('--max-clients <n>', 'most connections at once', '10000')

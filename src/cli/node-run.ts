@@ -17,6 +17,8 @@ export interface NodeRunOptions {
   readonly host: string;
   readonly map?: string;
   readonly meta?: string;
+  /** Cluster name: its keys in the metadata service are under /shardkit/<name>/. */
+  readonly cluster?: string;
   readonly fsync: string;
   readonly forward?: boolean;
   readonly maxClients?: string;
@@ -25,8 +27,10 @@ export interface NodeRunOptions {
 async function mapSource(o: NodeRunOptions): Promise<MapSource> {
   if ((o.map === undefined) === (o.meta === undefined)) throw new InvalidArgumentError('map source', { map: o.map, meta: o.meta }, 'exactly one of --map <file> or --meta <url>');
   if (o.map !== undefined) return new FileMapSource(o.map);
+  const cluster = o.cluster ?? 'default';
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(cluster)) throw new InvalidArgumentError('--cluster', cluster, '1-64 letters, digits, ., _ or -');
   const { MetaMapSource } = await import('../cluster/node/meta-map-source.js');
-  return MetaMapSource.connect(o.meta as string);
+  return MetaMapSource.connect(o.meta as string, { prefix: `/shardkit/${cluster}/` });
 }
 
 /** Run a node until SIGTERM/SIGINT. */

@@ -35,6 +35,7 @@ export class Connection {
   private closing = false;
   private waitingSeq = 0;
   private paused = false;
+  private processing = false;
 
   constructor(
     private readonly socket: Socket,
@@ -77,24 +78,43 @@ export class Connection {
   }
 
   private process(): void {
-    while (!this.closing && this.unreplied < this.limits.maxPipelineDepth) {
-      let args: Buffer[] | undefined;
-      try {
-        args = this.parser.next();
-      } catch (e) {
-        if (!(e instanceof ProtocolError)) throw e;
-        this.ctx.counters.protocolErrors++;
-        this.writer.error(`ERR ${e.message}`);
-        this.pendingCommands++;
-        this.unreplied++;
-        this.closing = true;
-        break;
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      for (;;) {
+        let progressed = false;
+        let needMore = false;
+        while (!this.closing && this.unreplied < this.limits.maxPipelineDepth) {
+          const args = this.nextRequest();
+          if (args === undefined) {
+            needMore = true;
+            break;
+          }
+          this.run(args);
+          progressed = true;
+        }
+        this.cut();
+        this.drain();
+        if (needMore || !progressed || this.closing || this.paused || this.unreplied >= this.limits.maxPipelineDepth) break;
       }
-      if (args === undefined) break;
-      this.run(args);
+    } finally {
+      this.processing = false;
     }
-    this.cut();
-    this.drain();
+  }
+
+  /** The next parsed request; on a protocol error, queue Redis's reply and close after it. */
+  private nextRequest(): Buffer[] | undefined {
+    try {
+      return this.parser.next();
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.ctx.counters.protocolErrors++;
+      this.writer.error(`ERR ${e.message}`);
+      this.pendingCommands++;
+      this.unreplied++;
+      this.closing = true;
+      return undefined;
+    }
   }
 
   private run(args: Buffer[]): void {
@@ -154,13 +174,18 @@ export class Connection {
 
   private maybeResume(): void {
     const full = this.unreplied >= this.limits.maxPipelineDepth || this.socket.writableLength > this.limits.maxOutputBytes;
-    if (full && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!full && this.paused && !this.closing) {
+    if (full) {
+      if (!this.paused) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    if (this.closing) return;
+    if (this.paused) {
       this.paused = false;
       this.socket.resume();
-      this.process();
     }
+    if (!this.processing && this.parser.bufferedBytes > 0) this.process();
   }
 }

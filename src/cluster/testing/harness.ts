@@ -136,7 +136,10 @@ export interface NodeProcOptions {
   readonly id: string;
   readonly port: number;
   readonly dataDir: string;
-  readonly mapFile: string;
+  /** A static map file, or… */
+  readonly mapFile?: string;
+  /** …the metadata service's URL (and the cluster name under which the map is kept). */
+  readonly meta?: { readonly url: string; readonly cluster: string };
   readonly fsync?: 'always' | 'interval' | 'never';
   readonly forward?: boolean;
   readonly extraArgs?: readonly string[];
@@ -176,12 +179,35 @@ export class Harness {
   /** Start one shardkit node and wait until it serves. */
   async startNode(o: NodeProcOptions): Promise<Proc> {
     const bundle = await cliBundle();
-    const args = [bundle, 'node', '--id', o.id, '--port', String(o.port), '--data', o.dataDir, '--map', o.mapFile, '--fsync', o.fsync ?? 'always'];
+    const source = o.meta !== undefined ? ['--meta', o.meta.url, '--cluster', o.meta.cluster] : ['--map', o.mapFile as string];
+    const args = [bundle, 'node', '--id', o.id, '--port', String(o.port), '--data', o.dataDir, ...source, '--fsync', o.fsync ?? 'always'];
     if (o.forward) args.push('--forward');
     args.push(...(o.extraArgs ?? []));
     const p = this.spawn(`shardkit node ${o.id}`, process.execPath, args);
     await waitUntilServing(o.port, 20000, p);
     return p;
+  }
+
+  /** Start the embedded metadata service (`shardkit meta`) on a free port; resolves with its URL once it answers. */
+  async startMeta(): Promise<{ url: string; proc: Proc }> {
+    const bundle = await cliBundle();
+    const [port] = await freePorts(1);
+    const proc = this.spawn('shardkit meta', process.execPath, [bundle, 'meta', '--port', String(port), '--data', this.tempDir('shardkit-meta-')]);
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = systemClock.now() + 20000;
+    for (;;) {
+      if (!proc.running) throw new Error(`shardkit meta exited\n${proc.logs()}`);
+      const up = await new Promise<boolean>((resolve) => {
+        const s = net.connect({ port: port as number, host: '127.0.0.1' }, () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      });
+      if (up) return { url, proc };
+      if (systemClock.now() > deadline) throw new Error(`shardkit meta did not listen on ${port}\n${proc.logs()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Start `n` shardkit nodes under one static map of `strategy`. */
