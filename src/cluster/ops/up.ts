@@ -152,7 +152,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
     const map = await ensureMap(meta, o, topology);
     writeFileAtomic(paths.map(o.dir), encodeMap(map));
     for (const n of topology.nodes) {
-      const args = ['node', '--id', n.id, '--port', String(n.port), '--host', n.host, '--data', paths.nodeData(o.dir, n.id), ...nodeMapArgs(o.dir, topology), '--fsync', o.fsync];
+      const args = ['node', '--id', n.id, '--port', String(n.port), '--host', n.host, '--data', paths.nodeData(o.dir, n.id), ...nodeMapArgs(topology), '--fsync', o.fsync];
       if (o.forward) args.push('--forward');
       started.push(startChild(o.dir, n.id, args));
     }
@@ -167,12 +167,12 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
 }
 
 /**
- * How a node gets its map: the file `up` wrote from the map it put in the
- * metadata service (same map, epoch 1). The metadata service stays the
- * source of truth; the node reads the file until its `--meta` source lands.
+ * How a node gets its map: from the metadata service (`--meta`, under the
+ * cluster's prefix), where it also registers itself on a lease. map.json is
+ * a copy for people and for `status` when the service is down.
  */
-function nodeMapArgs(dir: string, _topology: ClusterTopology): string[] {
-  return ['--map', paths.map(dir)];
+function nodeMapArgs(topology: ClusterTopology): string[] {
+  return ['--meta', topology.meta.url, '--cluster', topology.name];
 }
 
 /** Stop started processes: nodes first (in parallel), then the metadata service. */
