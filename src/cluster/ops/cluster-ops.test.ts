@@ -67,15 +67,19 @@ describe('shardkit cluster up | status | down (real processes)', () => {
     // Real client, following MOVED: foo is in slot 12182 (n3), hello in 866 (n1).
     await run('redis-cli', ['-c', '-p', String(base + 1), 'SET', 'foo', 'bar']);
     await run('redis-cli', ['-c', '-p', String(base + 1), 'SET', 'hello', 'world']);
-    const s = await clusterStatus(dir);
+    let s = await clusterStatus(dir);
+    for (let i = 0; i < 100 && s.nodes.some((n) => n.registered !== true); i++) {
+      await new Promise((r) => setTimeout(r, 50)); // nodes register on their lease right after they serve
+      s = await clusterStatus(dir);
+    }
     expect(s.epoch).toBe(1);
     expect(s.meta.alive).toBe(true);
-    expect(s.nodes.map((n) => [n.id, n.alive, n.keys, n.partitions?.count])).toEqual([
-      ['n1', true, 1, 5461],
-      ['n2', true, 0, 5462],
-      ['n3', true, 1, 5461],
+    expect(s.nodes.map((n) => [n.id, n.alive, n.registered, n.keys, n.partitions?.count])).toEqual([
+      ['n1', true, true, 1, 5461],
+      ['n2', true, true, 0, 5462],
+      ['n3', true, true, 1, 5461],
     ]);
-    expect(formatStatus(s)).toMatch(/n3\s+127\.0\.0\.1:\d+\s+\d+\s+yes\s+1\s+5461\s+10923-16383/);
+    expect(formatStatus(s)).toMatch(/n3\s+127\.0\.0\.1:\d+\s+\d+\s+yes\s+yes\s+1\s+5461\s+10923-16383/);
     const second = await clusterUp({ dir, nodes: 3, strategy: 'redis-slots', port: base + 1, metaPort: base }).then(() => undefined, (e: unknown) => e);
     expect(second).toBeInstanceOf(StateError);
     expect(second).toMatchObject({ code: 'CLUSTER_RUNNING' });

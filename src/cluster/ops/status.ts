@@ -24,6 +24,8 @@ export interface NodeStatus {
   readonly running: boolean;
   /** It answered PING. */
   readonly alive: boolean;
+  /** It is registered in the metadata service (`members/<id>`, on its lease); null when the service is down. */
+  readonly registered: boolean | null;
   /** Partitions it owns in the map (partitioned strategies), as ranges and a count. */
   readonly partitions: { readonly ranges: string; readonly count: number } | null;
   /** DBSIZE, when it answered. */
@@ -63,8 +65,11 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
   let map: ClusterMap | undefined;
   let revision: number | null = null;
   let metaError: string | undefined;
+  let members: Set<string> | undefined;
   try {
     revision = (await client.status()).revision as number;
+    const prefix = `${clusterPrefix(topology.name)}${META_KEYS.membersPrefix}`;
+    members = new Set((await client.list(prefix)).kvs.map((kv) => kv.key.slice(prefix.length)));
     const kv = await client.get(`${clusterPrefix(topology.name)}${META_KEYS.map}`);
     if (kv !== undefined) map = decodeMap(kv.value);
   } catch (e) {
@@ -75,7 +80,7 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
   const fromFile = map === undefined && fs.existsSync(paths.map(dir)) ? decodeMap(fs.readFileSync(paths.map(dir))) : undefined;
   const nodes = await Promise.all(
     topology.nodes.map(async (n, i): Promise<NodeStatus> => {
-      const base = { id: n.id, address: `${n.host}:${n.port}`, ...proc(n.id), partitions: ownedBy(map ?? fromFile, i) };
+      const base = { id: n.id, address: `${n.host}:${n.port}`, ...proc(n.id), registered: members === undefined ? null : members.has(n.id), partitions: ownedBy(map ?? fromFile, i) };
       try {
         const pong = await respCall(n.host, n.port, ['PING']);
         const keys = await respCall(n.host, n.port, ['DBSIZE']);
@@ -98,8 +103,8 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
 /** The status as the lines `cluster status` prints. */
 export function formatStatus(s: ClusterStatus): string {
   const yes = (b: boolean): string => (b ? 'yes' : 'no');
-  const rows = [['NODE', 'ADDRESS', 'PID', 'ALIVE', 'KEYS', 'PARTITIONS', 'SLOTS']];
-  for (const n of s.nodes) rows.push([n.id, n.address, n.pid === null ? '-' : String(n.pid), yes(n.alive), n.keys === null ? '-' : String(n.keys), n.partitions === null ? '-' : String(n.partitions.count), n.partitions?.ranges ?? '-']);
+  const rows = [['NODE', 'ADDRESS', 'PID', 'ALIVE', 'MEMBER', 'KEYS', 'PARTITIONS', 'SLOTS']];
+  for (const n of s.nodes) rows.push([n.id, n.address, n.pid === null ? '-' : String(n.pid), yes(n.alive), n.registered === null ? '?' : yes(n.registered), n.keys === null ? '-' : String(n.keys), n.partitions === null ? '-' : String(n.partitions.count), n.partitions?.ranges ?? '-']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const table = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
   const meta = s.meta.alive ? `meta ${s.meta.url} pid ${s.meta.pid ?? '-'} alive, revision ${s.meta.revision}` : `meta ${s.meta.url} NOT answering (${s.meta.error ?? 'down'})`;
