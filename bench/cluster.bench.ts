@@ -10,6 +10,8 @@
  * in quick mode); medians are reported.
  * Targets (issue 14): ≥ 0.5× Redis Cluster at P=16 with interval/everysec,
  * ≥ 1.0× with always on both.
+ * Any-node forwarding: one forwarded hop (ring placement, --forward) against
+ * direct routing (redis-slots), P=16.
  * Also: memory per key of a node (RSS growth and store file growth per key
  * after N SETs of 100-byte values, against Redis's used_memory growth) and
  * the startup time of a node (spawn to first PONG, median of 5) against
@@ -36,8 +38,8 @@ interface Run {
 }
 
 /** One redis-benchmark run; parses its CSV line for `test`. */
-async function benchmark(port: number, test: 'set' | 'get', pipeline: number): Promise<Run> {
-  const args = ['--cluster', '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(REQUESTS), '-d', String(VALUE_BYTES), '-r', '1000000', '-t', test, '-P', String(pipeline), '--csv'];
+async function benchmark(port: number, test: 'set' | 'get', pipeline: number, cluster = true): Promise<Run> {
+  const args = [...(cluster ? ['--cluster'] : []), '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(REQUESTS), '-d', String(VALUE_BYTES), '-r', '1000000', '-t', test, '-P', String(pipeline), '--csv'];
   const { stdout } = await run('redis-benchmark', args);
   const line = stdout.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
   if (line === undefined) throw new Error(`no ${test} line in redis-benchmark output:\n${stdout}`);
@@ -82,6 +84,38 @@ async function throughput(h: Harness, rows: BenchResult[]): Promise<void> {
     }
     await h.stopAll();
   }
+}
+
+/**
+ * Any-node forwarding: redis-benchmark without --cluster sends everything to
+ * one node of a `ring` cluster with --forward (2/3 of the keys take one
+ * forwarded hop), against --cluster on a `redis-slots` cluster (every request
+ * direct). Same durability (interval) on both.
+ */
+async function forwarding(h: Harness, rows: BenchResult[]): Promise<void> {
+  const ring = await h.startShardkitCluster(3, { strategy: 'ring', forward: true, fsync: 'interval' });
+  const slots = await h.startShardkitCluster(3, { fsync: 'interval' });
+  for (const test of ['set', 'get'] as const) {
+    const fwd: Run[] = [];
+    const direct: Run[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      direct.push(await benchmark(slots.ports[0] as number, test, 16));
+      fwd.push(await benchmark(ring.ports[0] as number, test, 16, false));
+    }
+    const f = medianRun(fwd);
+    const d = medianRun(direct);
+    rows.push({
+      suite: SUITE,
+      name: `${test.toUpperCase()} P=16 through one node with --forward (ring) vs direct (redis-slots, --cluster)`,
+      nsPerOp: 1e9 / f.rps,
+      opsPerSec: f.rps,
+      peer: 'shardkit direct',
+      peerNsPerOp: 1e9 / d.rps,
+      ratio: f.rps / d.rps,
+      extra: { p50_ms: f.p50, p99_ms: f.p99, direct_p50_ms: d.p50, direct_p99_ms: d.p99, rounds: ROUNDS, requests: REQUESTS },
+    });
+  }
+  await h.stopAll();
 }
 
 function rssBytes(pid: number): number {
@@ -173,6 +207,7 @@ const h = new Harness();
 const rows: BenchResult[] = [];
 try {
   await throughput(h, rows);
+  await forwarding(h, rows);
   await memoryPerKey(h, rows);
   await startupTime(h, rows);
   writeSuite(SUITE, rows);

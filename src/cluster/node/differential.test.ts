@@ -110,7 +110,7 @@ describe('shardkit against a real Redis Cluster, same seeded sequences', () => {
   }, 60_000);
 
   it('raw RESP to one node: MOVED, CROSSSLOT, arity and unknown-command errors, word for word', async () => {
-    const probe = [['GET', 'a'], ['GET', 'b'], ['MSET', 'a', '1', 'b', '2'], ['MGET', 'a', 'b'], ['GET'], ['CLUSTER', 'KEYSLOT'], ['CLUSTER', 'NOPE'], ['NOPE'], ['nope', 'x', 'y'], ['SELECT', '1'], ['SELECT', '0'], ['HELLO', '4'], ['CLUSTER', 'COUNTKEYSINSLOT', '99999'], ['CLUSTER', 'GETKEYSINSLOT', '1', '-1'], ['SCAN', 'x'], ['PING', 'a', 'b'], ['ECHO', 'hi'], ['SET', 'a', 'v', 'EX', 'x']];
+    const probe = [['GET', 'a'], ['GET', 'b'], ['MSET', 'a', '1', 'b', '2'], ['MGET', 'a', 'b'], ['GET'], ['CLUSTER', 'KEYSLOT'], ['CLUSTER', 'NOPE'], ['NOPE'], ['nope', 'x', 'y'], ['SELECT', '1'], ['SELECT', '0'], ['HELLO', '4'], ['CLUSTER', 'COUNTKEYSINSLOT', '99999'], ['CLUSTER', 'GETKEYSINSLOT', '1', '-1'], ['SCAN', 'x'], ['PING', 'a', 'b'], ['ECHO', 'hi'], ['SET', 'a', 'v', 'EX', 'x'], ['CONFIG', 'GET', 'save'], ['CONFIG', 'GET', 'appendonly']];
     const replies: RespValue[][] = [];
     for (const ports of [redisPorts, skPorts]) {
       const c = await RespClient.connect(ports[0] as number);

@@ -35,6 +35,8 @@ export interface NodeOptions {
   readonly limits?: Partial<NodeLimits>;
   readonly clock: Clock;
   readonly version?: string;
+  /** A store commit failed (default: print and exit the process with status 70). */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** A running node. */
@@ -51,7 +53,13 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const limits: NodeLimits = { ...DEFAULT_NODE_LIMITS, ...o.limits };
   fs.mkdirSync(o.dataDir, { recursive: true });
   let ownership = new Ownership(await o.maps.load(), o.id);
-  const store = NodeStore.open({ path: o.dataDir, fsync: o.fsync });
+  const onFatal =
+    o.onFatal ??
+    ((e: Error) => {
+      process.stderr.write(`shardkit node ${o.id}: store commit failed, stopping without acknowledging more writes: ${e.message}\n`);
+      process.exit(70);
+    });
+  const store = NodeStore.open({ path: o.dataDir, fsync: o.fsync, onFailure: onFatal });
   const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0 };
   const connections = new Set<Connection>();
   const forwarder = o.forward ? new Forwarder(() => ownership.epoch, limits, counters, () => o.clock.now()) : undefined;

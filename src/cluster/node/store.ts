@@ -37,6 +37,12 @@ export interface NodeStoreOptions {
   readonly fsync?: FsyncMode;
   /** Largest LMDB map (file) size in bytes; default 64 GiB (sparse). */
   readonly mapSizeBytes?: number;
+  /**
+   * Called once if a commit fails. Writes queued then are never acknowledged
+   * (their replies would claim a durability they do not have), so the owner
+   * should stop serving: the node process exits.
+   */
+  readonly onFailure?: (error: Error) => void;
 }
 
 /** Largest key LMDB takes (lmdb-js builds with 1978-byte keys), minus our 4-byte prefix. */
@@ -75,6 +81,7 @@ export class NodeStore {
   private constructor(
     private readonly db: RootDatabase<Buffer, Buffer> & Database<Buffer, Buffer>,
     readonly fsync: FsyncMode,
+    private readonly onFailure: (error: Error) => void,
   ) {}
 
   /** Open (or create) the store at `path`. */
@@ -89,7 +96,8 @@ export class NodeStore {
       noSync: fsync === 'never',
       compression: false,
     });
-    return new NodeStore(db as RootDatabase<Buffer, Buffer> & Database<Buffer, Buffer>, fsync);
+    const onFailure = options.onFailure ?? ((e: Error) => process.stderr.write(`store commit failed: ${e.message}\n`));
+    return new NodeStore(db as RootDatabase<Buffer, Buffer> & Database<Buffer, Buffer>, fsync, onFailure);
   }
 
   /** Sequence number of the last write accepted. */
@@ -144,7 +152,7 @@ export class NodeStore {
         if (this.fsync === 'always') await this.db.flushed;
       } catch (e) {
         this.failure = e as Error;
-        process.stderr.write(`store commit failed: ${(e as Error).message}\n`);
+        this.onFailure(e as Error);
         break;
       }
       this.record(batch.length);
@@ -196,10 +204,9 @@ export class NodeStore {
     return rows.slice(offset, wanted);
   }
 
-  /** Number of keys in [start, end) (every key when both are omitted), overlay included. O(keys in range). */
+  /** Number of keys in [start, end) (every key when both are omitted: O(overlay)), overlay included. O(keys in range + overlay). */
   count(start?: Buffer, end?: Buffer): number {
-    const opts = start === undefined ? {} : { start, end };
-    let n = this.db.getKeysCount(opts);
+    let n = start === undefined ? (this.db.getStats() as { entryCount: number }).entryCount : this.db.getKeysCount({ start, end });
     for (const p of this.overlay.values()) {
       if (start !== undefined && (Buffer.compare(p.key, start) < 0 || Buffer.compare(p.key, end as Buffer) >= 0)) continue;
       const inDb = this.db.doesExist(p.key);

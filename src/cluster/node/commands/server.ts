@@ -7,6 +7,7 @@ import type { ReplyWriter } from '../../resp/reply-writer.js';
 import type { NodeContext, Session } from '../context.js';
 import { type CommandSpec, allCommands, arityError, arityOk, defineCommands, lookupCommand } from '../command-table.js';
 import { infoText } from './info.js';
+import { globMatcher } from './glob.js';
 
 /** The Redis version we answer as (clients gate features on it); our own version is in INFO shardkit. */
 export const REDIS_COMPAT_VERSION = '7.2.0';
@@ -104,6 +105,27 @@ function command(_ctx: NodeContext, _s: Session, a: Buffer[], w: ReplyWriter): v
   w.error(`ERR unknown subcommand '${(a[1] as Buffer).toString('utf8')}'. Try COMMAND HELP.`);
 }
 
+/** CONFIG GET over the few parameters tools read (redis-benchmark reads `save` and `appendonly`). */
+function config(ctx: NodeContext, _s: Session, a: Buffer[], w: ReplyWriter): void {
+  const sub = (a[1] as Buffer).toString('latin1').toLowerCase();
+  if (sub !== 'get') return w.error(sub === 'set' || sub === 'resetstat' || sub === 'rewrite' ? `ERR CONFIG ${sub.toUpperCase()} is not supported by shardkit nodes` : `ERR unknown subcommand '${(a[1] as Buffer).toString('utf8')}'. Try CONFIG HELP.`);
+  if (a.length < 3) return arityError(w, 'config|get');
+  const params = new Map<string, string>([
+    ['save', ''],
+    ['appendonly', 'no'],
+    ['appendfsync', ctx.fsync === 'always' ? 'always' : ctx.fsync === 'interval' ? 'everysec' : 'no'],
+    ['cluster-enabled', 'yes'],
+    ['databases', '1'],
+  ]);
+  const patterns = a.slice(2).map((p) => globMatcher(Buffer.from(p.toString('latin1').toLowerCase(), 'latin1')));
+  const hits = [...params].filter(([name]) => patterns.some((m) => m(Buffer.from(name, 'latin1'))));
+  w.map(hits.length);
+  for (const [name, value] of hits) {
+    w.bulk(name);
+    w.bulk(value);
+  }
+}
+
 function client(ctx: NodeContext, s: Session, a: Buffer[], w: ReplyWriter): void {
   const sub = (a[1] as Buffer).toString('latin1').toLowerCase();
   const arity = new Map([['setname', 3], ['getname', 2], ['id', 2], ['info', 2], ['setinfo', 4]]).get(sub);
@@ -162,6 +184,7 @@ defineCommands([
   }),
   spec('info', -1, ['stale'], 'Returns information and statistics about the server.', (ctx, _s, a, w) => w.verbatim(infoText(ctx, a.slice(1).map((b) => b.toString('latin1').toLowerCase()))), 'server'),
   spec('command', -1, ['loading', 'stale'], 'Returns detailed information about all commands.', command, 'server', [sub('count', 2), sub('docs', -2), sub('info', -2), sub('list', -2)]),
+  spec('config', -2, ['admin', 'loading', 'stale'], 'Reads server configuration (GET only).', config, 'server', [sub('get', -3)]),
   spec('client', -2, ['loading', 'stale'], 'Connection commands.', client, 'connection', [sub('setname', 3), sub('getname', 2), sub('setinfo', 4), sub('id', 2), sub('info', 2)]),
   spec('readonly', 1, ['fast', 'loading', 'stale'], 'Enables read-only queries for a connection to a Redis Cluster replica node.', (_c, s, _a, w) => {
     s.readonly = true;
