@@ -6,6 +6,7 @@
  * starting the CLI loads no library module (startup.test.ts checks).
  */
 import type { Command } from 'commander';
+import { register as cluster } from './cluster-command.js';
 import { register as demo } from './demo-command.js';
 import { register as handoff } from './handoff-command.js';
 import { register as hash } from './hash-command.js';
@@ -17,4 +18,4 @@ import { register as meta } from './meta-command.js';
 import { register as node } from './node-command.js';
 import { register as plan } from './plan-command.js';
 
-export const commands: ReadonlyArray<(program: Command) => void> = [demo, handoff, hash, lab, locate, log, meta, node, plan, secondaryIndex];
+export const commands: ReadonlyArray<(program: Command) => void> = [cluster, demo, handoff, hash, lab, locate, log, meta, node, plan, secondaryIndex];

@@ -9,14 +9,24 @@ import * as fs from 'node:fs';
 
 /** The start time of process `pid` as /proc reports it, or undefined when there is no such process (or no /proc). O(1). */
 export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** Fields 3… of /proc/<pid>/stat (state first), or undefined. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** True when `pid` has exited but was not reaped yet (a zombie): it runs no more. */
+export function processIsZombie(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === 'Z' || state === 'X';
 }
 
 /** The command line of process `pid` (arguments split on NUL), or undefined. */
@@ -43,7 +53,7 @@ export function processExists(pid: number): boolean {
  * reused pid. Without /proc, falls back to "a process with this pid exists".
  */
 export function isSameProcess(pid: number, startTime: string | undefined): boolean {
-  if (!processExists(pid)) return false;
+  if (!processExists(pid) || processIsZombie(pid)) return false;
   const now = processStartTime(pid);
   if (now === undefined || startTime === undefined) return true;
   return now === startTime;

@@ -109,3 +109,8 @@ export const META_KEYS = {
   membersPrefix: 'members/',
   rebalancePrefix: 'rebalance/',
 } as const;
+
+/** The prefix under which cluster `name` keeps its keys (META_KEYS): `/shardkit/<name>/`. */
+export function clusterPrefix(name = 'default'): string {
+  return `/shardkit/${name}/`;
+}

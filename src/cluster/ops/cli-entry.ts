@@ -22,7 +22,7 @@ export interface CliCommand {
   readonly args: readonly string[];
 }
 
-const ENTRY = /^(?:shardkit(?:\.[cm]?js)?|main\.[cm]?[jt]s)$/;
+const ENTRY = /^(?:shardkit[\w.-]*|main\.[cm]?[jt]s)$/;
 
 /** The CLI entry to start child processes with. StateError when none is found. O(1) file checks. */
 export function cliCommand(env: NodeJS.ProcessEnv = process.env): CliCommand {

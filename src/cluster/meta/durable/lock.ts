@@ -68,8 +68,10 @@ export class DirectoryLock {
   /**
    * Take the lock of `dir` (which must exist). StateError DIRECTORY_LOCKED
    * (retriable) when a live process holds it. O(1) file operations.
+   * `onStale` runs after a lock was judged stale and before it is taken over
+   * (fault injection: tests widen the race window with it).
    */
-  static acquire(dir: string): DirectoryLock {
+  static acquire(dir: string, options: { onStale?: () => void } = {}): DirectoryLock {
     const file = join(dir, META_LOCK_FILE);
     const content: LockContent = { pid: process.pid, startTime: processStartTime(process.pid), nonce: randomBytes(8).toString('hex') };
     const tmp = join(dir, `${META_LOCK_FILE}.${content.nonce}.tmp`);
@@ -92,6 +94,7 @@ export class DirectoryLock {
         const owner = readLock(file);
         if (owner === undefined) continue; // released meanwhile: try again
         if (isSameProcess(owner.pid, owner.startTime)) throw locked(dir, owner);
+        options.onStale?.();
         takeOverStale(dir, file, owner);
       }
       throw new StateError(`could not lock data directory ${dir}: the lock changed hands repeatedly`, { code: 'DIRECTORY_LOCKED', retriable: true });

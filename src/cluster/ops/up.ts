@@ -1,0 +1,183 @@
+/**
+ * `cluster up`: start a cluster on this machine. In order: the metadata
+ * service; the initial map (epoch 1) written by compare-and-set before any
+ * node starts (or, when the directory already holds a cluster that was
+ * stopped, its map read back, so `up` after `down` restarts the same cluster
+ * with its data); then the nodes; then a PING to each until it answers. Any
+ * failure stops what was started (by pid) and reports the failing process's
+ * log.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { InvalidArgumentError, StateError, requireInt } from '../../errors.js';
+import { strategyInfo } from '../../partitioning/registry.js';
+import { type ClusterMap, decodeMap, encodeMap, initialMap } from '../map.js';
+import { HttpMetaStore } from '../meta/http/client.js';
+import { META_KEYS, clusterPrefix } from '../meta/types.js';
+import { type ClusterTopology, paths, readPids, readTopology, removePid, stillOurs, writeFileAtomic } from './cluster-dir.js';
+import { type Started, startChild, stopChild } from './processes.js';
+import { respCall } from './resp-call.js';
+
+export interface UpOptions {
+  readonly dir: string;
+  readonly nodes: number;
+  readonly strategy: string;
+  /** Port of the first node; nodes take consecutive ports. */
+  readonly port: number;
+  /** Port of the metadata service (default: the first node's port − 1). */
+  readonly metaPort?: number;
+  readonly host?: string;
+  readonly name?: string;
+  readonly fsync?: 'always' | 'interval' | 'never';
+  readonly forward?: boolean;
+  /** How long to wait for every process to serve, ms. Default 60000. */
+  readonly readyTimeoutMs?: number;
+}
+
+/** A cluster `up` started. */
+export interface UpResult {
+  readonly topology: ClusterTopology;
+  readonly map: ClusterMap;
+  /** `meta` first, then the nodes in map order. */
+  readonly started: readonly Started[];
+  /** True when the directory held a stopped cluster that was restarted as it was. */
+  readonly restarted: boolean;
+}
+
+/** Most nodes `up` starts on one machine. */
+export const UP_NODES_MAX = 64;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function portFree(host: string, port: number): Promise<boolean> {
+  const s = net.createServer();
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+function tail(dir: string, name: string): string {
+  try {
+    return fs.readFileSync(paths.log(dir, name), 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Wait until `ready()` resolves true; fail when the child exits first or time runs out. */
+async function waitReady(dir: string, s: Started, what: string, ready: () => Promise<boolean>, deadline: number): Promise<void> {
+  let exited: string | undefined;
+  void s.exited.then((how) => (exited = how));
+  for (;;) {
+    if (exited !== undefined) throw new StateError(`${s.rec.name} exited (${exited}) before ${what}; its log (${paths.log(dir, s.rec.name)}) ends:\n${tail(dir, s.rec.name)}`, { code: 'START_FAILED' });
+    if (await ready().catch(() => false)) return;
+    if (performance.now() > deadline) throw new StateError(`${s.rec.name} did not ${what} in time; its log (${paths.log(dir, s.rec.name)}) ends:\n${tail(dir, s.rec.name)}`, { code: 'START_FAILED', retriable: true });
+    await sleep(100);
+  }
+}
+
+function validate(o: UpOptions): Required<Omit<UpOptions, 'forward'>> & { forward: boolean } {
+  requireInt('--nodes', o.nodes, 1, UP_NODES_MAX);
+  requireInt('--port', o.port, 1, 65535 - o.nodes + 1);
+  const metaPort = requireInt('--meta-port', o.metaPort ?? o.port - 1, 1, 65535);
+  if (metaPort >= o.port && metaPort < o.port + o.nodes) throw new InvalidArgumentError('--meta-port', metaPort, `a port outside the nodes' ${o.port} … ${o.port + o.nodes - 1}`);
+  strategyInfo(o.strategy);
+  const name = o.name ?? 'default';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new InvalidArgumentError('--name', name, 'letters, digits, _ . - (1 to 64)');
+  return { dir: o.dir, nodes: o.nodes, strategy: o.strategy, port: o.port, metaPort, host: o.host ?? '127.0.0.1', name, fsync: o.fsync ?? 'always', forward: o.forward === true, readyTimeoutMs: o.readyTimeoutMs ?? 60_000 };
+}
+
+/** Refuse a directory whose cluster runs; clear pid files of processes that are gone. */
+function checkNotRunning(dir: string): void {
+  const { records } = readPids(dir);
+  const live = records.filter(stillOurs);
+  if (live.length > 0) {
+    throw new StateError(`a cluster is already running in ${dir} (${live.map((r) => `${r.name} pid ${r.pid}`).join(', ')}); see \`shardkit cluster status --dir ${dir}\`, stop it with \`shardkit cluster down --dir ${dir}\``, { code: 'CLUSTER_RUNNING' });
+  }
+  for (const r of records) removePid(dir, r.name);
+}
+
+/** The topology for these options, or the one already in `dir` (which must match them). */
+function topologyFor(o: ReturnType<typeof validate>): { topology: ClusterTopology; restarted: boolean } {
+  const nodes = Array.from({ length: o.nodes }, (_, i) => ({ id: `n${i + 1}`, host: o.host, port: o.port + i }));
+  const fresh: ClusterTopology = { format: 1, name: o.name, strategy: o.strategy, meta: { host: o.host, port: o.metaPort, url: `http://${o.host}:${o.metaPort}` }, nodes };
+  const existing = readTopology(o.dir);
+  if (existing === undefined) return { topology: fresh, restarted: false };
+  const same = JSON.stringify(existing) === JSON.stringify(fresh);
+  if (!same) {
+    const had = `${existing.nodes.length} node(s), ${existing.strategy}, ports ${existing.nodes[0]?.port}…, meta ${existing.meta.port}`;
+    throw new InvalidArgumentError('cluster options', `${o.nodes} node(s), ${o.strategy}, port ${o.port}, meta ${o.metaPort}`, `those of the stopped cluster in ${o.dir} (${had}): up restarts it as it was; use a new --dir for another cluster`);
+  }
+  return { topology: existing, restarted: true };
+}
+
+/** Write the initial map by compare-and-set (or read the one there, which must name the same nodes). */
+async function ensureMap(meta: HttpMetaStore, o: ReturnType<typeof validate>, topology: ClusterTopology): Promise<ClusterMap> {
+  const key = `${clusterPrefix(o.name)}${META_KEYS.map}`;
+  const wanted = initialMap(o.strategy, {}, topology.nodes.map((n) => ({ id: n.id, weight: 1, host: n.host, port: n.port })));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const cur = await meta.get(key);
+    if (cur === undefined) {
+      if ((await meta.put(key, encodeMap(wanted), { ifModRevision: 0 })).ok) return wanted;
+      continue; // written meanwhile: read it
+    }
+    const map = decodeMap(cur.value);
+    const nodesOf = (m: ClusterMap): string => JSON.stringify(m.nodes.map((n) => [n.id, n.host, n.port]));
+    if (map.strategy !== o.strategy || nodesOf(map) !== nodesOf(wanted)) {
+      throw new StateError(`the metadata service's map (epoch ${map.epoch}, ${map.strategy}, nodes ${map.nodes.map((n) => `${n.id}@${n.port}`).join(' ')}) is not this cluster's; use a new --dir`, { code: 'MAP_MISMATCH' });
+    }
+    return map;
+  }
+  throw new StateError(`the map under ${key} kept changing while cluster up wrote it`, { code: 'MAP_CONFLICT', retriable: true });
+}
+
+/** Start the cluster. Rejects (typed) on bad options, a running cluster, a busy port, or a process that does not serve. */
+export async function clusterUp(options: UpOptions): Promise<UpResult> {
+  const o = validate(options);
+  fs.mkdirSync(o.dir, { recursive: true });
+  checkNotRunning(o.dir);
+  const { topology, restarted } = topologyFor(o);
+  for (const port of [o.metaPort, ...topology.nodes.map((n) => n.port)]) {
+    if (!(await portFree(o.host, port))) throw new StateError(`port ${o.host}:${port} is in use; choose others with --port (nodes) and --meta-port`, { code: 'PORT_IN_USE', retriable: true });
+  }
+  writeFileAtomic(paths.topology(o.dir), JSON.stringify(topology, null, 2));
+  const started: Started[] = [];
+  const deadline = performance.now() + o.readyTimeoutMs;
+  const meta = new HttpMetaStore(topology.meta.url, { retryBudgetMs: 1000, requestTimeoutMs: 2000 });
+  try {
+    const m = startChild(o.dir, 'meta', ['meta', '--port', String(o.metaPort), '--host', o.host, '--data', paths.metaData(o.dir)]);
+    started.push(m);
+    await waitReady(o.dir, m, 'serving the metadata service', async () => (await meta.status()).pid === m.rec.pid, deadline);
+    const map = await ensureMap(meta, o, topology);
+    writeFileAtomic(paths.map(o.dir), encodeMap(map));
+    for (const n of topology.nodes) {
+      const args = ['node', '--id', n.id, '--port', String(n.port), '--host', n.host, '--data', paths.nodeData(o.dir, n.id), ...nodeMapArgs(topology), '--fsync', o.fsync];
+      if (o.forward) args.push('--forward');
+      started.push(startChild(o.dir, n.id, args));
+    }
+    await Promise.all(started.slice(1).map((s, i) => waitReady(o.dir, s, 'answering PING', async () => (await respCall(topology.nodes[i]!.host, topology.nodes[i]!.port, ['PING'])) === 'PONG', deadline)));
+    return { topology, map, started, restarted };
+  } catch (e) {
+    await stopAll(o.dir, started);
+    throw e;
+  } finally {
+    await meta.close();
+  }
+}
+
+/**
+ * How a node gets its map: from the metadata service (`--meta`, under the
+ * cluster's prefix), where it also registers itself on a lease. map.json is
+ * a copy for people and for `status` when the service is down.
+ */
+function nodeMapArgs(topology: ClusterTopology): string[] {
+  return ['--meta', topology.meta.url, '--cluster', topology.name];
+}
+
+/** Stop started processes: nodes first (in parallel), then the metadata service. */
+export async function stopAll(dir: string, started: readonly Started[]): Promise<void> {
+  const nodes = started.filter((s) => s.rec.name !== 'meta');
+  await Promise.all(nodes.map((s) => stopChild(dir, s.rec)));
+  for (const s of started.filter((x) => x.rec.name === 'meta')) await stopChild(dir, s.rec);
+}
