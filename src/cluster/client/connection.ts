@@ -1,0 +1,144 @@
+/**
+ * One pipelined connection from a client to a node: requests are written as
+ * they come (writes issued in the same tick go out in one `writev`), replies
+ * are matched to requests in order, and a bounded number may be in flight.
+ * A failure (refused, reset, closed, or the oldest request older than
+ * `commandTimeoutMs`) rejects everything in flight with a retriable
+ * ConnectionError and drops the socket; the next request reconnects.
+ */
+import * as net from 'node:net';
+import { CapacityError } from '../../errors.js';
+import { ReplyParser, type RespValue } from '../resp/reply-parser.js';
+import { ConnectionError } from './errors.js';
+
+/** Limits of one connection. */
+export interface ConnectionLimits {
+  /** Requests in flight at most; one more is refused with a retriable CapacityError. */
+  readonly maxInFlight: number;
+  /** The oldest request in flight may wait this long for its reply before the connection is failed. */
+  readonly commandTimeoutMs: number;
+  /** Connecting may take this long. */
+  readonly connectTimeoutMs: number;
+}
+
+interface Pending {
+  readonly resolve: (v: RespValue) => void;
+  readonly reject: (e: Error) => void;
+  readonly sentAtMs: number;
+}
+
+/** A pipelined connection to host:port. */
+export class NodeConnection {
+  private socket: net.Socket | undefined;
+  private parser = new ReplyParser();
+  private pending: Pending[] = [];
+  private head = 0;
+  private corked = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly address: string;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly limits: ConnectionLimits,
+    private readonly nowMs: () => number,
+  ) {
+    this.address = `${host}:${port}`;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.length - this.head;
+  }
+
+  /** Send one encoded request (or several, pipelined: one reply each); resolves with the reply (error replies are values). */
+  send(request: Buffer): Promise<RespValue> {
+    if (this.closed) return Promise.reject(new ConnectionError(this.address, 'the client is closed'));
+    if (this.inFlight >= this.limits.maxInFlight) {
+      return Promise.reject(new CapacityError(`${this.limits.maxInFlight} requests already in flight to ${this.address}; wait for replies (maxInFlightPerNode)`));
+    }
+    const socket = this.socket ?? this.connect();
+    return new Promise<RespValue>((resolve, reject) => {
+      this.pending.push({ resolve, reject, sentAtMs: this.nowMs() });
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
+      socket.write(request);
+      this.timer ??= setInterval(() => this.checkTimeout(), Math.max(20, Math.floor(this.limits.commandTimeoutMs / 4)));
+    });
+  }
+
+  private connect(): net.Socket {
+    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    this.parser = new ReplyParser();
+    socket.setTimeout(this.limits.connectTimeoutMs, () => this.fail(new ConnectionError(this.address, `no connection within ${this.limits.connectTimeoutMs} ms`)));
+    socket.once('connect', () => socket.setTimeout(0));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => this.fail(new ConnectionError(this.address, e.message, { cause: e })));
+    socket.on('close', () => this.fail(new ConnectionError(this.address, 'connection closed by the node')));
+    this.socket = socket;
+    return socket;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.parser.push(chunk);
+      for (let r = this.parser.next(); r !== undefined; r = this.parser.next()) {
+        const p = this.pending[this.head];
+        if (p === undefined) throw new ConnectionError(this.address, 'a reply came without a request');
+        this.pending[this.head++] = undefined as unknown as Pending;
+        p.resolve(r.value);
+      }
+    } catch (e) {
+      this.fail(e instanceof ConnectionError ? e : new ConnectionError(this.address, `bad reply: ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    if (this.head === this.pending.length) {
+      this.pending = [];
+      this.head = 0;
+      this.stopTimer();
+    } else if (this.head > 1024) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private checkTimeout(): void {
+    const p = this.pending[this.head];
+    if (p !== undefined && this.nowMs() - p.sentAtMs > this.limits.commandTimeoutMs) {
+      this.fail(new ConnectionError(this.address, `no reply within ${this.limits.commandTimeoutMs} ms (commandTimeoutMs)`));
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private fail(error: Error): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.destroy();
+    }
+    this.stopTimer();
+    const waiting = this.pending.slice(this.head);
+    this.pending = [];
+    this.head = 0;
+    for (const p of waiting) p.reject(error);
+  }
+
+  /** Close: requests in flight are rejected; later sends are refused. */
+  close(): void {
+    this.closed = true;
+    this.fail(new ConnectionError(this.address, 'the client is closed'));
+  }
+}
