@@ -42,6 +42,14 @@ export interface ClusterClientOptions {
   readonly commandTimeoutMs?: number;
   /** Connect timeout. Default 2,000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Wrap every request as `SK.FWD <epoch> <protocol> <command...>`, naming the
+   * epoch of the map it was routed under, so a node whose map is older answers
+   * TRYAGAIN instead of serving or redirecting by a map it has not yet
+   * replaced (the routing tier's shard versioning). Only shardkit nodes
+   * understand it. Default false.
+   */
+  readonly routedEpochs?: boolean;
   /** Wait before retrying a TRYAGAIN reply. Default 20 ms. */
   readonly tryAgainDelayMs?: number;
   readonly clock?: Clock;
@@ -76,6 +84,7 @@ export class ClusterClient {
   private readonly redirectsMax: number;
   private readonly tryAgainDelayMs: number;
   private readonly clock: Clock;
+  private readonly routedEpochs: boolean;
   private watchHandle: Watch | undefined;
   private closed = false;
   private readonly counters = { requests: 0, moved: 0, ask: 0, tryAgain: 0, ownerUnreachable: 0 };
@@ -89,6 +98,7 @@ export class ClusterClient {
   ) {
     this.table = new RoutingTable(map);
     this.clock = o.clock ?? systemClock;
+    this.routedEpochs = o.routedEpochs === true;
     this.redirectsMax = positiveInt('redirectsMax', o.redirectsMax, 5, 100);
     this.tryAgainDelayMs = positiveInt('tryAgainDelayMs', o.tryAgainDelayMs, 20, 60_000);
     this.limits = {
@@ -149,9 +159,34 @@ export class ClusterClient {
     const spec = keySpecOf(args);
     const idx = keyIndices(args);
     if ((spec === 'all' || spec === 'pairs') && idx.length > 1) return this.split(args, spec, idx);
-    const reply = await this.execute(args, idx.length > 0 ? (args[idx[0] as number] as CommandArg) : undefined);
+    const reply = (await this.execute(args, idx.length > 0 ? (args[idx[0] as number] as CommandArg) : undefined)) as RespValue;
     if (reply instanceof RespErrorReply) throw new ReplyError(reply.message, 'the cluster');
     return reply;
+  }
+
+  /**
+   * Relay one command for a proxy: routed by its first key (any node when
+   * keyless), redirects followed as in `command`, and the reply's raw RESP
+   * bytes returned unchanged, encoded in `protocol` when `routedEpochs` is on
+   * (the node encodes for the proxy's client). An error reply is returned as
+   * bytes, not thrown. Multi-key commands must already be within one slot and
+   * owner (split them with `command`).
+   */
+  async relay(args: readonly CommandArg[], protocol: 2 | 3 = 2): Promise<Buffer> {
+    if (args.length === 0) throw new InvalidArgumentError('command', 'no arguments', 'a command name and its arguments');
+    const idx = keyIndices(args);
+    return (await this.execute(args, idx.length > 0 ? (args[idx[0] as number] as CommandArg) : undefined, protocol)) as Buffer;
+  }
+
+  /** Run a keyless command on every node of the map (DBSIZE, FLUSHALL): the replies in map order; error replies as values. */
+  async onEveryNode(...args: CommandArg[]): Promise<RespValue[]> {
+    const request = encodeCommand(args);
+    return Promise.all(this.table.nodes.map((n) => this.conn(`${n.host}:${n.port}`, n.host, n.port).send(request)));
+  }
+
+  /** Requests in flight to each node now (address → count). */
+  inFlightByNode(): Map<string, number> {
+    return new Map([...this.conns].map(([a, c]) => [a, c.inFlight]));
   }
 
   /** GET. */
@@ -203,7 +238,7 @@ export class ClusterClient {
       parts.map((members) => {
         const sub: CommandArg[] = [name];
         for (const i of members) sub.push(...(spec === 'pairs' ? [args[i] as CommandArg, args[i + 1] as CommandArg] : [args[i] as CommandArg]));
-        return this.execute(sub, args[members[0] as number] as CommandArg);
+        return this.execute(sub, args[members[0] as number] as CommandArg) as Promise<RespValue>;
       }),
     );
     const failed = replies.find((r) => r instanceof RespErrorReply);
@@ -226,11 +261,21 @@ export class ClusterClient {
     return c;
   }
 
-  /** Send `args` to the owner of `key` (any node when keyless), following redirects within the budget. */
-  private async execute(args: readonly CommandArg[], key: CommandArg | undefined): Promise<RespValue> {
+  /** The request for `args` routed under `epoch`: plain, or wrapped in SK.FWD when `routedEpochs` is on. */
+  private encodeFor(args: readonly CommandArg[], epoch: number, protocol: 2 | 3): Buffer {
+    return this.routedEpochs ? encodeCommand(['SK.FWD', String(epoch), protocol === 3 ? '3' : '2', ...args]) : encodeCommand(args);
+  }
+
+  /**
+   * Send `args` to the owner of `key` (any node when keyless), following
+   * redirects within the budget. With `rawProtocol`, resolves with the raw
+   * reply bytes (a relay), else with the decoded value.
+   */
+  private async execute(args: readonly CommandArg[], key: CommandArg | undefined, rawProtocol?: 2 | 3): Promise<RespValue | Buffer> {
     this.counters.requests++;
-    const request = encodeCommand(args);
+    const raw = rawProtocol !== undefined;
     let routed = this.table;
+    let request = this.encodeFor(args, routed.epoch, rawProtocol ?? 2);
     let target = key === undefined ? (routed.nodes[0] as { host: string; port: number }) : routed.ownerOf(key);
     let asking = false;
     let redirects = 0;
@@ -239,10 +284,10 @@ export class ClusterClient {
     for (;;) {
       const address = `${target.host}:${target.port}`;
       const c = this.conn(address, target.host, target.port);
-      let reply: RespValue;
+      let reply: RespValue | Buffer;
       try {
         if (asking) void c.send(ASKING).catch(() => undefined);
-        reply = await c.send(request);
+        reply = raw ? await c.sendRaw(request) : await c.send(request);
       } catch (e) {
         if (!(e instanceof ConnectionError) || this.closed || unreachableRetried) {
           if (e instanceof ConnectionError && !this.closed) {
@@ -255,19 +300,27 @@ export class ClusterClient {
         unreachableRetried = true;
         await this.gate.request(routed.epoch, this.table.epoch, true);
         routed = this.table;
+        request = this.encodeFor(args, routed.epoch, rawProtocol ?? 2);
         target = key === undefined ? (routed.nodes.find((n) => `${n.host}:${n.port}` !== address) ?? target) : routed.ownerOf(key);
         asking = false;
         continue;
       }
-      if (!(reply instanceof RespErrorReply)) return reply;
-      const redirect = parseRedirect(reply.message, target.host);
-      const tryAgain = redirect === undefined && reply.message.startsWith('TRYAGAIN');
+      const message = errorText(reply, raw);
+      if (message === undefined) return reply;
+      const redirect = parseRedirect(message, target.host);
+      const tryAgain = redirect === undefined && message.startsWith('TRYAGAIN');
       if (redirect === undefined && !tryAgain) return reply;
-      if (++redirects > this.redirectsMax) throw new RedirectLimitError(this.redirectsMax, last || reply.message, this.table.epoch);
-      last = reply.message;
+      if (++redirects > this.redirectsMax) throw new RedirectLimitError(this.redirectsMax, last || message, this.table.epoch);
+      last = message;
       if (tryAgain) {
         this.counters.tryAgain++;
         await new Promise((r) => setTimeout(r, this.tryAgainDelayMs));
+        if (this.table !== routed && key !== undefined) {
+          routed = this.table;
+          request = this.encodeFor(args, routed.epoch, rawProtocol ?? 2);
+          target = routed.ownerOf(key);
+          asking = false;
+        }
         continue;
       }
       if (redirect === undefined) return reply;
@@ -323,4 +376,11 @@ export class ClusterClient {
       },
     });
   }
+}
+
+/** The text of an error reply (decoded, or raw RESP `-...` bytes), or undefined when the reply is not an error. */
+function errorText(reply: RespValue | Buffer, raw: boolean): string | undefined {
+  if (!raw) return reply instanceof RespErrorReply ? reply.message : undefined;
+  const b = reply as Buffer;
+  return b[0] === 0x2d ? b.toString('latin1', 1, b.length - 2) : undefined;
 }

@@ -22,7 +22,9 @@ export interface ConnectionLimits {
 }
 
 interface Pending {
-  readonly resolve: (v: RespValue) => void;
+  /** Resolve with the raw reply bytes (a relay) instead of the decoded value. */
+  readonly raw: boolean;
+  readonly resolve: (v: RespValue | Buffer) => void;
   readonly reject: (e: Error) => void;
   readonly sentAtMs: number;
 }
@@ -54,13 +56,25 @@ export class NodeConnection {
 
   /** Send one encoded request (or several, pipelined: one reply each); resolves with the reply (error replies are values). */
   send(request: Buffer): Promise<RespValue> {
+    return this.sendAs(request, false) as Promise<RespValue>;
+  }
+
+  /**
+   * Send one encoded request; resolves with the reply's raw RESP bytes (a
+   * copy), for a proxy that relays them unchanged (the routing tier).
+   */
+  sendRaw(request: Buffer): Promise<Buffer> {
+    return this.sendAs(request, true) as Promise<Buffer>;
+  }
+
+  private sendAs(request: Buffer, raw: boolean): Promise<RespValue | Buffer> {
     if (this.closed) return Promise.reject(new ConnectionError(this.address, 'the client is closed'));
     if (this.inFlight >= this.limits.maxInFlight) {
       return Promise.reject(new CapacityError(`${this.limits.maxInFlight} requests already in flight to ${this.address}; wait for replies (maxInFlightPerNode)`));
     }
     const socket = this.socket ?? this.connect();
-    return new Promise<RespValue>((resolve, reject) => {
-      this.pending.push({ resolve, reject, sentAtMs: this.nowMs() });
+    return new Promise<RespValue | Buffer>((resolve, reject) => {
+      this.pending.push({ raw, resolve, reject, sentAtMs: this.nowMs() });
       if (!this.corked) {
         this.corked = true;
         socket.cork();
@@ -89,8 +103,17 @@ export class NodeConnection {
   private onData(chunk: Buffer): void {
     try {
       this.parser.push(chunk);
-      for (let r = this.parser.next(); r !== undefined; r = this.parser.next()) {
+      for (;;) {
         const p = this.pending[this.head];
+        if (p?.raw === true) {
+          const raw = this.parser.nextRaw();
+          if (raw === undefined) break;
+          this.pending[this.head++] = undefined as unknown as Pending;
+          p.resolve(Buffer.from(raw));
+          continue;
+        }
+        const r = this.parser.next();
+        if (r === undefined) break;
         if (p === undefined) throw new ConnectionError(this.address, 'a reply came without a request');
         this.pending[this.head++] = undefined as unknown as Pending;
         p.resolve(r.value);

@@ -4,6 +4,13 @@
  * client had sent it here, encodes its reply in the client's protocol, and
  * marks it forwarded, so that a key this node does not own either gets MOVED
  * instead of a second hop.
+ *
+ * The epoch is checked (shard versioning, as MongoDB's shards check the
+ * router's version): a request routed under an older epoch is served when
+ * this node still owns the key and refused with MOVED when the partition has
+ * moved (the sender refreshes its map); a request routed under a newer epoch
+ * than this node's map is refused with TRYAGAIN, since this node cannot yet
+ * tell whether it still owns the key (it learns the map within moments).
  */
 import type { ReplyWriter, Protocol } from '../../resp/reply-writer.js';
 import type { NodeContext, Session } from '../context.js';
@@ -14,6 +21,8 @@ function forwarded(ctx: NodeContext, s: Session, a: Buffer[], w: ReplyWriter): v
   const proto = (a[2] as Buffer).toString('latin1');
   if (!Number.isSafeInteger(epoch) || epoch < 0 || (proto !== '2' && proto !== '3')) return w.error('ERR SK.FWD needs <epoch> <2|3> <command> ...');
   if (s.forwarded) return w.error('ERR SK.FWD inside a forwarded request (forwarding loop)');
+  const mine = ctx.ownership().epoch;
+  if (epoch > mine) return w.error(`TRYAGAIN request routed under map epoch ${epoch}; this node's map is epoch ${mine}`);
   ctx.counters.forwardedIn++;
   const saved = w.protocol;
   w.protocol = Number(proto) as Protocol;
