@@ -59,6 +59,13 @@ export interface WriteResult {
 export interface Lease {
   readonly id: string;
   readonly ttlMs: number;
+  /**
+   * Fencing: the lease is certainly still held until this time, in ms on the
+   * holder's monotonic clock (`performance.now()`): send time of the last
+   * successful grant or renewal + TTL − a margin. Check it before accepting a
+   * write. Absent where the implementation does not keep it (memory, http).
+   */
+  readonly validUntilMs?: number;
   /** Renew now. Rejects (typed error) when the lease is already gone on the server. */
   keepAlive(): Promise<void>;
   /** End the lease and delete its keys. */

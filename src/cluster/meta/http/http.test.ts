@@ -35,8 +35,8 @@ metaStoreSuite('http client + server (in process)', {
 });
 
 describe('metadata client', () => {
-  it('connectMeta takes http://host:port and says what it allows otherwise', () => {
-    for (const bad of ['etcd://127.0.0.1:2379', 'zk://h:2181', 'localhost:7000', 'http://h', 'http://h:1/x']) {
+  it('connectMeta takes http://, etcd:// and zk:// with host:port and says what it allows otherwise', () => {
+    for (const bad of ['etcd://127.0.0.1', 'zk://h', 'redis://h:1', 'localhost:7000', 'http://h', 'http://h:1/x']) {
       expect(() => connectMeta(bad), bad).toThrow(InvalidArgumentError);
     }
   });

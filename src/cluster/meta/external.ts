@@ -1,0 +1,159 @@
+/**
+ * Starting etcd and ZooKeeper from their Debian packages on free loopback
+ * ports (tests now; `cluster up --meta etcd|zookeeper` later), and a small
+ * TCP proxy whose connections a test can cut. Every process is started with
+ * its log kept (for failure messages) and stopped by its pid; its temporary
+ * data directory is removed on stop.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateError } from '../../errors.js';
+
+/** A started service: where it listens, its log so far, and how to stop it. */
+export interface ExternalService {
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Everything it printed so far (stdout and stderr, interleaved). */
+  log(): string;
+  /** SIGSTOP / SIGCONT the process (a hung service: nothing answers, nothing closes). */
+  pause(): void;
+  resume(): void;
+  /** Stop it by pid (SIGTERM, then SIGKILL after 5 s) and remove its data directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released: a small race, as every test that starts servers has). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Throw a StateError naming the Debian package when `binary` is not installed. */
+export function requireBinary(binary: string, debianPackage: string): void {
+  if (!fs.existsSync(binary)) throw new StateError(`${binary} is not installed: install the Debian package ${debianPackage} (apt-get install ${debianPackage})`, { code: 'MISSING_BINARY' });
+}
+
+/** Spawn `file args`, wait until it accepts TCP connections on `port` (within `startMs`). */
+async function startProcess(name: string, file: string, args: string[], port: number, dir: string, startMs: number): Promise<ExternalService> {
+  const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const chunks: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => chunks.push(d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const pid = child.pid as number;
+  let stopped = false;
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  const service: ExternalService = {
+    host: '127.0.0.1',
+    port,
+    pid,
+    log: () => chunks.join(''),
+    pause: () => void process.kill(pid, 'SIGSTOP'),
+    resume: () => void process.kill(pid, 'SIGCONT'),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (alive()) {
+        process.kill(pid, 'SIGCONT');
+        process.kill(pid, 'SIGTERM');
+        const timer = setTimeout(() => alive() && process.kill(pid, 'SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const t0 = performance.now();
+  for (;;) {
+    if (!alive()) {
+      await service.stop();
+      throw new StateError(`${name} exited during start-up; log:\n${service.log()}`, { code: 'START_FAILED' });
+    }
+    if (await canConnect(port)) return service;
+    if (performance.now() - t0 > startMs) {
+      const log = service.log();
+      await service.stop();
+      throw new StateError(`${name} did not listen on port ${port} within ${startMs} ms; log:\n${log}`, { code: 'START_FAILED' });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Start a single-member etcd (Debian `etcd-server`) offline on loopback, in a fresh temporary data directory. */
+export async function startEtcd(options: { binary?: string; startMs?: number } = {}): Promise<ExternalService> {
+  const binary = options.binary ?? '/usr/bin/etcd';
+  requireBinary(binary, 'etcd-server');
+  const dir = fs.mkdtempSync(join(tmpdir(), 'shardkit-etcd-'));
+  const [client, peer] = [await freePort(), await freePort()];
+  const c = `http://127.0.0.1:${client}`;
+  const p = `http://127.0.0.1:${peer}`;
+  // Short heartbeat/election: the minimum lease TTL is 1.5 election timeouts, rounded up to whole seconds (1 s here).
+  const args = ['--name', 'default', '--data-dir', join(dir, 'data'), '--listen-client-urls', c, '--advertise-client-urls', c, '--listen-peer-urls', p, '--initial-advertise-peer-urls', p, '--initial-cluster', `default=${p}`, '--heartbeat-interval', '100', '--election-timeout', '600', '--log-level', 'warn'];
+  return startProcess('etcd', binary, args, client, dir, options.startMs ?? 30_000);
+}
+
+/** Start a standalone ZooKeeper (Debian `zookeeper`) offline on loopback, tick 100 ms (sessions of 0.2 s to 20 s), in a fresh temporary directory. */
+export async function startZooKeeper(options: { java?: string; startMs?: number; tickMs?: number } = {}): Promise<ExternalService> {
+  const java = options.java ?? '/usr/bin/java';
+  requireBinary(java, 'default-jre-headless');
+  requireBinary('/usr/share/java/zookeeper.jar', 'zookeeper');
+  const dir = fs.mkdtempSync(join(tmpdir(), 'shardkit-zk-'));
+  const port = await freePort();
+  const tick = options.tickMs ?? 100;
+  const cfg = [`tickTime=${tick}`, `dataDir=${join(dir, 'data')}`, `clientPort=${port}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false', '4lw.commands.whitelist=', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, ''].join('\n');
+  fs.writeFileSync(join(dir, 'zoo.cfg'), cfg);
+  const args = ['-Xmx256m', '-Dzookeeper.log.dir=' + dir, '-cp', '/etc/zookeeper/conf:/usr/share/java/*', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')];
+  return startProcess('zookeeper', java, args, port, dir, options.startMs ?? 60_000);
+}
+
+/** A TCP proxy to `port` on loopback whose open connections `cut()` destroys (clients must reconnect). */
+export interface CuttableProxy {
+  readonly port: number;
+  cut(): void;
+  close(): Promise<void>;
+}
+
+/** Start a CuttableProxy in front of 127.0.0.1:`targetPort`. */
+export async function startProxy(targetPort: number): Promise<CuttableProxy> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((down) => {
+    const up = net.connect(targetPort, '127.0.0.1');
+    sockets.add(down).add(up);
+    const drop = (): void => {
+      down.destroy();
+      up.destroy();
+      sockets.delete(down);
+      sockets.delete(up);
+    };
+    down.on('error', drop).on('close', drop);
+    up.on('error', drop).on('close', drop);
+    down.pipe(up);
+    up.pipe(down);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut: () => {
+      for (const s of [...sockets]) s.destroy();
+    },
+    close: async () => {
+      for (const s of [...sockets]) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
