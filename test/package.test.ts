@@ -45,6 +45,7 @@ const calls: ReadonlyMap<string, readonly [string, unknown]> = new Map<string, r
   ['shardkit/replication', ['new m.Coordinator({ nodes: ["a", "b", "c"], n: 3, w: 2, r: 2, hintTtlMs: 1000, clock: { now: () => 0 } }).write("k", "v").ok', true]],
   ['shardkit/range', ['(() => { const s = new m.RangeStore(); s.put("k", 1); return s.get("k"); })()', 1]],
   ['shardkit/util', ['m.mulberry32(1)() === m.mulberry32(1)()', true]],
+  ['shardkit/cluster', ['m.decodeMap(m.encodeMap(m.initialMap("redis-slots", {}, [{ id: "n1", weight: 1, host: "127.0.0.1", port: 7001 }]))).owners.length', 1]],
 ]);
 
 interface RunResult {

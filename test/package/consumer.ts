@@ -15,6 +15,7 @@ import { Broker, assign, type BrokerOptions } from 'shardkit/log';
 import { Coordinator, type CoordinatorOptions } from 'shardkit/replication';
 import { ManualClock, mulberry32, type Clock, type Random } from 'shardkit/util';
 import { InvalidArgumentError, ShardkitError } from 'shardkit/errors';
+import { ClusterClient, OwnerUnreachableError, decodeMap, encodeMap, initialMap, type ClusterClientOptions, type ClusterMap, type MetaStore } from 'shardkit/cluster';
 
 const info: RuntimeInfo = runtimeInfo();
 const backend: 'isa-l' | '@node-rs/crc32' = info.crc32cBackend;
@@ -62,6 +63,10 @@ try {
   rejected = e instanceof InvalidArgumentError && e instanceof ShardkitError;
 }
 
+const clusterMap: ClusterMap = decodeMap(encodeMap(initialMap('redis-slots', {}, [{ id: 'n1', weight: 1, host: '127.0.0.1', port: 7001 }])));
+const clientOptions: ClusterClientOptions = { map: clusterMap, redirectsMax: 3 };
+const metaStore: MetaStore | undefined = undefined;
+
 export const results = {
   backend,
   hash: h('key') >>> 0,
@@ -82,4 +87,9 @@ export const results = {
   written: written.ok,
   rejected,
   namespaces: typeof shardkit.partitioning.createPlacement === 'function',
+  clusterMap,
+  clientOptions,
+  connect: typeof ClusterClient.connect === 'function',
+  unreachable: OwnerUnreachableError.name,
+  meta: metaStore,
 };

@@ -144,7 +144,7 @@ describe('the routing tier', () => {
     cleanups.push(() => c.close());
     const h = await c.call('HELLO', '3');
     expect(Buffer.from(JSON.stringify(h)).length).toBeGreaterThan(0);
-    expect((h as { entries: [Buffer, unknown][] }).entries.map(([k, v]) => `${k.toString()}=${String(v)}`)).toContain('server=shardkit-router');
+    expect((h as unknown as { entries: [Buffer, unknown][] }).entries.map(([k, v]) => `${k.toString()}=${String(v)}`)).toContain('server=shardkit-router');
     expect(await c.call('SET', 'r3', 'x')).toBe('OK');
     expect(await c.call('GET', 'nothing-here')).toBeNull();
     expect((await c.call('MGET', 'r3', 'other', 'third')) as unknown[]).toEqual([Buffer.from('x'), null, null]);
