@@ -7,9 +7,10 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
+import { integerOption } from './parse.js';
 
 interface UpCli {
-  nodes: string;
+  nodes: number;
   strategy: string;
   dir: string;
   port: string;
@@ -33,7 +34,7 @@ export function register(program: Command): void {
   cluster
     .command('up')
     .description('start the metadata service and N nodes on loopback, wait until each serves, print the addresses')
-    .option('--nodes <n>', 'number of nodes', '3')
+    .addOption(integerOption('--nodes <n>', 'number of nodes', 1, 64).default(3))
     .option('--strategy <name>', 'placement strategy', 'redis-slots')
     .option('--dir <path>', 'cluster directory (data, logs, pid files)', './cluster')
     .option('--port <port>', 'port of the first node (the others follow)', '7001')
@@ -48,7 +49,7 @@ export function register(program: Command): void {
       const { runUp } = await import('../cluster/ops/up-cli.js');
       await runUp({
         dir: o.dir,
-        nodes: int('--nodes', o.nodes) as number,
+        nodes: o.nodes,
         strategy: o.strategy,
         port: int('--port', o.port) as number,
         metaPort: int('--meta-port', o.metaPort),

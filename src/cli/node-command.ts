@@ -9,6 +9,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
+import { integerOption } from './parse.js';
 
 interface NodeCliOptions {
   id: string;
@@ -20,7 +21,7 @@ interface NodeCliOptions {
   cluster?: string;
   fsync: string;
   forward?: boolean;
-  maxClients?: string;
+  maxClients?: number;
 }
 
 function portOf(v: string): number {
@@ -42,7 +43,7 @@ export function register(program: Command): void {
     .option('--cluster <name>', 'cluster name: its keys in the metadata service are under /shardkit/<name>/', 'default')
     .option('--fsync <mode>', 'always | interval | never: when a write is acknowledged', 'always')
     .option('--forward', 'forward requests for keys owned elsewhere instead of answering MOVED')
-    .option('--max-clients <n>', 'most connections at once', '10000')
+    .addOption(integerOption('--max-clients <n>', 'most connections at once', 1, 100_000).default(10_000))
     .action(async (o: NodeCliOptions) => {
       const { runNodeProcess } = await import('./node-run.js');
       await runNodeProcess({ ...o, portNumber: portOf(o.port) });

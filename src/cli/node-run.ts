@@ -21,7 +21,7 @@ export interface NodeRunOptions {
   readonly cluster?: string;
   readonly fsync: string;
   readonly forward?: boolean;
-  readonly maxClients?: string;
+  readonly maxClients?: number;
 }
 
 async function mapSource(o: NodeRunOptions): Promise<MapSource> {
@@ -37,8 +37,8 @@ async function mapSource(o: NodeRunOptions): Promise<MapSource> {
 export async function runNodeProcess(o: NodeRunOptions): Promise<void> {
   const fsync = o.fsync as FsyncMode;
   if (!FSYNC_MODES.includes(fsync)) throw new InvalidArgumentError('--fsync', o.fsync, FSYNC_MODES.join(', '));
-  const maxClients = Number(o.maxClients ?? '10000');
-  if (!Number.isInteger(maxClients) || maxClients < 1) throw new InvalidArgumentError('--max-clients', o.maxClients, 'an integer ≥ 1');
+  const maxClients = o.maxClients ?? 10_000;
+  if (!Number.isInteger(maxClients) || maxClients < 1 || maxClients > 100_000) throw new InvalidArgumentError('--max-clients', o.maxClients, 'an integer from 1 to 100,000');
   const maps = await mapSource(o);
   const node = await startNode({
     id: checkNodeId(o.id),

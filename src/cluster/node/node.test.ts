@@ -151,7 +151,10 @@ describe('placements Redis clients cannot compute', () => {
 
   it('range placement: SK.RANGE returns keys in UTF-8 byte order', async () => {
     const rp = await h.startShardkitCluster(2, { strategy: 'range', options: { boundaries: ['m'] }, forward: true });
-    const c = await RespClient.connect(rp.ports[0] as number);
+    // Which node holds [, m) and which [m, ) is the placement's choice: ask it.
+    const portOf = (key: string): number => rp.ports[rp.map.nodes.findIndex((n) => n.id === placementOf(rp.map).locate(key))] as number;
+    expect(portOf('a')).not.toBe(portOf('z'));
+    const c = await RespClient.connect(portOf('a'));
     try {
       const keys = ['apple', 'b', 'ab', 'a', 'é', 'z', 'mango', 'n'];
       for (const k of keys) expect(await c.call('SET', k, '1')).toBe('OK');
@@ -159,7 +162,7 @@ describe('placements Redis clients cannot compute', () => {
       expect(local).toEqual(['a', 'ab', 'apple', 'b']);
       const limited = ((await c.call('SK.RANGE', 'ab', 'b', 'LIMIT', '1')) as Buffer[]).map((b) => b.toString());
       expect(limited).toEqual(['ab']);
-      const c2 = await RespClient.connect(rp.ports[1] as number);
+      const c2 = await RespClient.connect(portOf('z'));
       expect(((await c2.call('SK.RANGE', 'm', '')) as Buffer[]).map((b) => b.toString())).toEqual(['mango', 'n', 'z', 'é']);
       c2.close();
     } finally {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptionError, StateError } from '../../../errors.js';
 import { ManualClock } from '../../../util/clock.js';
 import { metaStoreSuite } from '../metastore.suite.js';
-import { META_LOCK_FILE, DirectoryLock } from './lock.js';
+import { spawnSync } from 'node:child_process';
 import { META_LOG_FILE, META_SNAPSHOT_FILE, openDurableMetaStore } from './store.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -98,7 +98,7 @@ describe('durable metadata store', () => {
       fs.writeFileSync(file, damaged);
       expect(() => openDurableMetaStore(dir, { tickIntervalMs: 0 })).toThrow(CorruptionError);
       expect(fs.statSync(file).size).toBe(content.length);
-      expect(fs.existsSync(join(dir, META_LOCK_FILE)), 'the lock is released after a failed open').toBe(false);
+      expect(fs.readdirSync(dir).filter((n) => n.startsWith('shardkit-log.lock-owner.')), 'the lock is released after a failed open').toEqual([]);
     }
   });
 
@@ -145,25 +145,14 @@ describe('durable metadata store', () => {
     expect(second).toBeInstanceOf(StateError);
     expect(second).toMatchObject({ code: 'DIRECTORY_LOCKED', retriable: true });
     await first.close();
-    // A lock left by a process that no longer exists (pid far above pid_max).
-    fs.writeFileSync(join(dir, META_LOCK_FILE), JSON.stringify({ pid: 2 ** 30, startTime: '1', nonce: 'dead' }));
+    // A lock left by a process that no longer exists: taken over by the next open.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const ownerFile = join(dir, `shardkit-log.lock-owner.${dead}.1.0`);
+    fs.readdirSync(dir).filter((n) => n.startsWith('shardkit-log.lock.')).forEach((n) => fs.rmSync(join(dir, n)));
+    fs.writeFileSync(ownerFile, '');
+    fs.linkSync(ownerFile, join(dir, `shardkit-log.lock.${'7'.padStart(15, '0')}`));
     const third = openDurableMetaStore(dir, { tickIntervalMs: 0 });
+    expect(fs.existsSync(ownerFile), 'the dead owner is cleaned up').toBe(false);
     await third.close();
-    expect(fs.existsSync(join(dir, META_LOCK_FILE))).toBe(false);
-  });
-
-  it('a lock of a live process whose pid matches but whose start time differs (a reused pid) is stale', () => {
-    const dir = freshDir();
-    fs.writeFileSync(join(dir, META_LOCK_FILE), JSON.stringify({ pid: process.pid, startTime: 'not-this-one', nonce: 'old' }));
-    const lock = DirectoryLock.acquire(dir);
-    expect(JSON.parse(fs.readFileSync(join(dir, META_LOCK_FILE), 'utf8')).nonce).not.toBe('old');
-    lock.release();
-  });
-
-  it('a lock file that is not a shardkit lock is reported, not removed', () => {
-    const dir = freshDir();
-    fs.writeFileSync(join(dir, META_LOCK_FILE), 'garbage');
-    expect(() => DirectoryLock.acquire(dir)).toThrow(/not a shardkit lock/);
-    expect(fs.readFileSync(join(dir, META_LOCK_FILE), 'utf8')).toBe('garbage');
   });
 });

@@ -11,7 +11,9 @@
  * - `meta.snapshot`: the state after some record, written atomically (temp
  *   file, fsync, rename, fsync of the directory) once the log passes
  *   `snapshotLogBytes`; then the log starts again empty.
- * - `meta.lock`: one owner per directory (./lock.ts).
+ * - `shardkit-log.lock.*`: one owner per directory, the log's lock
+ *   (src/log/storage/dir-lock.ts: O_EXCL owner files and link()ed
+ *   generations, so a takeover is decided by one atomic step).
  *
  * Recovery reads the snapshot, then replays the log records after it. A torn
  * last record (a write cut short by the crash) is cut off, and said so;
@@ -27,7 +29,7 @@ import { MetaCore, type MetaEffect, type MetaLimits } from '../core.js';
 import { MemoryMetaStore } from '../memory.js';
 import { decodeRecord, decodeSnapshot, encodeRecord, encodeSnapshot } from './codec.js';
 import { frame, scanFrames } from './frame.js';
-import { DirectoryLock } from './lock.js';
+import { DirectoryLock } from '../../../log/storage/dir-lock.js';
 
 export const META_LOG_FILE = 'meta.log';
 export const META_SNAPSHOT_FILE = 'meta.snapshot';
