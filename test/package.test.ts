@@ -87,6 +87,27 @@ function ok(r: RunResult, what: string): string {
   return r.stdout;
 }
 
+interface LockEntry {
+  dev?: boolean;
+  link?: boolean;
+  version?: string;
+  resolved?: string;
+  integrity?: string;
+}
+
+/**
+ * A registry entry with its tarball URL: npm leaves `resolved` out of some
+ * entries, and without it an offline install must find the version in a
+ * cached registry listing, which may be older than the lock; with it, npm
+ * takes the tarball from the cache by its integrity.
+ */
+function withResolved(key: string, entry: LockEntry): LockEntry {
+  if (entry.resolved !== undefined || entry.version === undefined || entry.integrity === undefined) return entry;
+  const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  return { ...entry, resolved: `https://registry.npmjs.org/${name}/-/${base}-${entry.version}.tgz` };
+}
+
 /**
  * package-lock.json for a project whose one dependency is the tarball: the
  * non-dev entries of this repository's lock (the same versions, resolved
@@ -94,7 +115,7 @@ function ok(r: RunResult, what: string): string {
  * with the optional addon linked where npm puts it for a packed dependency.
  */
 function consumerLock(tarball: string, integrity: string): object {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; link?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const spec = `file:${tarball}`;
   const packages: Record<string, object> = {
     '': { name: 'consumer', version: '1.0.0', dependencies: { [pkg.name]: spec } },
@@ -115,7 +136,7 @@ function consumerLock(tarball: string, integrity: string): object {
     packages[`node_modules/${pkg.name}/${dir}`] = lock.packages[dir] ?? {};
   }
   for (const [key, entry] of Object.entries(lock.packages)) {
-    if (key.startsWith('node_modules/') && !entry.dev && !entry.link) packages[key] = entry;
+    if (key.startsWith('node_modules/') && !entry.dev && !entry.link) packages[key] = withResolved(key, entry);
   }
   return { name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages };
 }
