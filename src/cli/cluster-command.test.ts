@@ -28,8 +28,8 @@ describe('shardkit cluster / meta (argument errors, no processes)', () => {
   it('up refuses bad options before starting anything', async () => {
     const dir = fresh();
     const cases: Array<[string[], RegExp]> = [
-      [['--nodes', '0'], /invalid --nodes: got 0/],
-      [['--nodes', 'x'], /invalid --nodes/],
+      [['--nodes', '0'], /--nodes must be an integer from 1 to 64 \(given: 0\)/],
+      [['--nodes', 'x'], /--nodes must be an integer from 1 to 64 \(given: x\)/],
       [['--port', '70000'], /invalid --port/],
       [['--strategy', 'nope'], /unknown strategy "nope"/],
       [['--fsync', 'sometimes'], /invalid --fsync/],

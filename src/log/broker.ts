@@ -5,7 +5,7 @@
  * later do the same (ARCHITECTURE.md: storage and coordinator behind
  * interfaces). Synchronous: every call has finished its I/O when it returns.
  */
-import { InvalidArgumentError, StateError, requireInt } from '../errors.js';
+import { InvalidArgumentError, StateError, describeValue, requireInt } from '../errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { mulberry32, type Random } from '../util/random.js';
 import { assignorByName } from './assignors/index.js';
@@ -175,7 +175,7 @@ export class Broker {
   topic(name: string): Topic {
     this.ensureOpen();
     const t = typeof name === 'string' ? this.topicsByName.get(name) : undefined;
-    if (t === undefined) throw unknownTopic(String(name), this.topicsByName.keys());
+    if (t === undefined) throw unknownTopic(typeof name === 'string' ? name : describeValue(name), this.topicsByName.keys());
     return t;
   }
 

@@ -4,7 +4,7 @@
  * stored (ARCHITECTURE.md, principle 8). A send with one bad message stores
  * none of them.
  */
-import { InvalidArgumentError, describeValue } from '../errors.js';
+import { InvalidArgumentError, ShardkitError, describeValue } from '../errors.js';
 import type { Bytes, Message, RecordInput } from './types.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -45,6 +45,16 @@ export function bytesOf(b: Bytes): Uint8Array {
  * O(message bytes).
  */
 export function toRecord(m: unknown, index: number, nowMs: number): RecordInput {
+  try {
+    return readRecord(m, index, nowMs);
+  } catch (e) {
+    // A field that throws when read (a trapping proxy, a throwing getter) is bad input too.
+    if (e instanceof ShardkitError) throw e;
+    throw new InvalidArgumentError(`messages[${index}]`, m, `a message whose fields can be read (reading one threw: ${describeValue(e instanceof Error ? e.message : e)})`);
+  }
+}
+
+function readRecord(m: unknown, index: number, nowMs: number): RecordInput {
   if (m === null || typeof m !== 'object' || Array.isArray(m) || m instanceof Uint8Array) {
     throw new InvalidArgumentError(`messages[${index}]`, m, 'an object { key?, value, partition?, timestampMs?, headers? }');
   }

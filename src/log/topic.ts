@@ -3,7 +3,7 @@
  * in directory `<topic>-<partition>`, as Kafka names them) and its settings:
  * storage (segments, fsync) and cleanup (retention, compaction).
  */
-import { InvalidArgumentError, NotFoundError, requireInt } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, describeValue, requireInt } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import { applyRetention, compact, type CompactionResult } from './storage/cleanup.js';
 import type { StorageDirectory } from './storage/directory.js';
@@ -132,5 +132,5 @@ function sum(a: CompactionResult, b: CompactionResult): CompactionResult {
 
 /** NotFoundError for an unknown topic, listing the known ones. */
 export function unknownTopic(name: string, known: Iterable<string>): NotFoundError {
-  return new NotFoundError('topic', String(name), [...known].sort());
+  return new NotFoundError('topic', typeof name === 'string' ? name : describeValue(name), [...known].sort());
 }

@@ -3,6 +3,16 @@ import { InvalidArgumentError } from '../errors.js';
 import { RangeStore } from './store.js';
 
 describe('range store: bad values and options (issues 11 §6, 12 §4)', () => {
+  it('options or a split policy whose fields throw when read (a trapping proxy) get an InvalidArgumentError, not the proxy\'s error', () => {
+    const trap = (): never => {
+      throw new Error('proxy trap');
+    };
+    const proxy = new Proxy({}, { get: trap, has: trap, ownKeys: trap, getOwnPropertyDescriptor: trap, getPrototypeOf: trap });
+    expect(() => new RangeStore({ split: proxy } as never)).toThrow(InvalidArgumentError);
+    expect(() => new RangeStore(proxy as never)).toThrow(InvalidArgumentError);
+    expect(() => new RangeStore({ split: proxy } as never)).toThrow(/reading them threw: "proxy trap"/);
+  });
+
   it('minPartitionSize equal to maxPartitionSize is allowed, and splits and merges stay within it', () => {
     const s = new RangeStore<string>({ maxPartitionSize: 4, minPartitionSize: 4 });
     for (let i = 0; i < 40; i++) s.put(`k${String(i).padStart(3, '0')}`, 'v');

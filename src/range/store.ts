@@ -25,7 +25,7 @@
  * count; contiguous boundaries; unique ids; `rangeScan(start, end?)` touches
  * only overlapping partitions.
  */
-import { InvalidArgumentError, NotFoundError, requireInt, isArraySafe } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, ShardkitError, describeValue, requireInt, isArraySafe } from '../errors.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type NodeSpec } from '../partitioning/placement.js';
 import { checkBoundaries } from '../partitioning/range.js';
@@ -90,33 +90,40 @@ export class RangeStore<V = unknown> {
 
   /** O(B log B) for B pre-split boundaries. Bad options: InvalidArgumentError. */
   constructor(options: RangeStoreOptions<V> = {}) {
-    this.maxPartitionSize = requireInt('maxPartitionSize', options.maxPartitionSize ?? 1000, 1);
-    this.minPartitionSize = requireInt('minPartitionSize', options.minPartitionSize ?? Math.max(1, Math.floor(this.maxPartitionSize / 4)), 1);
-    if (this.minPartitionSize > this.maxPartitionSize) {
-      throw new InvalidArgumentError('minPartitionSize', this.minPartitionSize, `an integer ≥ 1 and ≤ maxPartitionSize (${this.maxPartitionSize})`);
+    try {
+      this.maxPartitionSize = requireInt('maxPartitionSize', options.maxPartitionSize ?? 1000, 1);
+      this.minPartitionSize = requireInt('minPartitionSize', options.minPartitionSize ?? Math.max(1, Math.floor(this.maxPartitionSize / 4)), 1);
+      if (this.minPartitionSize > this.maxPartitionSize) {
+        throw new InvalidArgumentError('minPartitionSize', this.minPartitionSize, `an integer ≥ 1 and ≤ maxPartitionSize (${this.maxPartitionSize})`);
+      }
+      const split = options.split ?? [byKeyCount({ maxPartitionSize: this.maxPartitionSize })];
+      this.policies = Object.freeze(isArraySafe(split) ? [...split] : [split as SplitPolicy]);
+      for (const p of this.policies) {
+        if (p === null || typeof p !== 'object' || typeof p.splitKey !== 'function') throw new InvalidArgumentError('split policy', p, 'a SplitPolicy (byKeyCount, byBytes, byLoad or your own)');
+      }
+      this.recorders = this.policies.filter((p) => typeof p.record === 'function');
+      this.strictMax = options.split === undefined && options.rowGroupOf === undefined;
+      this.sizeOf = options.sizeOf ?? (defaultSizeOf as (v: V) => number);
+      if (typeof this.sizeOf !== 'function') throw new InvalidArgumentError('sizeOf', this.sizeOf, 'a function value → bytes');
+      this.rowGroupOf = options.rowGroupOf;
+      this.splitContext = { nowMs: 0, sizeOf: this.sizeOf };
+      this.clock = options.clock ?? systemClock;
+      this.rateWindowMs = options.rateWindowMs ?? 1000;
+      if (typeof this.rateWindowMs !== 'number' || !(this.rateWindowMs > 0) || !Number.isFinite(this.rateWindowMs)) throw new InvalidArgumentError('rateWindowMs', this.rateWindowMs, 'a finite number > 0');
+      const boundaries = checkBoundaries(options.boundaries ?? []);
+      this.nodes = new NodeSet<V>(this, options.nodes ?? []);
+      this.parts = [new RangePartition<V>(0, '', null, this.rateWindowMs, this.clock.now())];
+      this.nodes.placeNew(this.parts[0] as RangePartition<V>);
+      for (const b of boundaries) this.splitAtSortKey(toSortForm(b), 'presplit');
+      // Pre-split partitions go round-robin over the nodes, as HBase assigns pre-split regions.
+      const ids = this.nodes.nodeIds;
+      if (ids.length > 0) this.parts.forEach((p, i) => (p.node = ids[i % ids.length]));
+    } catch (e) {
+      // Options whose fields or policies throw when read (a trapping proxy, a
+      // throwing getter) are bad input like any other: a typed error, not theirs.
+      if (e instanceof ShardkitError) throw e;
+      throw new InvalidArgumentError('options', describeValue(options), `RangeStore options and split policies whose fields can be read (reading them threw: ${e instanceof Error ? describeValue(e.message) : describeValue(e)})`);
     }
-    const split = options.split ?? [byKeyCount({ maxPartitionSize: this.maxPartitionSize })];
-    this.policies = Object.freeze(isArraySafe(split) ? [...split] : [split as SplitPolicy]);
-    for (const p of this.policies) {
-      if (p === null || typeof p !== 'object' || typeof p.splitKey !== 'function') throw new InvalidArgumentError('split policy', p, 'a SplitPolicy (byKeyCount, byBytes, byLoad or your own)');
-    }
-    this.recorders = this.policies.filter((p) => typeof p.record === 'function');
-    this.strictMax = options.split === undefined && options.rowGroupOf === undefined;
-    this.sizeOf = options.sizeOf ?? (defaultSizeOf as (v: V) => number);
-    if (typeof this.sizeOf !== 'function') throw new InvalidArgumentError('sizeOf', this.sizeOf, 'a function value → bytes');
-    this.rowGroupOf = options.rowGroupOf;
-    this.splitContext = { nowMs: 0, sizeOf: this.sizeOf };
-    this.clock = options.clock ?? systemClock;
-    this.rateWindowMs = options.rateWindowMs ?? 1000;
-    if (typeof this.rateWindowMs !== 'number' || !(this.rateWindowMs > 0) || !Number.isFinite(this.rateWindowMs)) throw new InvalidArgumentError('rateWindowMs', this.rateWindowMs, 'a finite number > 0');
-    const boundaries = checkBoundaries(options.boundaries ?? []);
-    this.nodes = new NodeSet<V>(this, options.nodes ?? []);
-    this.parts = [new RangePartition<V>(0, '', null, this.rateWindowMs, this.clock.now())];
-    this.nodes.placeNew(this.parts[0] as RangePartition<V>);
-    for (const b of boundaries) this.splitAtSortKey(toSortForm(b), 'presplit');
-    // Pre-split partitions go round-robin over the nodes, as HBase assigns pre-split regions.
-    const ids = this.nodes.nodeIds;
-    if (ids.length > 0) this.parts.forEach((p, i) => (p.node = ids[i % ids.length]));
   }
 
   // ---- reads and writes -------------------------------------------------

@@ -125,7 +125,7 @@ describe('shardkit meta (a real process)', () => {
     dirs.push(dir);
     const first = await startMeta(dir, await freePort());
     const second = startMeta(dir, await freePort());
-    await expect(second).rejects.toThrow(new RegExp(`in use by process ${first.child.pid}`));
+    await expect(second).rejects.toThrow(new RegExp(`is locked by pid ${first.child.pid}`));
     process.kill(first.child.pid as number, 'SIGTERM');
     expect(await first.exited).toBe(0);
   }, 90_000);
