@@ -275,10 +275,9 @@ function digest(key: Key): void {
       const n = encodeToScratch(key); // first: it may replace the scratch buffer
       digestBytes(scratchBytes(), n);
     }
-  } else if (key instanceof Uint8Array) {
-    digestBytes(key, key.length);
   } else {
-    assertKey(key);
+    assertKey(key); // before instanceof: a proxy's getPrototypeOf trap may throw
+    digestBytes(key, key.length);
   }
 }
 

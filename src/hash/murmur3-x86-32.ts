@@ -4,7 +4,7 @@
  * allocation for any string key (ASCII read in place, others via the scratch
  * buffer) or byte key.
  */
-import { type Key, isAscii, encodeToScratch, scratchBytes } from './key.js';
+import { type Key, assertKey, isAscii, encodeToScratch, scratchBytes } from './key.js';
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -91,5 +91,6 @@ export function murmur3x86_32(key: Key, seed = 0): number {
     const n = encodeToScratch(key); // first: it may replace the scratch buffer
     return murmur3x86_32Bytes(scratchBytes(), n, seed);
   }
+  assertKey(key);
   return murmur3x86_32Bytes(key, key.length, seed);
 }
