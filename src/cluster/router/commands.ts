@@ -11,6 +11,7 @@ import { CapacityError, ShardkitError } from '../../errors.js';
 import { OwnerUnreachableError, RedirectLimitError, ReplyError } from '../client/errors.js';
 import { RespErrorReply, type RespValue } from '../resp/reply-parser.js';
 import { type Protocol, ReplyWriter } from '../resp/reply-writer.js';
+import type { RouterStats } from './router.js';
 
 /** The text of an error reply for `e`, with the Redis code a client can act on. */
 export function errorReplyText(e: unknown): string {
@@ -48,19 +49,10 @@ export function writeValue(w: ReplyWriter, v: RespValue): void {
   } else w.error('ERR the router cannot relay this reply type');
 }
 
-/** Figures of the INFO router section. */
-export interface RouterInfo {
-  readonly epoch: number;
+/** Figures of the INFO router section: the router's stats and what it runs on. */
+export interface RouterInfo extends RouterStats {
   readonly nodes: number;
   readonly strategy: string;
-  readonly clients: number;
-  readonly requests: number;
-  readonly fannedOut: number;
-  readonly moved: number;
-  readonly ask: number;
-  readonly tryAgain: number;
-  readonly refreshes: number;
-  readonly errors: number;
   readonly uptimeMs: number;
   readonly port: number;
 }
