@@ -1,0 +1,461 @@
+/**
+ * Suite `routing`: DDIA chapter 6's three ways to route a request, measured
+ * on one cluster with one workload (issue 15 §4).
+ *
+ * The cluster: `clusterUp` with 3 nodes (`redis-slots`, `--fsync interval`,
+ * `--forward`), its embedded metadata service, and one `shardkit router`
+ * process, all on loopback. The bench process is the load generator.
+ *
+ * The styles, each driving the same seeded operation sequence:
+ *   - **partition-aware client**: ioredis `Cluster` (a smart client computing
+ *     slots itself), and shardkit's own `ClusterClient` beside it;
+ *   - **routing tier**: plain (non-cluster) ioredis connections to the router;
+ *   - **any-node forwarding**: plain ioredis connections spread over all three
+ *     nodes, each node forwarding what it does not own (one extra hop for
+ *     about 2/3 of the keys).
+ * Every style keeps the same number of requests in flight: 16 per
+ * connection where the client holds one connection per node (48 in all).
+ *
+ * Workloads (YCSB's core mixes over a scrambled zipfian key choice, constant
+ * 0.99, 100,000 keys of 100 bytes loaded first): A 50/50 read/update, B 95/5,
+ * C read only. Each round runs every style once, the order rotating; ratios
+ * (style / partition-aware ioredis) are taken within a round and the median,
+ * min and max over rounds reported, with p50/p99 latency and hops per request
+ * measured from the servers' own counters (INFO shardkit on every node,
+ * INFO router): messages received by any server, per client request.
+ *
+ * Map changes: while workload B runs through all styles at once, the bench
+ * swaps 1,000 slots between n1 and n2 in the metadata service (compare-and-set,
+ * epoch + 1) and polls every node, the router and a ClusterClient every
+ * millisecond for the epoch they serve; it reports the time from the write
+ * to each of them having the new map (distribution over the changes), and
+ * the MOVED replies nodes sent and requests that failed. Only ownership
+ * moves (the data of moved slots is not migrated: live migration is the
+ * rebalancing issue's), so a read of a moved key may find nothing; that is
+ * not counted as a failure, an error reply or a rejected request is.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Cluster, Redis } from 'ioredis';
+import { ClusterClient } from '../src/cluster/client/client.js';
+import { type ClusterMap, decodeMap, encodeMap } from '../src/cluster/map.js';
+import { HttpMetaStore } from '../src/cluster/meta/http/client.js';
+import { META_KEYS, clusterPrefix } from '../src/cluster/meta/types.js';
+import { clusterUp, stopAll } from '../src/cluster/ops/up.js';
+import { cliBundle, freePorts, Harness, waitUntilServing } from '../src/cluster/testing/harness.js';
+import { RespClient } from '../src/cluster/testing/resp-client.js';
+import { QUICK, median, size, writeSuite, type BenchResult } from './harness.js';
+
+const SUITE = 'routing';
+const KEYS = size(100_000, 2_000);
+const OPS = size(60_000, 3_000);
+const ROUNDS = QUICK ? 1 : 5;
+const PER_CONNECTION = 16;
+const NODES = 3;
+const VALUE = 'v'.repeat(100);
+const CHANGES = QUICK ? 2 : 10;
+const MOVED_SLOTS = 1000;
+
+// ---------------------------------------------------------------- workload
+
+/** xorshift32, seeded: the bench's only randomness. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+/** YCSB's ZipfianGenerator (Gray et al., "Quickly generating billion-record synthetic databases"), items 0..n-1. */
+function zipfian(n: number, theta: number, random: () => number): () => number {
+  let zetan = 0;
+  for (let i = 1; i <= n; i++) zetan += 1 / Math.pow(i, theta);
+  const zeta2 = 1 + 1 / Math.pow(2, theta);
+  const alpha = 1 / (1 - theta);
+  const eta = (1 - Math.pow(2 / n, 1 - theta)) / (1 - zeta2 / zetan);
+  return () => {
+    const u = random();
+    const uz = u * zetan;
+    if (uz < 1) return 0;
+    if (uz < zeta2) return 1;
+    return Math.floor(n * Math.pow(eta * u - eta + 1, alpha)) % n;
+  };
+}
+
+/** FNV-1a 64 of the rank, as YCSB's ScrambledZipfianGenerator spreads hot items over the key space. */
+function scramble(rank: number, n: number): number {
+  let h = 0xcbf29ce484222325n;
+  let v = BigInt(rank);
+  for (let i = 0; i < 8; i++) {
+    h ^= v & 0xffn;
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    v >>= 8n;
+  }
+  return Number(h % BigInt(n));
+}
+
+interface Mix {
+  readonly name: string;
+  readonly readFraction: number;
+}
+const MIXES: readonly Mix[] = [
+  { name: 'A (50% read, 50% update)', readFraction: 0.5 },
+  { name: 'B (95% read, 5% update)', readFraction: 0.95 },
+  { name: 'C (read only)', readFraction: 1 },
+];
+
+/** The seeded operation sequence of a mix: key index and read/update per operation. */
+function operations(mix: Mix, seed: number, count: number): { keys: Uint32Array; reads: Uint8Array } {
+  const random = rng(seed);
+  const next = zipfian(KEYS, 0.99, random);
+  const keys = new Uint32Array(count);
+  const reads = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    keys[i] = scramble(next(), KEYS);
+    reads[i] = random() < mix.readFraction ? 1 : 0;
+  }
+  return { keys, reads };
+}
+
+const keyName = (i: number): string => `user${i}`;
+
+// ---------------------------------------------------------------- styles
+
+/** What a style offers the driver: a GET and a SET on one of its connections. */
+interface Target {
+  readonly name: string;
+  /** Parallel lanes: one per connection the style's client holds. */
+  readonly lanes: number;
+  get(lane: number, key: string): Promise<unknown>;
+  set(lane: number, key: string, value: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+interface RunResult {
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly failures: number;
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+/** Run the operation sequence through `t`: `PER_CONNECTION` callers per lane, each awaiting its reply before its next. */
+async function drive(t: Target, ops: { keys: Uint32Array; reads: Uint8Array }, stop?: () => boolean): Promise<RunResult> {
+  const count = ops.keys.length;
+  const latencies = new Float64Array(count);
+  let next = 0;
+  let done = 0;
+  let failures = 0;
+  const worker = async (lane: number): Promise<void> => {
+    for (;;) {
+      if (stop?.() === true) return;
+      const i = next++;
+      if (i >= count) {
+        if (stop === undefined) return;
+        next = 0;
+        continue;
+      }
+      const key = keyName(ops.keys[i] as number);
+      const t0 = performance.now();
+      try {
+        if (ops.reads[i] === 1) await t.get(lane, key);
+        else await t.set(lane, key, VALUE);
+      } catch {
+        failures++;
+      }
+      if (done < count) latencies[done] = performance.now() - t0;
+      done++;
+    }
+  };
+  const t0 = performance.now();
+  const workers: Promise<void>[] = [];
+  for (let lane = 0; lane < t.lanes; lane++) for (let j = 0; j < PER_CONNECTION; j++) workers.push(worker(lane));
+  await Promise.all(workers);
+  const seconds = (performance.now() - t0) / 1000;
+  const measured = latencies.subarray(0, Math.min(done, count)).sort();
+  return { opsPerSec: done / seconds, p50Ms: quantile(measured, 0.5), p99Ms: quantile(measured, 0.99), failures };
+}
+
+async function ioredisCluster(ports: readonly number[]): Promise<Target> {
+  const c = new Cluster(
+    ports.map((port) => ({ host: '127.0.0.1', port })),
+    { enableAutoPipelining: false, enableReadyCheck: true, redisOptions: { enableAutoPipelining: false } },
+  );
+  await c.ping();
+  return { name: 'partition-aware client (ioredis Cluster)', lanes: NODES, get: (_l, k) => c.get(k), set: (_l, k, v) => c.set(k, v), close: async () => void c.disconnect() };
+}
+
+async function shardkitClient(meta: string): Promise<Target> {
+  const c = await ClusterClient.connect({ meta });
+  return { name: 'partition-aware client (shardkit ClusterClient)', lanes: NODES, get: (_l, k) => c.get(k), set: (_l, k, v) => c.set(k, v), close: () => c.close() };
+}
+
+async function plainClients(name: string, ports: readonly number[]): Promise<Target> {
+  const cs = ports.map((port) => new Redis({ host: '127.0.0.1', port, enableAutoPipelining: false, lazyConnect: true, maxRetriesPerRequest: 0 }));
+  await Promise.all(cs.map((c) => c.connect()));
+  const at = (lane: number): Redis => cs[lane % cs.length] as Redis;
+  return { name, lanes: NODES, get: (l, k) => at(l).get(k), set: (l, k, v) => at(l).set(k, v), close: async () => cs.forEach((c) => c.disconnect()) };
+}
+
+// ---------------------------------------------------------------- counters
+
+interface Counters {
+  /** Requests every server received from a client, the router or another node. */
+  readonly received: number;
+  readonly moved: number;
+}
+
+function infoField(info: string, field: string): number {
+  const m = new RegExp(`^${field}:(\\d+)`, 'm').exec(info);
+  return m === null ? 0 : Number(m[1]);
+}
+
+async function infoOf(port: number, section: string): Promise<string> {
+  const c = await RespClient.connect(port);
+  try {
+    const r = await c.call('INFO', section);
+    return Buffer.isBuffer(r) ? r.toString() : String(r);
+  } finally {
+    c.close();
+  }
+}
+
+/** Messages received by every server so far. SK.FWD counts once (dispatch counts the wrapper and the inner command). */
+async function counters(nodePorts: readonly number[], routerPort: number): Promise<Counters> {
+  let received = 0;
+  let moved = 0;
+  for (const port of nodePorts) {
+    const info = await infoOf(port, 'shardkit');
+    received += infoField(info, 'commands_processed') - infoField(info, 'forwarded_in');
+    moved += infoField(info, 'moved_replies');
+  }
+  received += infoField(await infoOf(routerPort, 'router'), 'router_requests');
+  return { received, moved };
+}
+
+// ---------------------------------------------------------------- map changes
+
+/**
+ * The next map: on even changes the owner of slot 0 and the next node swap
+ * `MOVED_SLOTS` slots each (the first of each one's range: the shares stay
+ * balanced, as a slot table must be); on odd changes the original table
+ * comes back. Epoch + 1.
+ */
+function changedMap(map: ClusterMap, original: NonNullable<ClusterMap['owners']>, change: number): ClusterMap {
+  if (change % 2 === 1) return { ...map, epoch: map.epoch + 1, owners: original };
+  const a = original.find((r) => r.first === 0);
+  const b = a === undefined ? undefined : original.find((r) => r.first === a.last + 1);
+  if (a === undefined || b === undefined || a.last - a.first < MOVED_SLOTS || b.last - b.first < MOVED_SLOTS) throw new Error('routing bench: unexpected slot table');
+  const rest = original.filter((r) => r !== a && r !== b);
+  const swapped = [
+    { first: a.first, last: a.first + MOVED_SLOTS - 1, node: b.node },
+    { first: a.first + MOVED_SLOTS, last: a.last, node: a.node },
+    { first: b.first, last: b.first + MOVED_SLOTS - 1, node: a.node },
+    { first: b.first + MOVED_SLOTS, last: b.last, node: b.node },
+  ];
+  return { ...map, epoch: map.epoch + 1, owners: mergeRanges([...swapped, ...rest]) };
+}
+
+/** Adjacent ranges of one node merged, sorted by first partition (the form the map keeps). */
+function mergeRanges(ranges: ClusterMap['owners'] & object): NonNullable<ClusterMap['owners']> {
+  const sorted = [...ranges].sort((a, b) => a.first - b.first);
+  const out: { first: number; last: number; node: number }[] = [];
+  for (const r of sorted) {
+    const prev = out.at(-1);
+    if (prev !== undefined && prev.node === r.node && prev.last + 1 === r.first) prev.last = r.last;
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** The epoch of the map a node serves (CLUSTER INFO). */
+async function epochOfNode(port: number): Promise<number> {
+  const c = await RespClient.connect(port);
+  try {
+    const r = await c.call('CLUSTER', 'INFO');
+    return infoField(Buffer.isBuffer(r) ? r.toString() : String(r), 'cluster_current_epoch');
+  } finally {
+    c.close();
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+const say = (line: string): void => void process.stderr.write(`routing: ${line}\n`);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-routing-bench-'));
+const h = new Harness();
+const rows: BenchResult[] = [];
+let started: Awaited<ReturnType<typeof clusterUp>>['started'] = [];
+try {
+  const [base] = await freePorts(1);
+  const up = await clusterUp({ dir, nodes: NODES, strategy: 'redis-slots', port: (base as number) + 1, metaPort: base as number, fsync: 'interval', forward: true });
+  started = up.started;
+  say(`cluster up: meta ${up.topology.meta.url}, nodes ${up.topology.nodes.map((n) => n.port).join(', ')}`);
+  const metaUrl = up.topology.meta.url;
+  const nodePorts = up.topology.nodes.map((n) => n.port);
+  const [routerPort] = await freePorts(1);
+  const router = h.spawn('shardkit router', process.execPath, [await cliBundle(), 'router', '--port', String(routerPort), '--meta', metaUrl]);
+  await waitUntilServing(routerPort as number, 20000, router);
+
+  say(`router on ${routerPort}; loading ${KEYS} keys`);
+  // Load every key once.
+  const loader = await ClusterClient.connect({ meta: metaUrl });
+  for (let i = 0; i < KEYS; i += 500) await Promise.all(Array.from({ length: Math.min(500, KEYS - i) }, (_x, j) => loader.set(keyName(i + j), VALUE)));
+  await loader.close();
+
+  const styles = [
+    await ioredisCluster(nodePorts),
+    await shardkitClient(metaUrl),
+    await plainClients('routing tier (shardkit router, plain ioredis)', [routerPort as number]),
+    await plainClients('any-node forwarding (plain ioredis to every node)', nodePorts),
+  ];
+  const baseline = styles[0] as Target;
+  say('clients connected');
+  for (const [m, mix] of MIXES.entries()) {
+    const ops = operations(mix, 1000 + m, OPS);
+    say(`workload ${mix.name}`);
+    for (const s of styles) await drive(s, operations(mix, 99, Math.min(OPS, 5000))); // warm-up
+    const results = new Map<string, { runs: RunResult[]; ratios: number[]; hops: number[] }>(styles.map((s) => [s.name, { runs: [], ratios: [], hops: [] }]));
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = styles.map((_s, i) => styles[(i + r) % styles.length] as Target);
+      const round = new Map<string, RunResult>();
+      for (const s of order) {
+        const before = await counters(nodePorts, routerPort as number);
+        const res = await drive(s, ops);
+        const after = await counters(nodePorts, routerPort as number);
+        // Our own INFO probes: one per node and one to the router per `counters` call, counted in `after`.
+        const probes = NODES + 1;
+        const slot = results.get(s.name) as { runs: RunResult[]; ratios: number[]; hops: number[] };
+        slot.runs.push(res);
+        slot.hops.push((after.received - before.received - probes) / OPS);
+        round.set(s.name, res);
+      }
+      const base = (round.get(baseline.name) as RunResult).opsPerSec;
+      for (const s of styles) (results.get(s.name) as { ratios: number[] }).ratios.push((round.get(s.name) as RunResult).opsPerSec / base);
+    }
+    for (const s of styles) {
+      const x = results.get(s.name) as { runs: RunResult[]; ratios: number[]; hops: number[] };
+      const ops = median(x.runs.map((v) => v.opsPerSec));
+      const isRouter = s.name.startsWith('routing tier');
+      const ratio = median(x.ratios);
+      rows.push({
+        suite: SUITE,
+        name: `workload ${mix.name}: ${s.name}`,
+        nsPerOp: 1e9 / ops,
+        opsPerSec: ops,
+        ...(s === baseline ? {} : { peer: baseline.name, peerNsPerOp: 1e9 / median((results.get(baseline.name) as { runs: RunResult[] }).runs.map((v) => v.opsPerSec)), ratio }),
+        ...(isRouter ? { target: '≥ 0.7× the partition-aware client', met: ratio >= 0.7 } : {}),
+        extra: {
+          p50_ms: median(x.runs.map((v) => v.p50Ms)),
+          p99_ms: median(x.runs.map((v) => v.p99Ms)),
+          hops_per_request: Number(median(x.hops).toFixed(3)),
+          failures: x.runs.reduce((a, v) => a + v.failures, 0),
+          ratio_min: Math.min(...x.ratios),
+          ratio_max: Math.max(...x.ratios),
+          rounds: ROUNDS,
+          in_flight: NODES * PER_CONNECTION,
+        },
+      });
+    }
+  }
+
+  // Map changes under load.
+  const meta = new HttpMetaStore(metaUrl);
+  const watcher = await ClusterClient.connect({ meta: metaUrl });
+  const mapKey = `${clusterPrefix(up.topology.name)}${META_KEYS.map}`;
+  const delays = { nodes: [] as number[], router: [] as number[], client: [] as number[], all: [] as number[] };
+  let movedTotal = 0;
+  let failedTotal = 0;
+  let requestsTotal = 0;
+  const mixB = operations(MIXES[1] as Mix, 7, OPS);
+  const first = await meta.get(mapKey);
+  if (first === undefined) throw new Error('routing bench: no map in the metadata service');
+  const original = decodeMap(first.value).owners ?? [];
+  for (let c = 0; c < CHANGES; c++) {
+    say(`map change ${c + 1} of ${CHANGES}`);
+    let stopped = false;
+    const before = await counters(nodePorts, routerPort as number);
+    const load = styles.map((s) => drive(s, mixB, () => stopped));
+    await new Promise((r) => setTimeout(r, 300));
+    const kv = await meta.get(mapKey);
+    if (kv === undefined) throw new Error('routing bench: no map in the metadata service');
+    const map = decodeMap(kv.value);
+    const next = decodeMap(encodeMap(changedMap(map, original, c)));
+    const t0 = performance.now();
+    const w = await meta.put(mapKey, encodeMap(next), { ifModRevision: kv.modRevision });
+    if (!w.ok) throw new Error(`routing bench: the map changed under the bench (revision ${kv.modRevision})`);
+    const seen = new Map<string, number>();
+    const targets: [string, () => Promise<number>][] = [
+      ...nodePorts.map((p, i): [string, () => Promise<number>] => [`node ${i + 1}`, () => epochOfNode(p)]),
+      ['router', async () => infoField(await infoOf(routerPort as number, 'router'), 'router_map_epoch')],
+      ['client', async () => watcher.epoch],
+    ];
+    const deadline = t0 + 10_000;
+    while (seen.size < targets.length && performance.now() < deadline) {
+      for (const [name, probe] of targets) {
+        if (seen.has(name)) continue;
+        if ((await probe()) >= next.epoch) seen.set(name, performance.now() - t0);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    if (seen.size < targets.length) throw new Error(`routing bench: the map change of epoch ${next.epoch} did not reach ${targets.filter(([n]) => !seen.has(n)).map(([n]) => n).join(', ')} within 10 s`);
+    await new Promise((r) => setTimeout(r, 300));
+    stopped = true;
+    const results = await Promise.all(load);
+    const after = await counters(nodePorts, routerPort as number);
+    for (const [name, ms] of seen) {
+      if (name.startsWith('node')) delays.nodes.push(ms);
+      else if (name === 'router') delays.router.push(ms);
+      else delays.client.push(ms);
+    }
+    delays.all.push(Math.max(...seen.values()));
+    movedTotal += after.moved - before.moved;
+    failedTotal += results.reduce((a, r) => a + r.failures, 0);
+    requestsTotal += results.reduce((a, r) => a + r.opsPerSec, 0);
+  }
+  await watcher.close();
+  await meta.close();
+  const dist = (xs: number[]): string => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `min ${(s[0] as number).toFixed(1)} / median ${median(s).toFixed(1)} / max ${(s.at(-1) as number).toFixed(1)} ms`;
+  };
+  const worst = Math.max(...delays.all);
+  rows.push({
+    suite: SUITE,
+    name: `map change under load (embedded metadata service): every node, the router and a ClusterClient have the new map`,
+    nsPerOp: median(delays.all) * 1e6,
+    opsPerSec: 1000 / median(delays.all),
+    target: '≤ 1 s to every router and node',
+    met: worst <= 1000,
+    extra: {
+      changes: CHANGES,
+      all_ms: dist(delays.all),
+      nodes_ms: dist(delays.nodes),
+      router_ms: dist(delays.router),
+      client_ms: dist(delays.client),
+      moved_replies_per_change: Math.round(movedTotal / CHANGES),
+      failed_requests: failedTotal,
+      load_ops_per_sec: Math.round(requestsTotal / CHANGES),
+    },
+  });
+  for (const s of styles) await s.close();
+  writeSuite(SUITE, rows);
+} catch (e) {
+  console.error(String(e instanceof Error ? e.stack : e));
+  console.error(h.logs());
+  process.exitCode = 1;
+} finally {
+  await h.stopAll();
+  await stopAll(dir, started);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
