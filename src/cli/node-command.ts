@@ -22,6 +22,7 @@ interface NodeCliOptions {
   fsync: string;
   forward?: boolean;
   maxClients?: number;
+  leaseMs?: number;
 }
 
 function portOf(v: string): number {
@@ -44,6 +45,7 @@ export function register(program: Command): void {
     .option('--fsync <mode>', 'always | interval | never: when a write is acknowledged', 'always')
     .option('--forward', 'forward requests for keys owned elsewhere instead of answering MOVED')
     .addOption(integerOption('--max-clients <n>', 'most connections at once', 1, 100_000).default(10_000))
+    .addOption(integerOption('--lease-ms <ms>', 'lease of the registration with --meta; writes stop a tenth of it before it could expire', 1000, 600_000).default(10_000))
     .action(async (o: NodeCliOptions) => {
       const { runNodeProcess } = await import('./node-run.js');
       await runNodeProcess({ ...o, portNumber: portOf(o.port) });

@@ -22,6 +22,8 @@ export interface NodeRunOptions {
   readonly fsync: string;
   readonly forward?: boolean;
   readonly maxClients?: number;
+  /** Lease of the member registration with --meta, ms. */
+  readonly leaseMs?: number;
 }
 
 async function mapSource(o: NodeRunOptions): Promise<MapSource> {
@@ -30,7 +32,7 @@ async function mapSource(o: NodeRunOptions): Promise<MapSource> {
   const cluster = o.cluster ?? 'default';
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(cluster)) throw new InvalidArgumentError('--cluster', cluster, '1-64 letters, digits, ., _ or -');
   const { MetaMapSource } = await import('../cluster/node/meta-map-source.js');
-  return MetaMapSource.connect(o.meta as string, { prefix: `/shardkit/${cluster}/` });
+  return MetaMapSource.connect(o.meta as string, { prefix: `/shardkit/${cluster}/`, ...(o.leaseMs === undefined ? {} : { leaseTtlMs: o.leaseMs }) });
 }
 
 /** Run a node until SIGTERM/SIGINT. */

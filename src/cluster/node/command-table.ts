@@ -35,11 +35,19 @@ export interface CommandSpec {
 }
 
 const TABLE = new Map<string, CommandSpec>();
+/** Commands flagged `write`: refused while the node is fenced. */
+const WRITES = new Set<CommandSpec>();
 
 /** Add commands to the table (at module load of each command file). */
 export function defineCommands(specs: readonly CommandSpec[]): void {
-  for (const s of specs) TABLE.set(s.name, s);
+  for (const s of specs) {
+    TABLE.set(s.name, s);
+    if (s.flags.includes('write')) WRITES.add(s);
+  }
 }
+
+/** The reply to a write while the node's lease could have expired. */
+export const FENCED_REPLY = 'CLUSTERDOWN this node cannot renew its lease with the metadata service, so it accepts no writes until it can (reads are still served)';
 
 /** The spec of `name` (any case), or undefined. */
 export function lookupCommand(name: string): CommandSpec | undefined {
@@ -98,6 +106,11 @@ export function dispatch(ctx: NodeContext, session: Session, args: Buffer[], w: 
     const keys = keysOf(spec, args);
     const blocked = checkKeys(ctx, session, keys, asking, w);
     if (blocked !== false) return blocked;
+  }
+  if (WRITES.has(spec) && !ctx.writable()) {
+    ctx.counters.fencedWrites++;
+    w.error(FENCED_REPLY);
+    return undefined;
   }
   return spec.handler(ctx, session, args, w) ?? undefined;
 }

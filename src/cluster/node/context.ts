@@ -20,6 +20,8 @@ export interface NodeCounters {
   forwarded: number;
   forwardErrors: number;
   forwardedIn: number;
+  /** Writes refused because the node's lease could have expired (fenced). */
+  fencedWrites: number;
 }
 
 /** The node as handlers see it. */
@@ -36,6 +38,8 @@ export interface NodeContext {
   ownership(): Ownership;
   /** Connected clients now. */
   clients(): number;
+  /** True while the node may accept writes: its lease is certainly held (fencing). */
+  writable(): boolean;
   /** Extra INFO shardkit lines (forwarding pool, map source). */
   infoExtra(): string[];
 }

@@ -18,6 +18,13 @@ export interface MapSource {
   close(): Promise<void>;
   /** A short description for the startup line and INFO. */
   describe(): string;
+  /**
+   * Fencing: the node accepts writes only while this monotonic time
+   * (`performance.now()` ms) lies ahead, a time before which its registration
+   * lease cannot have expired on the metadata service. Absent: the source
+   * holds no lease (a fixed map file), and writes are always accepted.
+   */
+  writableUntilMs?(): number;
 }
 
 /** A map read from a JSON file (the format of encodeMap). Never changes while the node runs. */

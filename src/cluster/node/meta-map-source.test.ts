@@ -18,6 +18,8 @@ import { RespClient } from '../testing/resp-client.js';
 import { RespErrorReply } from '../resp/reply-parser.js';
 import { Harness, freePorts } from '../testing/harness.js';
 import { connectMeta } from '../meta/connect.js';
+import { MetaUnavailableError } from '../meta/errors.js';
+import type { Lease, MetaStore } from '../meta/types.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -86,6 +88,71 @@ describe('MetaMapSource', () => {
     await node.close();
     closed = true;
     expect(await store.get(`${PREFIX}members/n1`)).toBeUndefined();
+  }, 30_000);
+});
+
+/** A MetaStore whose lease calls fail while `cut` is set, as when the service is unreachable. */
+function cuttable(inner: MetaStore): { store: MetaStore; cut: (on: boolean) => void } {
+  let cut = false;
+  const unavailable = (): Promise<never> => Promise.reject(new MetaUnavailableError('cut off (test)', 'not-applied'));
+  const wrapLease = (lease: Lease): Lease => ({
+    id: lease.id,
+    ttlMs: lease.ttlMs,
+    keepAlive: () => (cut ? unavailable() : lease.keepAlive()),
+    revoke: () => lease.revoke(),
+  });
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'grantLease') return (ttl: number) => (cut ? unavailable() : target.grantLease(ttl).then(wrapLease));
+      if (prop === 'put') return (...a: Parameters<MetaStore['put']>) => (cut ? unavailable() : target.put(...a));
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { store, cut: (on) => void (cut = on) };
+}
+
+describe('fencing: a node that cannot renew its lease accepts no writes', () => {
+  it('writes get CLUSTERDOWN from before the lease could expire until a renewal succeeds; reads go on', async () => {
+    const memory = new MemoryMetaStore();
+    cleanups.push(() => memory.close());
+    const { store, cut } = cuttable(memory);
+    const [port] = await freePorts(1);
+    await memory.put(`${PREFIX}map`, encodeMap(initialMap('redis-slots', {}, [{ id: 'n1', weight: 1, host: '127.0.0.1', port: port as number }])), { ifModRevision: 0 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-fence-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const ttl = 1200;
+    const source = new MetaMapSource(store, { prefix: PREFIX, leaseTtlMs: ttl, leaseMarginMs: 200 });
+    expect(source.writableUntilMs()).toBe(Number.NEGATIVE_INFINITY);
+    const node = await startNode({ id: 'n1', host: '127.0.0.1', port: port as number, dataDir: dir, maps: source, clock: systemClock });
+    cleanups.push(() => node.close());
+    const c = await RespClient.connect(port as number);
+    cleanups.push(() => c.close());
+    expect(source.writableUntilMs()).toBeGreaterThan(performance.now());
+    expect(source.writableUntilMs()).toBeLessThanOrEqual(performance.now() + ttl - 200);
+    expect(await c.call('SET', 'k', 'before')).toBe('OK');
+
+    cut(true);
+    const cutAt = performance.now();
+    const deadline = source.writableUntilMs();
+    // Renewals fail from now on: the deadline does not move, and once it has passed writes are refused.
+    await until(async () => (await c.call('SET', 'probe', 'x')) instanceof RespErrorReply, 5000);
+    const refusedAt = performance.now();
+    expect(refusedAt).toBeGreaterThanOrEqual(deadline);
+    expect(refusedAt - cutAt).toBeLessThan(ttl);
+    expect(source.writableUntilMs()).toBe(deadline);
+    const e = (await c.call('SET', 'k', 'during')) as RespErrorReply;
+    expect(e.message).toMatch(/^CLUSTERDOWN /);
+    expect(await c.call('INCR', 'n')).toBeInstanceOf(RespErrorReply);
+    expect(String(await c.call('GET', 'k'))).toBe('before');
+    const info = String(await c.call('INFO', 'shardkit'));
+    expect(info).toMatch(/^fenced:1/m);
+
+    cut(false);
+    await until(async () => (await c.call('SET', 'probe', 'y')) === 'OK', 5000);
+    expect(await c.call('SET', 'k', 'after')).toBe('OK');
+    expect(String(await c.call('GET', 'k'))).toBe('after');
+    expect(String(await c.call('INFO', 'shardkit'))).toMatch(/^fenced:0/m);
   }, 30_000);
 });
 

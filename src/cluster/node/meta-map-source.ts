@@ -7,10 +7,18 @@
  * lists again and resumes from the list's revision; any other watch error is
  * retried after `retryMs`. Every write names what it is for; nothing here
  * blocks the node's serving path.
+ *
+ * Fencing (`writableUntilMs`): the registration lease's deadline on this
+ * process's monotonic clock, send time of the last successful grant or
+ * renewal + TTL − margin (`LeaseDeadline`), so the node stops accepting
+ * writes before the lease can have expired on the service, whichever store
+ * holds it. Before the first registration and after the service said the
+ * lease is gone, the deadline is in the past.
  */
 import { StateError } from '../../errors.js';
 import { connectMeta } from '../meta/connect.js';
 import { CompactedError } from '../meta/errors.js';
+import { LeaseDeadline, defaultMarginMs } from '../meta/fence.js';
 import { META_KEYS, type Lease, type MetaStore, type Watch } from '../meta/types.js';
 import { type ClusterMap, decodeMap } from '../map.js';
 import type { MapSource } from './map-source.js';
@@ -24,6 +32,8 @@ export interface MetaMapSourceOptions {
   readonly prefix?: string;
   /** Lease of the member registration (default 10 s). */
   readonly leaseTtlMs?: number;
+  /** Fencing margin: writes stop this long before the lease could expire (default a tenth of the TTL). */
+  readonly leaseMarginMs?: number;
   /** Delay before a failed watch or keep-alive is retried (default 500 ms). */
   readonly retryMs?: number;
   /** A description for logs (default the store's URL). */
@@ -45,6 +55,7 @@ export class MetaMapSource implements MapSource {
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private deadline: LeaseDeadline;
 
   constructor(
     private readonly store: MetaStore,
@@ -53,6 +64,11 @@ export class MetaMapSource implements MapSource {
     this.prefix = options.prefix ?? DEFAULT_META_PREFIX;
     this.ttlMs = options.leaseTtlMs ?? 10_000;
     this.retryMs = options.retryMs ?? 500;
+    this.deadline = new LeaseDeadline(this.ttlMs, options.leaseMarginMs ?? defaultMarginMs(this.ttlMs));
+  }
+
+  writableUntilMs(): number {
+    return this.deadline.validUntilMs;
   }
 
   /** A source over the service at `url` (connectMeta validates the address). */
@@ -115,16 +131,26 @@ export class MetaMapSource implements MapSource {
 
   private async writeRegistration(): Promise<void> {
     const m = this.member as { key: string; value: Uint8Array };
-    this.lease = await this.store.grantLease(this.ttlMs);
-    await this.store.put(m.key, m.value, { lease: this.lease.id });
+    const deadline = new LeaseDeadline(this.ttlMs, this.options.leaseMarginMs ?? defaultMarginMs(this.ttlMs));
+    const sent = deadline.sending();
+    const lease = await this.store.grantLease(this.ttlMs);
+    await this.store.put(m.key, m.value, { lease: lease.id });
+    deadline.renewed(sent);
+    this.lease = lease;
+    this.deadline = deadline;
   }
 
   private async keepAlive(): Promise<void> {
     if (this.closed || this.lease === undefined) return;
+    const lease = this.lease;
+    const deadline = this.deadline;
+    const sent = deadline.sending();
     try {
-      await this.lease.keepAlive();
+      await lease.keepAlive();
+      if (this.lease === lease) deadline.renewed(sent);
     } catch {
       // The lease is gone (or the service was unreachable past it): register again.
+      // The deadline is not moved: it runs out by itself while the service is away.
       try {
         if (!this.closed) await this.writeRegistration();
       } catch (e) {

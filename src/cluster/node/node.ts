@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { StateError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { ClusterMap } from '../map.js';
+import { monotonicMs } from '../meta/fence.js';
 import { Connection } from './connection.js';
 import type { NodeContext, NodeCounters } from './context.js';
 import { Forwarder } from './forward.js';
@@ -60,7 +61,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       process.exit(70);
     });
   const store = NodeStore.open({ path: o.dataDir, fsync: o.fsync, onFailure: onFatal });
-  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0 };
+  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0, fencedWrites: 0 };
   const connections = new Set<Connection>();
   const forwarder = o.forward ? new Forwarder(() => ownership.epoch, limits, counters, () => o.clock.now()) : undefined;
   const ctx: NodeContext = {
@@ -74,13 +75,25 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     counters,
     ownership: () => ownership,
     clients: () => connections.size,
+    writable: () => o.maps.writableUntilMs === undefined || o.maps.writableUntilMs() > monotonicMs(),
     infoExtra: () => [`map_source:${o.maps.describe()}`, `forward_in_flight:${forwarder?.inFlight() ?? 0}`],
   };
   o.maps.watch((map: ClusterMap) => {
     if (map.epoch > ownership.epoch) ownership = new Ownership(map, o.id);
   });
   let nextId = 1;
+  // Connections that arrive before the node has registered (and so holds a
+  // lease that lets it accept writes) wait, unread, until it has.
+  let held: net.Socket[] | undefined = [];
   const server = net.createServer((socket) => {
+    if (held !== undefined) {
+      socket.pause();
+      held.push(socket);
+      return;
+    }
+    serve(socket);
+  });
+  function serve(socket: net.Socket): void {
     counters.connectionsTotal++;
     if (connections.size >= limits.maxClients) {
       counters.connectionsRejected++;
@@ -90,13 +103,24 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     }
     const c: Connection = new Connection(socket, nextId++, ctx, limits, forwarder, () => connections.delete(c));
     connections.add(c);
-  });
+    socket.resume();
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
   });
   const bound = server.address() as net.AddressInfo;
-  await o.maps.register({ id: o.id, host: o.host, port: bound.port, pid: process.pid });
+  try {
+    await o.maps.register({ id: o.id, host: o.host, port: bound.port, pid: process.pid });
+  } catch (e) {
+    for (const socket of held) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await store.close();
+    throw e;
+  }
+  const waiting = held;
+  held = undefined;
+  for (const socket of waiting) if (!socket.destroyed) serve(socket);
   let closing: Promise<void> | undefined;
   return {
     address: { host: o.host, port: bound.port },

@@ -41,6 +41,8 @@ function sections(ctx: NodeContext): Section[] {
         `forwarded_out:${ctx.counters.forwarded}`,
         `forwarded_in:${ctx.counters.forwardedIn}`,
         `forward_errors:${ctx.counters.forwardErrors}`,
+        `fenced:${ctx.writable() ? 0 : 1}`,
+        `fenced_writes:${ctx.counters.fencedWrites}`,
         ...ctx.infoExtra(),
       ],
     ],
