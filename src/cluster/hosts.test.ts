@@ -11,7 +11,8 @@
  * cuts it off from etcd (and only from etcd): the node stops accepting writes
  * before its lease expires on the server (fencing), the other nodes serve
  * their partitions throughout, and after the heal the node registers again
- * and accepts writes; every acknowledged write is there afterwards.
+ * and accepts writes; every acknowledged write is there afterwards, and the
+ * recorded history of reads and writes on shared keys is linearizable.
  */
 import { execFile } from 'node:child_process';
 import * as net from 'node:net';
@@ -19,7 +20,9 @@ import * as path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeySlot } from '../hash/redis-slot.js';
+import { mulberry32, randomInt } from '../util/random.js';
 import { ClusterClient } from './client/client.js';
+import { checkHistory, explain, type HistoryOp } from './history/linearizable.js';
 import { encodeMap, initialMap } from './map.js';
 import { connectMeta } from './meta/connect.js';
 import { META_KEYS, clusterPrefix } from './meta/types.js';
@@ -202,7 +205,12 @@ describe.skipIf(unavailable !== undefined)('a cluster across network namespaces 
     const events: { key: string; owner: string; at: number; ok: boolean; error?: string }[] = [];
     let stop = false;
     let seq = 0;
-    const writer = async (): Promise<void> => {
+    // Besides the writes of unique keys, a recorded history of reads and writes over 40 shared keys, checked for linearizability.
+    const history: HistoryOp[] = [];
+    const random = mulberry32(15);
+    const shared = Array.from({ length: 40 }, (_x, i) => `h:${i}`);
+    const writer = async (worker: number): Promise<void> => {
+      let n = 0;
       while (!stop) {
         const key = `w:${seq++}`;
         const value = `v-${key}`;
@@ -214,11 +222,30 @@ describe.skipIf(unavailable !== undefined)('a cluster across network namespaces 
           events.push({ key, owner: ownerOf(key), at: performance.now(), ok: false, error: (e as Error).message });
           await sleep(5);
         }
+        const hk = shared[randomInt(random, shared.length)] as string;
+        const invokedAt = performance.now();
+        if (randomInt(random, 2) === 0) {
+          const v = `c${worker}-${n++}`;
+          try {
+            await client.set(hk, v);
+            history.push({ key: hk, kind: 'set', value: v, invokedAt, returnedAt: performance.now(), client: worker });
+          } catch (e) {
+            // CLUSTERDOWN: refused, certainly not applied. Anything else: the outcome is unknown.
+            if (!(e as Error).message.includes('CLUSTERDOWN')) history.push({ key: hk, kind: 'set', value: v, invokedAt, client: worker });
+          }
+        } else {
+          try {
+            const got = await client.get(hk);
+            history.push({ key: hk, kind: 'get', result: got === null ? null : got.toString(), invokedAt, returnedAt: performance.now(), client: worker });
+          } catch {
+            // a read that failed constrains nothing
+          }
+        }
       }
     };
     const nft = (...args: string[]): Promise<void> =>
       new Promise((resolve, reject) => execFile('ip', ['netns', 'exec', isolated.netns, 'nft', ...args], (err, _o, stderr) => (err ? reject(new Error(`nft ${args.join(' ')}: ${stderr}`)) : resolve())));
-    const writers = Array.from({ length: 8 }, writer);
+    const writers = Array.from({ length: 8 }, (_x, i) => writer(i));
     let healedAt = Number.POSITIVE_INFINITY;
     try {
       await sleep(500);
@@ -271,6 +298,15 @@ describe.skipIf(unavailable !== undefined)('a cluster across network namespaces 
       const values = await client.mget(keys);
       const lost = keys.filter((k, i) => values[i]?.toString() !== acked.get(k));
       expect(lost, `${lost.length} of ${keys.length} acknowledged writes are missing or different`).toEqual([]);
+      // Final reads of the shared keys close the history; the whole of it must be linearizable.
+      for (const hk of shared) {
+        const invokedAt = performance.now();
+        const got = await client.get(hk);
+        history.push({ key: hk, kind: 'get', result: got === null ? null : got.toString(), invokedAt, returnedAt: performance.now(), client: 'final' });
+      }
+      const verdict = checkHistory(history);
+      expect(verdict.result, verdict.failing === undefined ? '' : explain(history, verdict.failing)).toBe('linearizable');
+      expect(history.filter((op) => op.kind === 'set' && op.returnedAt !== undefined).length).toBeGreaterThan(20);
       const info = await infoOf(isolated.address, NODE_PORT);
       expect(info).toMatch(/^fenced:0/m);
       expect(Number(/^fenced_writes:(\d+)/m.exec(info)?.[1])).toBeGreaterThan(0);
