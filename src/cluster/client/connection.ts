@@ -1,6 +1,9 @@
 /**
- * One pipelined connection from a client to a node: requests are written as
- * they come (writes issued in the same tick go out in one `writev`), replies
+ * One pipelined connection from a client to a node: requests are queued as
+ * they come and written once per turn of the event loop, concatenated into
+ * one buffer (every request that the callbacks of one I/O phase issued goes
+ * out in one `write`: a router relaying many clients' pipelines makes one
+ * system call per node per turn, not one per client chunk), replies
  * are matched to requests in order, and a bounded number may be in flight.
  * A failure (refused, reset, closed, or the oldest request older than
  * `commandTimeoutMs`) rejects everything in flight with a retriable
@@ -35,7 +38,9 @@ export class NodeConnection {
   private parser = new ReplyParser();
   private pending: Pending[] = [];
   private head = 0;
-  private corked = false;
+  /** Encoded requests not yet written, in order; written by `flushOutbox` at the next check phase. */
+  private outbox: Buffer[] = [];
+  private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly address: string;
@@ -72,21 +77,26 @@ export class NodeConnection {
     if (this.inFlight >= this.limits.maxInFlight) {
       return Promise.reject(new CapacityError(`${this.limits.maxInFlight} requests already in flight to ${this.address}; wait for replies (maxInFlightPerNode)`));
     }
-    const socket = this.socket ?? this.connect();
+    if (this.socket === undefined) this.connect();
     return new Promise<RespValue | Buffer>((resolve, reject) => {
       this.pending.push({ raw, resolve, reject, sentAtMs: this.nowMs() });
-      if (!this.corked) {
-        this.corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          socket.uncork();
-        });
+      this.outbox.push(request);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushOutbox);
       }
-      socket.write(request);
       this.timer ??= setInterval(() => this.checkTimeout(), Math.max(20, Math.floor(this.limits.commandTimeoutMs / 4)));
     });
   }
+
+  private readonly flushOutbox = (): void => {
+    this.flushScheduled = false;
+    const out = this.outbox;
+    this.outbox = [];
+    const socket = this.socket;
+    if (socket === undefined || out.length === 0) return;
+    socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+  };
 
   private connect(): net.Socket {
     const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
@@ -153,6 +163,8 @@ export class NodeConnection {
       socket.destroy();
     }
     this.stopTimer();
+    // Requests not yet written belong to the failed socket: they are rejected with the rest.
+    this.outbox = [];
     const waiting = this.pending.slice(this.head);
     this.pending = [];
     this.head = 0;

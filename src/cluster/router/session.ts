@@ -46,6 +46,7 @@ export class RouterSession {
   private closing = false;
   private paused = false;
   private processing = false;
+  private flushScheduled = false;
 
   constructor(
     private readonly socket: Socket,
@@ -129,9 +130,19 @@ export class RouterSession {
     }
   }
 
+  /**
+   * A reply arrived: write what is ready once the replies resolved in this
+   * turn are all in (a node's chunk of 16 replies is one write to the
+   * client, not 16).
+   */
   private fill(slot: Slot, bytes: Buffer): void {
     slot.bytes = bytes;
-    if (!this.processing) this.flush();
+    if (this.processing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      if (!this.processing) this.flush();
+    });
   }
 
   /** Write every reply that is ready and has no unready reply before it. */
