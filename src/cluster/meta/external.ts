@@ -125,13 +125,17 @@ export async function startZooKeeper(options: { java?: string; startMs?: number;
 export interface CuttableProxy {
   readonly port: number;
   cut(): void;
+  /** While on, new connections are accepted and closed at once (a partition: reconnecting fails until it is off). */
+  refuse(on: boolean): void;
   close(): Promise<void>;
 }
 
 /** Start a CuttableProxy in front of 127.0.0.1:`targetPort`. */
 export async function startProxy(targetPort: number): Promise<CuttableProxy> {
   const sockets = new Set<net.Socket>();
+  let refusing = false;
   const server = net.createServer((down) => {
+    if (refusing) return void down.destroy();
     const up = net.connect(targetPort, '127.0.0.1');
     sockets.add(down).add(up);
     const drop = (): void => {
@@ -150,6 +154,9 @@ export async function startProxy(targetPort: number): Promise<CuttableProxy> {
     port: (server.address() as net.AddressInfo).port,
     cut: () => {
       for (const s of [...sockets]) s.destroy();
+    },
+    refuse: (on) => {
+      refusing = on;
     },
     close: async () => {
       for (const s of [...sockets]) s.destroy();
