@@ -35,12 +35,15 @@ export function parseZkAddress(url: string): { readonly connection: string; read
   return { connection: hosts.join(','), root: path };
 }
 
-/** A client MetaStore for `url`. InvalidArgumentError when the address is not one it can use. Cheap: connects lazily. */
+/**
+ * A client MetaStore for `url`. InvalidArgumentError when the address is not one it can use. Cheap: connects lazily.
+ * `options.requestTimeoutMs` and `retryBudgetMs` apply to every kind; the rest only to http.
+ */
 export function connectMeta(url: string, options: HttpMetaOptions = {}): MetaStore {
   if (typeof url !== 'string') throw new InvalidArgumentError('metadata address', url, ALLOWED);
   if (url.startsWith('zk://')) {
     const { connection, root } = parseZkAddress(url);
-    return new LazyMetaStore(async () => new (await import('./zookeeper/store.js')).ZooKeeperMetaStore(connection, { root }));
+    return new LazyMetaStore(async () => new (await import('./zookeeper/store.js')).ZooKeeperMetaStore(connection, { root, ...timeouts(options) }));
   }
   let parsed: URL;
   try {
@@ -53,9 +56,14 @@ export function connectMeta(url: string, options: HttpMetaOptions = {}): MetaSto
   if (parsed.protocol === 'http:') return new HttpMetaStore(parsed.origin, options);
   if (parsed.protocol === 'etcd:') {
     const hosts = `http://${parsed.host}`;
-    return new LazyMetaStore(async () => new (await import('./etcd/store.js')).EtcdMetaStore(hosts));
+    return new LazyMetaStore(async () => new (await import('./etcd/store.js')).EtcdMetaStore(hosts, timeouts(options)));
   }
   throw new InvalidArgumentError('metadata address', url, ALLOWED);
+}
+
+/** The options every client takes: how long one request, and a watch's reconnecting, may take. */
+function timeouts(o: HttpMetaOptions): { requestTimeoutMs?: number; retryBudgetMs?: number } {
+  return { ...(o.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: o.requestTimeoutMs }), ...(o.retryBudgetMs === undefined ? {} : { retryBudgetMs: o.retryBudgetMs }) };
 }
 
 /**

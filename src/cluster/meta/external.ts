@@ -1,6 +1,6 @@
 /**
  * Starting etcd and ZooKeeper from their Debian packages on free loopback
- * ports (tests now; `cluster up --meta etcd|zookeeper` later), and a small
+ * ports (tests; `cluster up --meta zookeeper` uses zooKeeperCommand), and a small
  * TCP proxy whose connections a test can cut. Every process is started with
  * its log kept (for failure messages) and stopped by its pid; its temporary
  * data directory is removed on stop.
@@ -107,18 +107,41 @@ export async function startEtcd(options: { binary?: string; startMs?: number } =
   return startProcess('etcd', binary, args, client, dir, options.startMs ?? 30_000);
 }
 
+/** Where Debian's `zookeeper` package puts its jar, and the class path that starts the server standalone. */
+export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
+const ZOOKEEPER_CLASSPATH = '/etc/zookeeper/conf:/usr/share/java/*';
+
+/**
+ * The command that runs a standalone ZooKeeper (Debian `zookeeper`, started
+ * with java directly: `zkServer.sh` does not work here) on `host:port`, with
+ * its data in `dataDir`; writes its zoo.cfg into `dir`. Tick `tickMs`
+ * (sessions may last 2 to 200 ticks). Throws MISSING_BINARY naming the
+ * package when java or ZooKeeper is not installed.
+ */
+export function zooKeeperCommand(o: { readonly dir: string; readonly dataDir: string; readonly port: number; readonly host?: string; readonly tickMs?: number; readonly java?: string }): { file: string; args: string[] } {
+  const java = o.java ?? '/usr/bin/java';
+  requireBinary(java, 'default-jre-headless');
+  requireBinary(ZOOKEEPER_JAR, 'zookeeper');
+  const tick = o.tickMs ?? 100;
+  const cfg = [`tickTime=${tick}`, `dataDir=${o.dataDir}`, `clientPort=${o.port}`, `clientPortAddress=${o.host ?? '127.0.0.1'}`, 'admin.enableServer=false', '4lw.commands.whitelist=', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, ''].join('\n');
+  fs.mkdirSync(o.dir, { recursive: true });
+  const file = join(o.dir, 'zoo.cfg');
+  fs.writeFileSync(file, cfg);
+  return { file: java, args: ['-Xmx256m', `-Dzookeeper.log.dir=${o.dir}`, '-cp', ZOOKEEPER_CLASSPATH, 'org.apache.zookeeper.server.ZooKeeperServerMain', file] };
+}
+
 /** Start a standalone ZooKeeper (Debian `zookeeper`) offline on loopback, tick 100 ms (sessions of 0.2 s to 20 s), in a fresh temporary directory. */
 export async function startZooKeeper(options: { java?: string; startMs?: number; tickMs?: number } = {}): Promise<ExternalService> {
-  const java = options.java ?? '/usr/bin/java';
-  requireBinary(java, 'default-jre-headless');
-  requireBinary('/usr/share/java/zookeeper.jar', 'zookeeper');
   const dir = fs.mkdtempSync(join(tmpdir(), 'shardkit-zk-'));
   const port = await freePort();
-  const tick = options.tickMs ?? 100;
-  const cfg = [`tickTime=${tick}`, `dataDir=${join(dir, 'data')}`, `clientPort=${port}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false', '4lw.commands.whitelist=', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, ''].join('\n');
-  fs.writeFileSync(join(dir, 'zoo.cfg'), cfg);
-  const args = ['-Xmx256m', '-Dzookeeper.log.dir=' + dir, '-cp', '/etc/zookeeper/conf:/usr/share/java/*', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')];
-  return startProcess('zookeeper', java, args, port, dir, options.startMs ?? 60_000);
+  let command: { file: string; args: string[] };
+  try {
+    command = zooKeeperCommand({ dir, dataDir: join(dir, 'data'), port, tickMs: options.tickMs ?? 100, ...(options.java === undefined ? {} : { java: options.java }) });
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return startProcess('zookeeper', command.file, command.args, port, dir, options.startMs ?? 60_000);
 }
 
 /** A TCP proxy to `port` on loopback whose open connections `cut()` destroys (clients must reconnect). */
