@@ -40,8 +40,8 @@ export function requireBinary(binary: string, debianPackage: string): void {
   if (!fs.existsSync(binary)) throw new StateError(`${binary} is not installed: install the Debian package ${debianPackage} (apt-get install ${debianPackage})`, { code: 'MISSING_BINARY' });
 }
 
-/** Spawn `file args`, wait until it accepts TCP connections on `port` (within `startMs`). */
-async function startProcess(name: string, file: string, args: string[], port: number, dir: string, startMs: number): Promise<ExternalService> {
+/** Spawn `file args`, wait until `ready(port)` (default: it accepts TCP connections) within `startMs`. */
+async function startProcess(name: string, file: string, args: string[], port: number, dir: string, startMs: number, ready: (port: number) => Promise<boolean> = canConnect): Promise<ExternalService> {
   const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   const chunks: string[] = [];
   child.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));
@@ -76,7 +76,7 @@ async function startProcess(name: string, file: string, args: string[], port: nu
       await service.stop();
       throw new StateError(`${name} exited during start-up; log:\n${service.log()}`, { code: 'START_FAILED' });
     }
-    if (await canConnect(port)) return service;
+    if (await ready(port)) return service;
     if (performance.now() - t0 > startMs) {
       const log = service.log();
       await service.stop();
@@ -84,6 +84,23 @@ async function startProcess(name: string, file: string, args: string[], port: nu
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** ZooKeeper's four-letter `ruok`: true when it answers `imok` (it serves; accepting TCP alone is not that). */
+export function zooKeeperServes(port: number, host = '127.0.0.1', timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, host);
+    let answer = '';
+    const done = (ok: boolean): void => (clearTimeout(timer), s.destroy(), resolve(ok));
+    const timer = setTimeout(() => done(false), timeoutMs);
+    s.once('connect', () => s.write('ruok'));
+    s.on('data', (d: Buffer) => {
+      answer += d.toString();
+      if (answer.includes('imok')) done(true);
+    });
+    s.once('error', () => done(false));
+    s.once('close', () => done(answer.includes('imok')));
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -123,7 +140,7 @@ export function zooKeeperCommand(o: { readonly dir: string; readonly dataDir: st
   requireBinary(java, 'default-jre-headless');
   requireBinary(ZOOKEEPER_JAR, 'zookeeper');
   const tick = o.tickMs ?? 100;
-  const cfg = [`tickTime=${tick}`, `dataDir=${o.dataDir}`, `clientPort=${o.port}`, `clientPortAddress=${o.host ?? '127.0.0.1'}`, 'admin.enableServer=false', '4lw.commands.whitelist=', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, ''].join('\n');
+  const cfg = [`tickTime=${tick}`, `dataDir=${o.dataDir}`, `clientPort=${o.port}`, `clientPortAddress=${o.host ?? '127.0.0.1'}`, 'admin.enableServer=false', '4lw.commands.whitelist=ruok', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, ''].join('\n');
   fs.mkdirSync(o.dir, { recursive: true });
   const file = join(o.dir, 'zoo.cfg');
   fs.writeFileSync(file, cfg);
@@ -141,7 +158,7 @@ export async function startZooKeeper(options: { java?: string; startMs?: number;
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return startProcess('zookeeper', command.file, command.args, port, dir, options.startMs ?? 60_000);
+  return startProcess('zookeeper', command.file, command.args, port, dir, options.startMs ?? 60_000, (p) => zooKeeperServes(p));
 }
 
 /** A TCP proxy to `port` on loopback whose open connections `cut()` destroys (clients must reconnect). */

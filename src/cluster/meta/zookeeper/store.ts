@@ -767,6 +767,8 @@ class ZkLease implements ZooKeeperLease {
   private ending: Promise<void> | undefined;
   private lostError: LeaseLostError | undefined;
   private shut = false;
+  private told = false;
+  private revoked = false;
 
   constructor(
     private readonly store: ZooKeeperMetaStore,
@@ -801,11 +803,9 @@ class ZkLease implements ZooKeeperLease {
       throw e;
     });
     c.on('expired', () => {
-      const error = new ZooKeeperSessionExpiredError(this.id, this.sessionTimeoutMs);
-      this.store.sessionLost(error);
-      if (this.ending === undefined) return void this.end('expired', error).catch(() => undefined);
+      this.tell();
+      if (this.ending === undefined) return void this.end('expired').catch(() => undefined);
       // Ended here already but not on the server (it was unreachable): ZooKeeper has now ended it.
-      this.lostError = error;
       this.shutdown();
       void this.store.reap(new Set([this.id])).catch(() => undefined);
     });
@@ -823,7 +823,8 @@ class ZkLease implements ZooKeeperLease {
       stat = await this.store.call('keepalive', true, () => this.store.exists(this.client as Client, this.store.path('leases', this.node)));
     } catch (e) {
       if (e instanceof MetaUnavailableError && codeOf(e.cause) === CODE.SESSION_EXPIRED) {
-        await this.end('expired', new ZooKeeperSessionExpiredError(this.id, this.sessionTimeoutMs)).catch(() => undefined);
+        this.tell();
+        await this.end('expired').catch(() => undefined);
         throw this.lostError as LeaseLostError;
       }
       throw e;
@@ -837,6 +838,7 @@ class ZkLease implements ZooKeeperLease {
   }
 
   async revoke(): Promise<void> {
+    if (this.ending === undefined) this.revoked = true;
     await this.end('revoked');
   }
 
@@ -868,9 +870,15 @@ class ZkLease implements ZooKeeperLease {
     try {
       await this.store.call('revoke', true, async () => {
         if (removeNode) {
-          await this.store.remove(this.store.requireMain(), this.store.path('leases', this.node), -1).catch((e: unknown) => {
-            if (codeOf(e) !== CODE.NO_NODE) throw e;
-          });
+          const vanished = await this.store.remove(this.store.requireMain(), this.store.path('leases', this.node), -1).then(
+            () => false,
+            (e: unknown) => {
+              if (codeOf(e) !== CODE.NO_NODE) throw e;
+              return true;
+            },
+          );
+          // Gone before this holder removed it: ZooKeeper ended the session (the client may not have heard yet).
+          if (vanished && !this.revoked) this.tell();
         }
         this.shutdown();
         await this.store.reap(new Set([this.id]));
@@ -879,6 +887,15 @@ class ZkLease implements ZooKeeperLease {
       if (!this.shut && !this.store.isClosed) this.client?.once('connected', () => void this.finish(true).catch(() => undefined));
       throw e;
     }
+  }
+
+  /** Say (once) that ZooKeeper expired this lease's session; keepAlive rejects with that from now on. */
+  private tell(): void {
+    if (this.told) return;
+    this.told = true;
+    const error = new ZooKeeperSessionExpiredError(this.id, this.sessionTimeoutMs);
+    this.lostError = error;
+    this.store.sessionLost(error);
   }
 
   /** Close the session's client and forget the lease (idempotent). */
