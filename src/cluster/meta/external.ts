@@ -132,28 +132,35 @@ const ZOOKEEPER_CLASSPATH = '/etc/zookeeper/conf:/usr/share/java/*';
  * The command that runs a standalone ZooKeeper (Debian `zookeeper`, started
  * with java directly: `zkServer.sh` does not work here) on `host:port`, with
  * its data in `dataDir`; writes its zoo.cfg into `dir`. Tick `tickMs`
- * (sessions may last 2 to 200 ticks). Throws MISSING_BINARY naming the
- * package when java or ZooKeeper is not installed.
+ * (sessions may last 2 to 200 ticks). `forceSync: false` skips the fsync of
+ * its transaction log (for throwaway test servers on a busy disk; the default
+ * syncs every write). Throws MISSING_BINARY naming the package when java or
+ * ZooKeeper is not installed.
  */
-export function zooKeeperCommand(o: { readonly dir: string; readonly dataDir: string; readonly port: number; readonly host?: string; readonly tickMs?: number; readonly java?: string }): { file: string; args: string[] } {
+export function zooKeeperCommand(o: { readonly dir: string; readonly dataDir: string; readonly port: number; readonly host?: string; readonly tickMs?: number; readonly java?: string; readonly forceSync?: boolean }): { file: string; args: string[] } {
   const java = o.java ?? '/usr/bin/java';
   requireBinary(java, 'default-jre-headless');
   requireBinary(ZOOKEEPER_JAR, 'zookeeper');
   const tick = o.tickMs ?? 100;
-  const cfg = [`tickTime=${tick}`, `dataDir=${o.dataDir}`, `clientPort=${o.port}`, `clientPortAddress=${o.host ?? '127.0.0.1'}`, 'admin.enableServer=false', '4lw.commands.whitelist=ruok', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, ''].join('\n');
+  const cfg = [`tickTime=${tick}`, `dataDir=${o.dataDir}`, `clientPort=${o.port}`, `clientPortAddress=${o.host ?? '127.0.0.1'}`, 'admin.enableServer=false', '4lw.commands.whitelist=ruok', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, `forceSync=${o.forceSync === false ? 'no' : 'yes'}`, ''].join('\n');
   fs.mkdirSync(o.dir, { recursive: true });
   const file = join(o.dir, 'zoo.cfg');
   fs.writeFileSync(file, cfg);
   return { file: java, args: ['-Xmx256m', `-Dzookeeper.log.dir=${o.dir}`, '-cp', ZOOKEEPER_CLASSPATH, 'org.apache.zookeeper.server.ZooKeeperServerMain', file] };
 }
 
-/** Start a standalone ZooKeeper (Debian `zookeeper`) offline on loopback, tick 100 ms (sessions of 0.2 s to 20 s), in a fresh temporary directory. */
+/**
+ * Start a standalone ZooKeeper (Debian `zookeeper`) offline on loopback, tick
+ * 100 ms (sessions of 0.2 s to 20 s), in a fresh temporary directory, without
+ * fsync (its data is thrown away; a disk busy with other processes' fsyncs
+ * would otherwise stall its first requests for seconds). Started = it answers `ruok`.
+ */
 export async function startZooKeeper(options: { java?: string; startMs?: number; tickMs?: number } = {}): Promise<ExternalService> {
   const dir = fs.mkdtempSync(join(tmpdir(), 'shardkit-zk-'));
   const port = await freePort();
   let command: { file: string; args: string[] };
   try {
-    command = zooKeeperCommand({ dir, dataDir: join(dir, 'data'), port, tickMs: options.tickMs ?? 100, ...(options.java === undefined ? {} : { java: options.java }) });
+    command = zooKeeperCommand({ dir, dataDir: join(dir, 'data'), port, tickMs: options.tickMs ?? 100, forceSync: false, ...(options.java === undefined ? {} : { java: options.java }) });
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;

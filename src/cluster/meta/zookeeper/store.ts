@@ -561,7 +561,6 @@ export class ZooKeeperMetaStore implements MetaStore {
           return { ok: true, revision: rev };
         }
       },
-      lease,
     );
   }
 
@@ -655,7 +654,7 @@ export class ZooKeeperMetaStore implements MetaStore {
   }
 
   /** @internal one operation with its failures mapped onto the typed errors. */
-  async call<T>(op: string, idempotent: boolean, run: () => Promise<T>, lease?: string): Promise<T> {
+  async call<T>(op: string, idempotent: boolean, run: () => Promise<T>): Promise<T> {
     this.open();
     try {
       return await run();
@@ -663,7 +662,6 @@ export class ZooKeeperMetaStore implements MetaStore {
       if (e instanceof ShardkitError) throw e;
       const outcome = idempotent ? 'not-applied' : 'unknown';
       const what = outcome === 'unknown' ? 'the write may or may not have happened: read before writing again' : 'nothing was changed';
-      void lease;
       throw new MetaUnavailableError(`ZooKeeper did not answer ${op} (${e instanceof Error ? e.message : String(e)}); ${what}`, outcome, { cause: e });
     }
   }
