@@ -14,7 +14,7 @@ import { strategyInfo } from '../../partitioning/registry.js';
 import { type ClusterMap, decodeMap, encodeMap, initialMap } from '../map.js';
 import { join } from 'node:path';
 import { connectMeta } from '../meta/connect.js';
-import { zooKeeperCommand } from '../meta/external.js';
+import { zooKeeperCommand, zooKeeperServes } from '../meta/external.js';
 import { HttpMetaStore } from '../meta/http/client.js';
 import { META_KEYS, type MetaStore, clusterPrefix } from '../meta/types.js';
 import { type ClusterTopology, paths, readPids, readTopology, removePid, stillOurs, writeFileAtomic } from './cluster-dir.js';
@@ -189,6 +189,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
       const zk = zooKeeperCommand({ dir: paths.metaData(o.dir), dataDir: join(paths.metaData(o.dir), 'data'), port: o.metaPort, host: o.host, tickMs: 200 });
       const m = startCommand(o.dir, 'meta', zk.file, zk.args);
       started.push(m);
+      await waitReady(o.dir, m, 'answering ruok', () => zooKeeperServes(o.metaPort, o.host), deadline);
       await waitReady(o.dir, m, 'serving ZooKeeper', async () => (await meta.list(META_KEYS.map), true), deadline);
     } else {
       const since = performance.now();

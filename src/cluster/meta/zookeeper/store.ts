@@ -358,9 +358,35 @@ export class ZooKeeperMetaStore implements MetaStore {
     return this.closed;
   }
 
-  /** @internal a new client of `connection` (not yet connected). */
+  /**
+   * @internal a new client of `connection` (not yet connected). The client
+   * has no timeout between its TCP connect and ZooKeeper's answer to its
+   * session request, so a connection that never gets one would wait forever:
+   * a watchdog drops a connection attempt older than min(session timeout, 2 s),
+   * and the client tries again.
+   */
   newClient(sessionTimeout: number): Client {
-    return zookeeper.createClient(this.connection, { sessionTimeout, spinDelay: this.spinDelayMs, retries: 0 });
+    const c = zookeeper.createClient(this.connection, { sessionTimeout, spinDelay: this.spinDelayMs, retries: 0 });
+    const waitMs = Math.max(500, Math.min(2000, sessionTimeout));
+    const cm = (c as unknown as { connectionManager?: { state: number; socket?: { destroy(): void } } }).connectionManager;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let attempt: unknown;
+    const check = (): void => {
+      if (cm === undefined || closedClients.has(c) || cm.state === 2 || cm.state === 3 || cm.state < 0) return; // connected, closed or expired
+      if (cm.state === 1 /* CONNECTING */ && cm.socket !== undefined && cm.socket === attempt) cm.socket.destroy();
+      attempt = cm.state === 1 ? cm.socket : undefined;
+      arm();
+    };
+    const arm = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(check, waitMs);
+      timer.unref();
+    };
+    c.on('disconnected', arm);
+    c.on('connected', () => timer !== undefined && clearTimeout(timer));
+    c.on('expired', () => timer !== undefined && clearTimeout(timer));
+    arm();
+    return c;
   }
 
   /** @internal the store's own session, opened on first use and again after it expired. */
