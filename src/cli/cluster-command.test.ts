@@ -34,6 +34,8 @@ describe('shardkit cluster / meta (argument errors, no processes)', () => {
       [['--strategy', 'nope'], /unknown strategy "nope"/],
       [['--fsync', 'sometimes'], /invalid --fsync/],
       [['--port', '7001', '--meta-port', '7002'], /invalid --meta-port/],
+      [['--meta', 'consul'], /invalid --meta: got "consul"; allowed: embedded, zookeeper/],
+      [['--meta', 'zk://127.0.0.1:99999'], /invalid ZooKeeper server: got "127.0.0.1:99999"/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli('cluster', 'up', '--dir', dir, ...args);

@@ -15,6 +15,7 @@ interface UpCli {
   dir: string;
   port: string;
   metaPort?: string;
+  meta: string;
   name: string;
   fsync: string;
   forward?: boolean;
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .option('--dir <path>', 'cluster directory (data, logs, pid files)', './cluster')
     .option('--port <port>', 'port of the first node (the others follow)', '7001')
     .option('--meta-port <port>', 'port of the metadata service (default: --port − 1)')
+    .option('--meta <kind|address>', "metadata service: embedded (shardkit meta), zookeeper (start Debian's ZooKeeper on --meta-port), or a running one: zk://host:port[/path], etcd://host:port, http://host:port", 'embedded')
     .option('--name <name>', 'cluster name (its key prefix in the metadata service)', 'default')
     .option('--fsync <mode>', 'always | interval | never (passed to each node)', 'always')
     .option('--forward', 'nodes forward requests for keys they do not own (for placements Redis clients cannot compute)')
@@ -53,6 +55,7 @@ export function register(program: Command): void {
         strategy: o.strategy,
         port: int('--port', o.port) as number,
         metaPort: int('--meta-port', o.metaPort),
+        meta: o.meta,
         name: o.name,
         fsync: o.fsync as 'always',
         forward: o.forward === true,

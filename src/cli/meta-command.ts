@@ -3,7 +3,7 @@
  * embedded metadata service of a cluster on one machine (the map, members
  * with leases, and later the rebalancing journal), durable in its data
  * directory. Not a consensus system: beyond one machine, use etcd or
- * ZooKeeper (the next issue). `register` stays cheap: the service is imported
+ * ZooKeeper (`cluster up --meta zookeeper`, `--meta zk://…`). `register` stays cheap: the service is imported
  * in the action.
  */
 import type { Command } from 'commander';

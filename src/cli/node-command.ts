@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'data directory of the node store')
     .option('--host <host>', 'address to listen on and to announce', '127.0.0.1')
     .option('--map <file>', 'cluster map file (JSON), for a fixed cluster')
-    .option('--meta <url>', 'metadata service address (http://host:port of shardkit meta)')
+    .option('--meta <url>', 'metadata service address: http://host:port (shardkit meta), etcd://host:port, zk://host:port[/path]')
     .option('--cluster <name>', 'cluster name: its keys in the metadata service are under /shardkit/<name>/', 'default')
     .option('--fsync <mode>', 'always | interval | never: when a write is acknowledged', 'always')
     .option('--forward', 'forward requests for keys owned elsewhere instead of answering MOVED')

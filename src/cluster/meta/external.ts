@@ -1,6 +1,6 @@
 /**
  * Starting etcd and ZooKeeper from their Debian packages on free loopback
- * ports (tests now; `cluster up --meta etcd|zookeeper` later), and a small
+ * ports (tests; `cluster up --meta zookeeper` uses zooKeeperCommand), and a small
  * TCP proxy whose connections a test can cut. Every process is started with
  * its log kept (for failure messages) and stopped by its pid; its temporary
  * data directory is removed on stop.
@@ -40,8 +40,8 @@ export function requireBinary(binary: string, debianPackage: string): void {
   if (!fs.existsSync(binary)) throw new StateError(`${binary} is not installed: install the Debian package ${debianPackage} (apt-get install ${debianPackage})`, { code: 'MISSING_BINARY' });
 }
 
-/** Spawn `file args`, wait until it accepts TCP connections on `port` (within `startMs`). */
-async function startProcess(name: string, file: string, args: string[], port: number, dir: string, startMs: number): Promise<ExternalService> {
+/** Spawn `file args`, wait until `ready(port)` (default: it accepts TCP connections) within `startMs`. */
+async function startProcess(name: string, file: string, args: string[], port: number, dir: string, startMs: number, ready: (port: number) => Promise<boolean> = canConnect): Promise<ExternalService> {
   const child: ChildProcess = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   const chunks: string[] = [];
   child.stdout?.on('data', (d: Buffer) => chunks.push(d.toString()));
@@ -76,7 +76,7 @@ async function startProcess(name: string, file: string, args: string[], port: nu
       await service.stop();
       throw new StateError(`${name} exited during start-up; log:\n${service.log()}`, { code: 'START_FAILED' });
     }
-    if (await canConnect(port)) return service;
+    if (await ready(port)) return service;
     if (performance.now() - t0 > startMs) {
       const log = service.log();
       await service.stop();
@@ -84,6 +84,23 @@ async function startProcess(name: string, file: string, args: string[], port: nu
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** ZooKeeper's four-letter `ruok`: true when it answers `imok` (it serves; accepting TCP alone is not that). */
+export function zooKeeperServes(port: number, host = '127.0.0.1', timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, host);
+    let answer = '';
+    const done = (ok: boolean): void => (clearTimeout(timer), s.destroy(), resolve(ok));
+    const timer = setTimeout(() => done(false), timeoutMs);
+    s.once('connect', () => s.write('ruok'));
+    s.on('data', (d: Buffer) => {
+      answer += d.toString();
+      if (answer.includes('imok')) done(true);
+    });
+    s.once('error', () => done(false));
+    s.once('close', () => done(answer.includes('imok')));
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -107,31 +124,65 @@ export async function startEtcd(options: { binary?: string; startMs?: number } =
   return startProcess('etcd', binary, args, client, dir, options.startMs ?? 30_000);
 }
 
-/** Start a standalone ZooKeeper (Debian `zookeeper`) offline on loopback, tick 100 ms (sessions of 0.2 s to 20 s), in a fresh temporary directory. */
-export async function startZooKeeper(options: { java?: string; startMs?: number; tickMs?: number } = {}): Promise<ExternalService> {
-  const java = options.java ?? '/usr/bin/java';
+/** Where Debian's `zookeeper` package puts its jar, and the class path that starts the server standalone. */
+export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
+const ZOOKEEPER_CLASSPATH = '/etc/zookeeper/conf:/usr/share/java/*';
+
+/**
+ * The command that runs a standalone ZooKeeper (Debian `zookeeper`, started
+ * with java directly: `zkServer.sh` does not work here) on `host:port`, with
+ * its data in `dataDir`; writes its zoo.cfg into `dir`. Tick `tickMs`
+ * (sessions may last 2 to 200 ticks). `forceSync: false` skips the fsync of
+ * its transaction log (for throwaway test servers on a busy disk; the default
+ * syncs every write). Throws MISSING_BINARY naming the package when java or
+ * ZooKeeper is not installed.
+ */
+export function zooKeeperCommand(o: { readonly dir: string; readonly dataDir: string; readonly port: number; readonly host?: string; readonly tickMs?: number; readonly java?: string; readonly forceSync?: boolean }): { file: string; args: string[] } {
+  const java = o.java ?? '/usr/bin/java';
   requireBinary(java, 'default-jre-headless');
-  requireBinary('/usr/share/java/zookeeper.jar', 'zookeeper');
+  requireBinary(ZOOKEEPER_JAR, 'zookeeper');
+  const tick = o.tickMs ?? 100;
+  const cfg = [`tickTime=${tick}`, `dataDir=${o.dataDir}`, `clientPort=${o.port}`, `clientPortAddress=${o.host ?? '127.0.0.1'}`, 'admin.enableServer=false', '4lw.commands.whitelist=ruok', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, `forceSync=${o.forceSync === false ? 'no' : 'yes'}`, ''].join('\n');
+  fs.mkdirSync(o.dir, { recursive: true });
+  const file = join(o.dir, 'zoo.cfg');
+  fs.writeFileSync(file, cfg);
+  return { file: java, args: ['-Xmx256m', `-Dzookeeper.log.dir=${o.dir}`, '-cp', ZOOKEEPER_CLASSPATH, 'org.apache.zookeeper.server.ZooKeeperServerMain', file] };
+}
+
+/**
+ * Start a standalone ZooKeeper (Debian `zookeeper`) offline on loopback, tick
+ * 100 ms (sessions of 0.2 s to 20 s), in a fresh temporary directory, without
+ * fsync (its data is thrown away; a disk busy with other processes' fsyncs
+ * would otherwise stall its first requests for seconds). Started = it answers `ruok`.
+ */
+export async function startZooKeeper(options: { java?: string; startMs?: number; tickMs?: number } = {}): Promise<ExternalService> {
   const dir = fs.mkdtempSync(join(tmpdir(), 'shardkit-zk-'));
   const port = await freePort();
-  const tick = options.tickMs ?? 100;
-  const cfg = [`tickTime=${tick}`, `dataDir=${join(dir, 'data')}`, `clientPort=${port}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false', '4lw.commands.whitelist=', `minSessionTimeout=${2 * tick}`, `maxSessionTimeout=${200 * tick}`, ''].join('\n');
-  fs.writeFileSync(join(dir, 'zoo.cfg'), cfg);
-  const args = ['-Xmx256m', '-Dzookeeper.log.dir=' + dir, '-cp', '/etc/zookeeper/conf:/usr/share/java/*', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')];
-  return startProcess('zookeeper', java, args, port, dir, options.startMs ?? 60_000);
+  let command: { file: string; args: string[] };
+  try {
+    command = zooKeeperCommand({ dir, dataDir: join(dir, 'data'), port, tickMs: options.tickMs ?? 100, forceSync: false, ...(options.java === undefined ? {} : { java: options.java }) });
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return startProcess('zookeeper', command.file, command.args, port, dir, options.startMs ?? 60_000, (p) => zooKeeperServes(p));
 }
 
 /** A TCP proxy to `port` on loopback whose open connections `cut()` destroys (clients must reconnect). */
 export interface CuttableProxy {
   readonly port: number;
   cut(): void;
+  /** While on, new connections are accepted and closed at once (a partition: reconnecting fails until it is off). */
+  refuse(on: boolean): void;
   close(): Promise<void>;
 }
 
 /** Start a CuttableProxy in front of 127.0.0.1:`targetPort`. */
 export async function startProxy(targetPort: number): Promise<CuttableProxy> {
   const sockets = new Set<net.Socket>();
+  let refusing = false;
   const server = net.createServer((down) => {
+    if (refusing) return void down.destroy();
     const up = net.connect(targetPort, '127.0.0.1');
     sockets.add(down).add(up);
     const drop = (): void => {
@@ -150,6 +201,9 @@ export async function startProxy(targetPort: number): Promise<CuttableProxy> {
     port: (server.address() as net.AddressInfo).port,
     cut: () => {
       for (const s of [...sockets]) s.destroy();
+    },
+    refuse: (on) => {
+      refusing = on;
     },
     close: async () => {
       for (const s of [...sockets]) s.destroy();

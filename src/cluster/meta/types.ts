@@ -7,7 +7,8 @@
  *
  * The model is etcd's: one store-wide revision that rises by one on every
  * change; every key remembers the revision that created it and the one that
- * last changed it. A ZooKeeper adapter maps these onto zxids (czxid, mzxid).
+ * last changed it. The ZooKeeper adapter keeps such a revision itself (the
+ * version of one znode written in every multi(); ./zookeeper/store.ts).
  */
 
 /** A key and its value as the store holds it. */

@@ -3,7 +3,7 @@
  *
  *     <dir>/cluster.json       topology: cluster name, metadata address, nodes (id, host, port), strategy
  *     <dir>/map.json           the initial cluster map (also in the metadata service under `map`)
- *     <dir>/meta/              the metadata service's data directory
+ *     <dir>/meta/              the metadata service's data directory (ZooKeeper's zoo.cfg and data with --meta zookeeper)
  *     <dir>/<node id>/         each node's data directory
  *     <dir>/logs/<name>.log    stdout and stderr of each process
  *     <dir>/pids/<name>.pid    pid, start time and command line of each process `up` started
@@ -22,7 +22,8 @@ export interface ClusterTopology {
   readonly format: 1;
   readonly name: string;
   readonly strategy: string;
-  readonly meta: { readonly host: string; readonly port: number; readonly url: string };
+  /** The metadata service; `kind` absent: the embedded one `up` starts (`shardkit meta`). */
+  readonly meta: { readonly host: string; readonly port: number; readonly url: string; readonly kind?: 'zookeeper' | 'external' };
   readonly nodes: readonly { readonly id: string; readonly host: string; readonly port: number }[];
 }
 

@@ -3,6 +3,8 @@ import * as net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StateError } from '../../errors.js';
 import { decodeMap } from '../map.js';
+import { connectMeta } from '../meta/connect.js';
+import { startZooKeeper } from '../meta/external.js';
 import { HttpMetaStore } from '../meta/http/client.js';
 import { Harness, cliBundle, freePorts, run } from '../testing/harness.js';
 import { isSameProcess, processExists } from '../process-identity.js';
@@ -94,6 +96,58 @@ describe('shardkit cluster up | status | down (real processes)', () => {
     const { stdout } = await run('redis-cli', ['-c', '-p', String(base + 1), 'GET', 'foo']);
     expect(stdout.trim()).toBe('bar');
     await clusterDown(dir);
+  }, 120_000);
+
+  it('up --meta zookeeper starts Debian\'s ZooKeeper as the metadata service: the map is written there by CAS, nodes register on their sessions, status reads it, down stops it last', async () => {
+    const dir = clusterDir();
+    const base = await freeRun(3);
+    const r = await clusterUp({ dir, nodes: 2, strategy: 'redis-slots', port: base + 1, metaPort: base, meta: 'zookeeper' });
+    expect(r.topology.meta).toEqual({ host: '127.0.0.1', port: base, url: `zk://127.0.0.1:${base}/shardkit`, kind: 'zookeeper' });
+    expect(r.started.map((s) => s.rec.name)).toEqual(['meta', 'n1', 'n2']);
+    expect(r.started[0]!.rec.argv).toContain('org.apache.zookeeper.server.ZooKeeperServerMain');
+    const zk = connectMeta(r.topology.meta.url);
+    try {
+      const stored = await zk.get('/shardkit/default/map');
+      expect(stored?.createRevision, 'the map is the first write').toBe(1);
+      expect(decodeMap(stored!.value)).toEqual(r.map);
+    } finally {
+      await zk.close();
+    }
+    await run('redis-cli', ['-c', '-p', String(base + 1), 'SET', 'foo', 'bar']);
+    let s = await clusterStatus(dir);
+    for (let i = 0; i < 100 && s.nodes.some((n) => n.registered !== true); i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      s = await clusterStatus(dir);
+    }
+    expect(s.meta.alive, s.meta.error).toBe(true);
+    expect(s.epoch).toBe(1);
+    expect(s.nodes.map((n) => [n.id, n.alive, n.registered])).toEqual([['n1', true, true], ['n2', true, true]]);
+    const pids = r.started.map((x) => x.rec);
+    const down = await clusterDown(dir);
+    expect(down.processes.map((p) => `${p.name} ${p.outcome}`)).toEqual(['n1 stopped', 'n2 stopped', 'meta stopped']);
+    for (const p of pids) expect(isSameProcess(p.pid, p.startTime), `${p.name} still runs`).toBe(false);
+    // ZooKeeper kept the map on disk: up again restarts the same cluster with its data.
+    const again = await clusterUp({ dir, nodes: 2, strategy: 'redis-slots', port: base + 1, metaPort: base, meta: 'zookeeper' });
+    expect(again.restarted).toBe(true);
+    const { stdout } = await run('redis-cli', ['-c', '-p', String(base + 1), 'GET', 'foo']);
+    expect(stdout.trim()).toBe('bar');
+    await clusterDown(dir);
+  }, 120_000);
+
+  it('up --meta zk://… connects to a running ZooKeeper and starts only the nodes', async () => {
+    const zkServer = await startZooKeeper();
+    cleanups.push(() => zkServer.stop());
+    const dir = clusterDir();
+    const base = await freeRun(1);
+    const url = `zk://127.0.0.1:${zkServer.port}/elsewhere`;
+    const r = await clusterUp({ dir, nodes: 1, strategy: 'redis-slots', port: base, meta: url });
+    expect(r.started.map((s) => s.rec.name)).toEqual(['n1']);
+    expect(r.topology.meta).toMatchObject({ url, kind: 'external' });
+    const s = await clusterStatus(dir);
+    expect(s.meta.alive, s.meta.error).toBe(true);
+    expect(s.epoch).toBe(1);
+    const down = await clusterDown(dir);
+    expect(down.processes.map((p) => `${p.name} ${p.outcome}`)).toEqual(['n1 stopped']);
   }, 120_000);
 
   it('down leaves alone a process whose pid file no longer matches it (a reused pid)', async () => {

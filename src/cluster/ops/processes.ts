@@ -20,15 +20,19 @@ export interface Started {
 /** Start `shardkit <args>` as `name`, logging to <dir>/logs/<name>.log, and write its pid file. */
 export function startChild(dir: string, name: string, args: readonly string[]): Started {
   const cli = cliCommand();
+  return startCommand(dir, name, cli.file, [...cli.args, ...args]);
+}
+
+/** Start `file argv` (the shardkit CLI, or a server such as ZooKeeper) as `name`, the same way. */
+export function startCommand(dir: string, name: string, file: string, argv: readonly string[]): Started {
   fs.mkdirSync(paths.logs(dir), { recursive: true });
   const log = fs.openSync(paths.log(dir, name), 'a');
-  const argv = [...cli.args, ...args];
-  const child = spawn(cli.file, argv, { stdio: ['ignore', log, log], detached: true });
+  const child = spawn(file, argv, { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)));
   child.unref();
-  if (child.pid === undefined) throw new Error(`could not start ${name} (${cli.file} ${argv.join(' ')})`);
-  const rec = writePid(dir, name, child.pid, [cli.file, ...argv]);
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${file} ${argv.join(' ')})`);
+  const rec = writePid(dir, name, child.pid, [file, ...argv]);
   return { rec, exited };
 }
 

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { StateError } from '../../errors.js';
 import { type ClusterMap, decodeMap } from '../map.js';
-import { HttpMetaStore } from '../meta/http/client.js';
+import { connectMeta } from '../meta/connect.js';
 import { META_KEYS, clusterPrefix } from '../meta/types.js';
 import { type PidRecord, paths, readPids, readTopology, stillOurs } from './cluster-dir.js';
 import { stopChild } from './processes.js';
@@ -61,15 +61,16 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
     const r = pids.get(name);
     return { pid: r?.pid ?? null, running: r !== undefined && stillOurs(r) };
   };
-  const client = new HttpMetaStore(topology.meta.url, { retryBudgetMs: 0, requestTimeoutMs: 1500 });
+  const client = connectMeta(topology.meta.url, { retryBudgetMs: 0, requestTimeoutMs: 1500 });
   let map: ClusterMap | undefined;
   let revision: number | null = null;
   let metaError: string | undefined;
   let members: Set<string> | undefined;
   try {
-    revision = (await client.status()).revision as number;
     const prefix = `${clusterPrefix(topology.name)}${META_KEYS.membersPrefix}`;
-    members = new Set((await client.list(prefix)).kvs.map((kv) => kv.key.slice(prefix.length)));
+    const listed = await client.list(prefix);
+    revision = listed.revision;
+    members = new Set(listed.kvs.map((kv) => kv.key.slice(prefix.length)));
     const kv = await client.get(`${clusterPrefix(topology.name)}${META_KEYS.map}`);
     if (kv !== undefined) map = decodeMap(kv.value);
   } catch (e) {

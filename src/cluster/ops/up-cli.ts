@@ -17,11 +17,13 @@ function describeUp(r: UpResult, o: { dir: string; detach: boolean }): string {
     const mine = r.map.owners?.filter((x) => x.node === i) ?? [];
     return mine.length === 0 ? '' : `  slots ${mine.map((x) => `${x.first}-${x.last}`).join(',')}`;
   };
-  const meta = r.started[0]!;
+  const meta = r.started.find((s) => s.rec.name === 'meta');
+  const pidOf = (name: string): number | undefined => r.started.find((s) => s.rec.name === name)?.rec.pid;
+  const kind = r.topology.meta.kind === 'zookeeper' ? ' (ZooKeeper)' : r.topology.meta.kind === 'external' ? ' (running elsewhere, not started here)' : '';
   const lines = [
     `shardkit cluster ${r.topology.name} ${r.restarted ? 'restarted' : 'up'} in ${o.dir}: ${r.map.strategy}, ${r.topology.nodes.length} node(s), epoch ${r.map.epoch}`,
-    `  meta  ${r.topology.meta.url.padEnd(22)}  pid ${meta.rec.pid}`,
-    ...r.topology.nodes.map((n, i) => `  ${n.id.padEnd(4)}  ${`${n.host}:${n.port}`.padEnd(22)}  pid ${r.started[i + 1]!.rec.pid}${ranges(i)}`),
+    `  meta  ${r.topology.meta.url.padEnd(22)}  ${meta === undefined ? '' : `pid ${meta.rec.pid}`}${kind}`,
+    ...r.topology.nodes.map((n, i) => `  ${n.id.padEnd(4)}  ${`${n.host}:${n.port}`.padEnd(22)}  pid ${pidOf(n.id)}${ranges(i)}`),
     `logs: ${paths.logs(o.dir)}/`,
     r.map.strategy === 'redis-slots' ? `connect: redis-cli -c -p ${r.topology.nodes[0]!.port}` : `connect: redis-cli -p ${r.topology.nodes[0]!.port} (${r.map.strategy}: Redis clients cannot compute the owner; start with --forward, or use ClusterClient)`,
     o.detach ? `running in the background; stop with: shardkit cluster down --dir ${o.dir}` : 'Ctrl-C stops the cluster.',
@@ -32,7 +34,7 @@ function describeUp(r: UpResult, o: { dir: string; detach: boolean }): string {
 /** `cluster up`. */
 export async function runUp(o: UpOptions & { detach: boolean; json: boolean }): Promise<void> {
   const r = await clusterUp(o);
-  if (o.json) out(JSON.stringify({ dir: o.dir, name: r.topology.name, strategy: r.map.strategy, epoch: r.map.epoch, restarted: r.restarted, meta: { url: r.topology.meta.url, pid: r.started[0]!.rec.pid }, nodes: r.topology.nodes.map((n, i) => ({ ...n, pid: r.started[i + 1]!.rec.pid })) }));
+  if (o.json) out(JSON.stringify({ dir: o.dir, name: r.topology.name, strategy: r.map.strategy, epoch: r.map.epoch, restarted: r.restarted, meta: { url: r.topology.meta.url, kind: r.topology.meta.kind ?? 'embedded', pid: r.started.find((s) => s.rec.name === 'meta')?.rec.pid ?? null }, nodes: r.topology.nodes.map((n) => ({ ...n, pid: r.started.find((s) => s.rec.name === n.id)?.rec.pid ?? null })) }));
   else out(describeUp(r, o));
   if (o.detach) return;
   // The children are unref'd (they must outlive a detached `up`): hold the event loop open ourselves.

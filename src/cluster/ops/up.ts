@@ -12,10 +12,13 @@ import * as net from 'node:net';
 import { InvalidArgumentError, StateError, requireInt } from '../../errors.js';
 import { strategyInfo } from '../../partitioning/registry.js';
 import { type ClusterMap, decodeMap, encodeMap, initialMap } from '../map.js';
+import { join } from 'node:path';
+import { connectMeta } from '../meta/connect.js';
+import { zooKeeperCommand, zooKeeperServes } from '../meta/external.js';
 import { HttpMetaStore } from '../meta/http/client.js';
-import { META_KEYS, clusterPrefix } from '../meta/types.js';
+import { META_KEYS, type MetaStore, clusterPrefix } from '../meta/types.js';
 import { type ClusterTopology, paths, readPids, readTopology, removePid, stillOurs, writeFileAtomic } from './cluster-dir.js';
-import { type Started, startChild, stopChild } from './processes.js';
+import { type Started, startChild, startCommand, stopChild } from './processes.js';
 import { respCall } from './resp-call.js';
 
 export interface UpOptions {
@@ -26,6 +29,13 @@ export interface UpOptions {
   readonly port: number;
   /** Port of the metadata service (default: the first node's port − 1). */
   readonly metaPort?: number;
+  /**
+   * The metadata service: `embedded` (default: `shardkit meta`), `zookeeper`
+   * (start Debian's ZooKeeper on metaPort, data in <dir>/meta), or the
+   * address of a running one (`zk://host:port[/path]`, `etcd://host:port`,
+   * `http://host:port`), which `up` only connects to.
+   */
+  readonly meta?: string;
   readonly host?: string;
   readonly name?: string;
   readonly fsync?: 'always' | 'interval' | 'never';
@@ -38,7 +48,7 @@ export interface UpOptions {
 export interface UpResult {
   readonly topology: ClusterTopology;
   readonly map: ClusterMap;
-  /** `meta` first, then the nodes in map order. */
+  /** `meta` first (unless the service was already running elsewhere), then the nodes in map order. */
   readonly started: readonly Started[];
   /** True when the directory held a stopped cluster that was restarted as it was. */
   readonly restarted: boolean;
@@ -77,15 +87,30 @@ async function waitReady(dir: string, s: Started, what: string, ready: () => Pro
   }
 }
 
-function validate(o: UpOptions): Required<Omit<UpOptions, 'forward'>> & { forward: boolean } {
+/** What `--meta` asks for. */
+export type MetaKind = 'embedded' | 'zookeeper' | 'external';
+
+/** The kind of `--meta`; InvalidArgumentError for anything else (an address is checked by connectMeta). */
+export function metaKind(meta: string): MetaKind {
+  if (meta === 'embedded' || meta === 'zookeeper') return meta;
+  if (/^(zk|etcd|http):\/\//.test(meta)) {
+    void connectMeta(meta).close();
+    return 'external';
+  }
+  throw new InvalidArgumentError('--meta', meta, 'embedded, zookeeper (start Debian\'s ZooKeeper), or the address of a running service: zk://host:port[/path], etcd://host:port, http://host:port');
+}
+
+function validate(o: UpOptions): Required<Omit<UpOptions, 'forward'>> & { forward: boolean; kind: MetaKind } {
   requireInt('--nodes', o.nodes, 1, UP_NODES_MAX);
   requireInt('--port', o.port, 1, 65535 - o.nodes + 1);
   const metaPort = requireInt('--meta-port', o.metaPort ?? o.port - 1, 1, 65535);
   if (metaPort >= o.port && metaPort < o.port + o.nodes) throw new InvalidArgumentError('--meta-port', metaPort, `a port outside the nodes' ${o.port} … ${o.port + o.nodes - 1}`);
   strategyInfo(o.strategy);
+  const meta = o.meta ?? 'embedded';
+  const kind = metaKind(meta);
   const name = o.name ?? 'default';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new InvalidArgumentError('--name', name, 'letters, digits, _ . - (1 to 64)');
-  return { dir: o.dir, nodes: o.nodes, strategy: o.strategy, port: o.port, metaPort, host: o.host ?? '127.0.0.1', name, fsync: o.fsync ?? 'always', forward: o.forward === true, readyTimeoutMs: o.readyTimeoutMs ?? 60_000 };
+  return { dir: o.dir, nodes: o.nodes, strategy: o.strategy, port: o.port, metaPort, meta, kind, host: o.host ?? '127.0.0.1', name, fsync: o.fsync ?? 'always', forward: o.forward === true, readyTimeoutMs: o.readyTimeoutMs ?? 60_000 };
 }
 
 /** Refuse a directory whose cluster runs; clear pid files of processes that are gone. */
@@ -101,7 +126,7 @@ function checkNotRunning(dir: string): void {
 /** The topology for these options, or the one already in `dir` (which must match them). */
 function topologyFor(o: ReturnType<typeof validate>): { topology: ClusterTopology; restarted: boolean } {
   const nodes = Array.from({ length: o.nodes }, (_, i) => ({ id: `n${i + 1}`, host: o.host, port: o.port + i }));
-  const fresh: ClusterTopology = { format: 1, name: o.name, strategy: o.strategy, meta: { host: o.host, port: o.metaPort, url: `http://${o.host}:${o.metaPort}` }, nodes };
+  const fresh: ClusterTopology = { format: 1, name: o.name, strategy: o.strategy, meta: metaTopology(o), nodes };
   const existing = readTopology(o.dir);
   if (existing === undefined) return { topology: fresh, restarted: false };
   const same = JSON.stringify(existing) === JSON.stringify(fresh);
@@ -112,8 +137,17 @@ function topologyFor(o: ReturnType<typeof validate>): { topology: ClusterTopolog
   return { topology: existing, restarted: true };
 }
 
+/** Where the metadata service is, as cluster.json records it. */
+function metaTopology(o: ReturnType<typeof validate>): ClusterTopology['meta'] {
+  if (o.kind === 'embedded') return { host: o.host, port: o.metaPort, url: `http://${o.host}:${o.metaPort}` };
+  if (o.kind === 'zookeeper') return { host: o.host, port: o.metaPort, url: `zk://${o.host}:${o.metaPort}/shardkit`, kind: 'zookeeper' };
+  const first = /^[a-z]+:\/\/([^,/]+)/.exec(o.meta)?.[1] ?? '';
+  const colon = first.lastIndexOf(':');
+  return { host: first.slice(0, colon), port: Number(first.slice(colon + 1)), url: o.meta, kind: 'external' };
+}
+
 /** Write the initial map by compare-and-set (or read the one there, which must name the same nodes). */
-async function ensureMap(meta: HttpMetaStore, o: ReturnType<typeof validate>, topology: ClusterTopology): Promise<ClusterMap> {
+async function ensureMap(meta: MetaStore, o: ReturnType<typeof validate>, topology: ClusterTopology): Promise<ClusterMap> {
   const key = `${clusterPrefix(o.name)}${META_KEYS.map}`;
   const wanted = initialMap(o.strategy, {}, topology.nodes.map((n) => ({ id: n.id, weight: 1, host: n.host, port: n.port })));
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -138,17 +172,37 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
   fs.mkdirSync(o.dir, { recursive: true });
   checkNotRunning(o.dir);
   const { topology, restarted } = topologyFor(o);
-  for (const port of [o.metaPort, ...topology.nodes.map((n) => n.port)]) {
+  for (const port of [...(o.kind === 'external' ? [] : [o.metaPort]), ...topology.nodes.map((n) => n.port)]) {
     if (!(await portFree(o.host, port))) throw new StateError(`port ${o.host}:${port} is in use; choose others with --port (nodes) and --meta-port`, { code: 'PORT_IN_USE', retriable: true });
   }
   writeFileAtomic(paths.topology(o.dir), JSON.stringify(topology, null, 2));
   const started: Started[] = [];
   const deadline = performance.now() + o.readyTimeoutMs;
-  const meta = new HttpMetaStore(topology.meta.url, { retryBudgetMs: 1000, requestTimeoutMs: 2000 });
+  const meta = connectMeta(topology.meta.url, { retryBudgetMs: 1000, requestTimeoutMs: 2000 });
   try {
-    const m = startChild(o.dir, 'meta', ['meta', '--port', String(o.metaPort), '--host', o.host, '--data', paths.metaData(o.dir)]);
-    started.push(m);
-    await waitReady(o.dir, m, 'serving the metadata service', async () => (await meta.status()).pid === m.rec.pid, deadline);
+    if (o.kind === 'embedded') {
+      const m = startChild(o.dir, 'meta', ['meta', '--port', String(o.metaPort), '--host', o.host, '--data', paths.metaData(o.dir)]);
+      started.push(m);
+      await waitReady(o.dir, m, 'serving the metadata service', async () => (await (meta as HttpMetaStore).status()).pid === m.rec.pid, deadline);
+    } else if (o.kind === 'zookeeper') {
+      // Debian's ZooKeeper, standalone; tick 200 ms: sessions (node leases) of 0.4 s to 40 s.
+      const zk = zooKeeperCommand({ dir: paths.metaData(o.dir), dataDir: join(paths.metaData(o.dir), 'data'), port: o.metaPort, host: o.host, tickMs: 200 });
+      const m = startCommand(o.dir, 'meta', zk.file, zk.args);
+      started.push(m);
+      await waitReady(o.dir, m, 'answering ruok', () => zooKeeperServes(o.metaPort, o.host), deadline);
+      await waitReady(o.dir, m, 'serving ZooKeeper', async () => (await meta.list(META_KEYS.map), true), deadline);
+    } else {
+      const since = performance.now();
+      for (;;) {
+        try {
+          await meta.list(META_KEYS.map);
+          break;
+        } catch (e) {
+          if (performance.now() > deadline) throw new StateError(`the metadata service at ${topology.meta.url} did not answer within ${Math.round(performance.now() - since)} ms: ${(e as Error).message}`, { code: 'META_UNAVAILABLE', retriable: true });
+          await sleep(200);
+        }
+      }
+    }
     const map = await ensureMap(meta, o, topology);
     writeFileAtomic(paths.map(o.dir), encodeMap(map));
     for (const n of topology.nodes) {
@@ -156,7 +210,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
       if (o.forward) args.push('--forward');
       started.push(startChild(o.dir, n.id, args));
     }
-    await Promise.all(started.slice(1).map((s, i) => waitReady(o.dir, s, 'answering PING', async () => (await respCall(topology.nodes[i]!.host, topology.nodes[i]!.port, ['PING'])) === 'PONG', deadline)));
+    await Promise.all(started.filter((s) => s.rec.name !== 'meta').map((s, i) => waitReady(o.dir, s, 'answering PING', async () => (await respCall(topology.nodes[i]!.host, topology.nodes[i]!.port, ['PING'])) === 'PONG', deadline)));
     return { topology, map, started, restarted };
   } catch (e) {
     await stopAll(o.dir, started);

@@ -36,7 +36,7 @@ export function cliBundle(): Promise<string> {
       format: 'esm',
       target: 'node20',
       outfile: out,
-      external: ['lmdb', '@node-rs/crc32', '@node-rs/xxhash', '@shardkit/native', 'tsx', 'playwright-core', 'etcd3'],
+      external: ['lmdb', '@node-rs/crc32', '@node-rs/xxhash', '@shardkit/native', 'tsx', 'playwright-core', 'etcd3', 'node-zookeeper-client'],
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
       logLevel: 'silent',
     });

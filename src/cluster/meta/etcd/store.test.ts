@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMeta } from '../connect.js';
+import { LazyMetaStore, connectMeta } from '../connect.js';
 import { LeaseLostError, MetaUnavailableError } from '../errors.js';
 import { type CuttableProxy, type ExternalService, startEtcd, startProxy } from '../external.js';
 import { metaStoreSuite } from '../metastore.suite.js';
@@ -54,7 +54,8 @@ describe('etcd adapter', () => {
   it('connectMeta takes etcd://host:port', async () => {
     if (etcd === undefined) throw new Error(`etcd did not start${etcdLog()}`);
     const store = connectMeta(`etcd://127.0.0.1:${etcd.port}`);
-    expect(store).toBeInstanceOf(EtcdMetaStore);
+    expect(store).toBeInstanceOf(LazyMetaStore); // etcd3 is loaded on first use
+    expect(await (store as LazyMetaStore).store()).toBeInstanceOf(EtcdMetaStore);
     const w = await store.put('/connect-test/k', new Uint8Array([1]));
     expect((await store.get('/connect-test/k'))?.modRevision).toBe(w.revision);
     await store.close();
