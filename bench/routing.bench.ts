@@ -24,7 +24,9 @@
  * measured from the servers' own counters (INFO shardkit on every node,
  * INFO router): messages received by any server, per client request.
  *
- * Map changes: while workload B runs through all styles at once, the bench
+ * Map changes, on three clusters that differ only in where the map is kept
+ * (the embedded metadata service, etcd, ZooKeeper): while workload B runs
+ * through all styles at once, the bench
  * swaps 1,000 slots between n1 and n2 in the metadata service (compare-and-set,
  * epoch + 1) and polls every node, the router and a ClusterClient every
  * millisecond for the epoch they serve; it reports the time from the write
@@ -40,7 +42,8 @@ import * as path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { ClusterClient } from '../src/cluster/client/client.js';
 import { type ClusterMap, decodeMap, encodeMap } from '../src/cluster/map.js';
-import { HttpMetaStore } from '../src/cluster/meta/http/client.js';
+import { connectMeta } from '../src/cluster/meta/connect.js';
+import { type ExternalService, startEtcd } from '../src/cluster/meta/external.js';
 import { META_KEYS, clusterPrefix } from '../src/cluster/meta/types.js';
 import { clusterUp, stopAll } from '../src/cluster/ops/up.js';
 import { cliBundle, freePorts, Harness, waitUntilServing } from '../src/cluster/testing/harness.js';
@@ -292,35 +295,63 @@ async function epochOfNode(port: number): Promise<number> {
 // ---------------------------------------------------------------- the run
 
 const say = (line: string): void => void process.stderr.write(`routing: ${line}\n`);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-routing-bench-'));
 const h = new Harness();
 const rows: BenchResult[] = [];
-let started: Awaited<ReturnType<typeof clusterUp>>['started'] = [];
-try {
-  const [base] = await freePorts(1);
-  const up = await clusterUp({ dir, nodes: NODES, strategy: 'redis-slots', port: (base as number) + 1, metaPort: base as number, fsync: 'interval', forward: true });
-  started = up.started;
-  say(`cluster up: meta ${up.topology.meta.url}, nodes ${up.topology.nodes.map((n) => n.port).join(', ')}`);
-  const metaUrl = up.topology.meta.url;
-  const nodePorts = up.topology.nodes.map((n) => n.port);
-  const [routerPort] = await freePorts(1);
-  const router = h.spawn('shardkit router', process.execPath, [await cliBundle(), 'router', '--port', String(routerPort), '--meta', metaUrl]);
-  await waitUntilServing(routerPort as number, 20000, router);
 
-  say(`router on ${routerPort}; loading ${KEYS} keys`);
-  // Load every key once.
-  const loader = await ClusterClient.connect({ meta: metaUrl });
-  for (let i = 0; i < KEYS; i += 500) await Promise.all(Array.from({ length: Math.min(500, KEYS - i) }, (_x, j) => loader.set(keyName(i + j), VALUE)));
-  await loader.close();
+type MetaKind = 'embedded' | 'etcd' | 'zookeeper';
 
-  const styles = [
-    await ioredisCluster(nodePorts),
-    await shardkitClient(metaUrl),
-    await plainClients('routing tier (shardkit router, plain ioredis)', [routerPort as number]),
-    await plainClients('any-node forwarding (plain ioredis to every node)', nodePorts),
+interface Running {
+  readonly kind: MetaKind;
+  readonly metaUrl: string;
+  readonly mapKey: string;
+  readonly nodePorts: readonly number[];
+  readonly routerPort: number;
+  stop(): Promise<void>;
+}
+
+/** A 3-node cluster (redis-slots, fsync interval, --forward) with its metadata service of `kind`, and one router. */
+async function startCluster(kind: MetaKind): Promise<Running> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `shardkit-routing-${kind}-`));
+  let etcd: ExternalService | undefined;
+  let started: Awaited<ReturnType<typeof clusterUp>>['started'] = [];
+  const stop = async (): Promise<void> => {
+    await stopAll(dir, started);
+    await etcd?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    if (kind === 'etcd') etcd = await startEtcd();
+    const [base] = await freePorts(1);
+    const meta = kind === 'etcd' ? `etcd://127.0.0.1:${(etcd as ExternalService).port}` : kind;
+    const up = await clusterUp({ dir, nodes: NODES, strategy: 'redis-slots', port: (base as number) + 1, metaPort: base as number, fsync: 'interval', forward: true, meta });
+    started = up.started;
+    const metaUrl = up.topology.meta.url;
+    const nodePorts = up.topology.nodes.map((n) => n.port);
+    const [routerPort] = await freePorts(1);
+    const router = h.spawn(`shardkit router (${kind})`, process.execPath, [await cliBundle(), 'router', '--port', String(routerPort), '--meta', metaUrl]);
+    await waitUntilServing(routerPort as number, 20000, router);
+    say(`${kind}: meta ${metaUrl}, nodes ${nodePorts.join(', ')}, router ${routerPort}`);
+    return { kind, metaUrl, mapKey: `${clusterPrefix(up.topology.name)}${META_KEYS.map}`, nodePorts, routerPort: routerPort as number, stop: async () => {
+      await router.stop();
+      await stop();
+    } };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+async function stylesFor(c: Running): Promise<Target[]> {
+  return [
+    await ioredisCluster(c.nodePorts),
+    await shardkitClient(c.metaUrl),
+    await plainClients('routing tier (shardkit router, plain ioredis)', [c.routerPort]),
+    await plainClients('any-node forwarding (plain ioredis to every node)', c.nodePorts),
   ];
+}
+
+async function throughput(c: Running, styles: readonly Target[]): Promise<void> {
   const baseline = styles[0] as Target;
-  say('clients connected');
   for (const [m, mix] of MIXES.entries()) {
     const ops = operations(mix, 1000 + m, OPS);
     say(`workload ${mix.name}`);
@@ -330,9 +361,9 @@ try {
       const order = styles.map((_s, i) => styles[(i + r) % styles.length] as Target);
       const round = new Map<string, RunResult>();
       for (const s of order) {
-        const before = await counters(nodePorts, routerPort as number);
+        const before = await counters(c.nodePorts, c.routerPort);
         const res = await drive(s, ops);
-        const after = await counters(nodePorts, routerPort as number);
+        const after = await counters(c.nodePorts, c.routerPort);
         // Our own INFO probes: one per node and one to the router per `counters` call, counted in `after`.
         const probes = NODES + 1;
         const slot = results.get(s.name) as { runs: RunResult[]; ratios: number[]; hops: number[] };
@@ -345,14 +376,14 @@ try {
     }
     for (const s of styles) {
       const x = results.get(s.name) as { runs: RunResult[]; ratios: number[]; hops: number[] };
-      const ops = median(x.runs.map((v) => v.opsPerSec));
+      const opsPerSec = median(x.runs.map((v) => v.opsPerSec));
       const isRouter = s.name.startsWith('routing tier');
       const ratio = median(x.ratios);
       rows.push({
         suite: SUITE,
         name: `workload ${mix.name}: ${s.name}`,
-        nsPerOp: 1e9 / ops,
-        opsPerSec: ops,
+        nsPerOp: 1e9 / opsPerSec,
+        opsPerSec,
         ...(s === baseline ? {} : { peer: baseline.name, peerNsPerOp: 1e9 / median((results.get(baseline.name) as { runs: RunResult[] }).runs.map((v) => v.opsPerSec)), ratio }),
         ...(isRouter ? { target: '≥ 0.7× the partition-aware client', met: ratio >= 0.7 } : {}),
         extra: {
@@ -368,94 +399,117 @@ try {
       });
     }
   }
+}
 
-  // Map changes under load.
-  const meta = new HttpMetaStore(metaUrl);
-  const watcher = await ClusterClient.connect({ meta: metaUrl });
-  const mapKey = `${clusterPrefix(up.topology.name)}${META_KEYS.map}`;
-  const delays = { nodes: [] as number[], router: [] as number[], client: [] as number[], all: [] as number[] };
-  let movedTotal = 0;
-  let failedTotal = 0;
-  let requestsTotal = 0;
-  const mixB = operations(MIXES[1] as Mix, 7, OPS);
-  const first = await meta.get(mapKey);
-  if (first === undefined) throw new Error('routing bench: no map in the metadata service');
-  const original = decodeMap(first.value).owners ?? [];
-  for (let c = 0; c < CHANGES; c++) {
-    say(`map change ${c + 1} of ${CHANGES}`);
-    let stopped = false;
-    const before = await counters(nodePorts, routerPort as number);
-    const load = styles.map((s) => drive(s, mixB, () => stopped));
-    await new Promise((r) => setTimeout(r, 300));
-    const kv = await meta.get(mapKey);
-    if (kv === undefined) throw new Error('routing bench: no map in the metadata service');
-    const map = decodeMap(kv.value);
-    const next = decodeMap(encodeMap(changedMap(map, original, c)));
-    const t0 = performance.now();
-    const w = await meta.put(mapKey, encodeMap(next), { ifModRevision: kv.modRevision });
-    if (!w.ok) throw new Error(`routing bench: the map changed under the bench (revision ${kv.modRevision})`);
-    const seen = new Map<string, number>();
-    const targets: [string, () => Promise<number>][] = [
-      ...nodePorts.map((p, i): [string, () => Promise<number>] => [`node ${i + 1}`, () => epochOfNode(p)]),
-      ['router', async () => infoField(await infoOf(routerPort as number, 'router'), 'router_map_epoch')],
-      ['client', async () => watcher.epoch],
-    ];
-    const deadline = t0 + 10_000;
-    while (seen.size < targets.length && performance.now() < deadline) {
-      for (const [name, probe] of targets) {
-        if (seen.has(name)) continue;
-        if ((await probe()) >= next.epoch) seen.set(name, performance.now() - t0);
+/** Map changes under load: the time from the compare-and-set to every node, the router and a ClusterClient routing by the new map. */
+async function mapChanges(c: Running, styles: readonly Target[]): Promise<void> {
+  const meta = connectMeta(c.metaUrl);
+  const watcher = await ClusterClient.connect({ meta: c.metaUrl });
+  try {
+    const delays = { nodes: [] as number[], router: [] as number[], client: [] as number[], all: [] as number[] };
+    let movedTotal = 0;
+    let failedTotal = 0;
+    let opsPerSecTotal = 0;
+    const mixB = operations(MIXES[1] as Mix, 7, OPS);
+    const first = await meta.get(c.mapKey);
+    if (first === undefined) throw new Error('routing bench: no map in the metadata service');
+    const original = decodeMap(first.value).owners ?? [];
+    for (let n = 0; n < CHANGES; n++) {
+      say(`${c.kind}: map change ${n + 1} of ${CHANGES}`);
+      let stopped = false;
+      const before = await counters(c.nodePorts, c.routerPort);
+      const load = styles.map((s) => drive(s, mixB, () => stopped));
+      await new Promise((r) => setTimeout(r, 300));
+      const kv = await meta.get(c.mapKey);
+      if (kv === undefined) throw new Error('routing bench: no map in the metadata service');
+      const next = decodeMap(encodeMap(changedMap(decodeMap(kv.value), original, n)));
+      const t0 = performance.now();
+      const w = await meta.put(c.mapKey, encodeMap(next), { ifModRevision: kv.modRevision });
+      if (!w.ok) throw new Error(`routing bench: the map changed under the bench (revision ${kv.modRevision})`);
+      const seen = new Map<string, number>();
+      const targets: [string, () => Promise<number>][] = [
+        ...c.nodePorts.map((p, i): [string, () => Promise<number>] => [`node ${i + 1}`, () => epochOfNode(p)]),
+        ['router', async () => infoField(await infoOf(c.routerPort, 'router'), 'router_map_epoch')],
+        ['client', async () => watcher.epoch],
+      ];
+      const deadline = t0 + 10_000;
+      while (seen.size < targets.length && performance.now() < deadline) {
+        for (const [name, probe] of targets) {
+          if (seen.has(name)) continue;
+          if ((await probe()) >= next.epoch) seen.set(name, performance.now() - t0);
+        }
+        await new Promise((r) => setTimeout(r, 1));
       }
-      await new Promise((r) => setTimeout(r, 1));
+      if (seen.size < targets.length) throw new Error(`routing bench (${c.kind}): the map change of epoch ${next.epoch} did not reach ${targets.filter(([name]) => !seen.has(name)).map(([name]) => name).join(', ')} within 10 s`);
+      await new Promise((r) => setTimeout(r, 300));
+      stopped = true;
+      const results = await Promise.all(load);
+      const after = await counters(c.nodePorts, c.routerPort);
+      for (const [name, ms] of seen) {
+        if (name.startsWith('node')) delays.nodes.push(ms);
+        else if (name === 'router') delays.router.push(ms);
+        else delays.client.push(ms);
+      }
+      delays.all.push(Math.max(...seen.values()));
+      movedTotal += after.moved - before.moved;
+      failedTotal += results.reduce((a, r) => a + r.failures, 0);
+      opsPerSecTotal += results.reduce((a, r) => a + r.opsPerSec, 0);
     }
-    if (seen.size < targets.length) throw new Error(`routing bench: the map change of epoch ${next.epoch} did not reach ${targets.filter(([n]) => !seen.has(n)).map(([n]) => n).join(', ')} within 10 s`);
-    await new Promise((r) => setTimeout(r, 300));
-    stopped = true;
-    const results = await Promise.all(load);
-    const after = await counters(nodePorts, routerPort as number);
-    for (const [name, ms] of seen) {
-      if (name.startsWith('node')) delays.nodes.push(ms);
-      else if (name === 'router') delays.router.push(ms);
-      else delays.client.push(ms);
-    }
-    delays.all.push(Math.max(...seen.values()));
-    movedTotal += after.moved - before.moved;
-    failedTotal += results.reduce((a, r) => a + r.failures, 0);
-    requestsTotal += results.reduce((a, r) => a + r.opsPerSec, 0);
+    const dist = (xs: number[]): string => {
+      const s = [...xs].sort((a, b) => a - b);
+      return `min ${(s[0] as number).toFixed(1)} / median ${median(s).toFixed(1)} / max ${(s.at(-1) as number).toFixed(1)} ms`;
+    };
+    const worst = Math.max(...delays.all);
+    rows.push({
+      suite: SUITE,
+      name: `map change under load (${c.kind === 'embedded' ? 'embedded metadata service' : c.kind}): every node, the router and a ClusterClient have the new map`,
+      nsPerOp: median(delays.all) * 1e6,
+      opsPerSec: 1000 / median(delays.all),
+      target: '≤ 1 s to every router and node',
+      met: worst <= 1000,
+      extra: {
+        changes: CHANGES,
+        all_ms: dist(delays.all),
+        nodes_ms: dist(delays.nodes),
+        router_ms: dist(delays.router),
+        client_ms: dist(delays.client),
+        moved_replies_per_change: Math.round(movedTotal / CHANGES),
+        failed_requests: failedTotal,
+        load_ops_per_sec: Math.round(opsPerSecTotal / CHANGES),
+      },
+    });
+  } finally {
+    await watcher.close();
+    await meta.close();
   }
-  await watcher.close();
-  await meta.close();
-  const dist = (xs: number[]): string => {
-    const s = [...xs].sort((a, b) => a - b);
-    return `min ${(s[0] as number).toFixed(1)} / median ${median(s).toFixed(1)} / max ${(s.at(-1) as number).toFixed(1)} ms`;
-  };
-  const worst = Math.max(...delays.all);
-  rows.push({
-    suite: SUITE,
-    name: `map change under load (embedded metadata service): every node, the router and a ClusterClient have the new map`,
-    nsPerOp: median(delays.all) * 1e6,
-    opsPerSec: 1000 / median(delays.all),
-    target: '≤ 1 s to every router and node',
-    met: worst <= 1000,
-    extra: {
-      changes: CHANGES,
-      all_ms: dist(delays.all),
-      nodes_ms: dist(delays.nodes),
-      router_ms: dist(delays.router),
-      client_ms: dist(delays.client),
-      moved_replies_per_change: Math.round(movedTotal / CHANGES),
-      failed_requests: failedTotal,
-      load_ops_per_sec: Math.round(requestsTotal / CHANGES),
-    },
-  });
-  for (const s of styles) await s.close();
+}
+
+const running: Running[] = [];
+try {
+  for (const kind of ['embedded', 'etcd', 'zookeeper'] as const) {
+    const c = await startCluster(kind);
+    running.push(c);
+    say(`${kind}: loading ${KEYS} keys`);
+    const loader = await ClusterClient.connect({ meta: c.metaUrl });
+    for (let i = 0; i < KEYS; i += 500) await Promise.all(Array.from({ length: Math.min(500, KEYS - i) }, (_x, j) => loader.set(keyName(i + j), VALUE)));
+    await loader.close();
+    const styles = await stylesFor(c);
+    try {
+      // Throughput does not depend on where the map is kept: measured once, on the embedded service.
+      if (kind === 'embedded') await throughput(c, styles);
+      await mapChanges(c, styles);
+    } finally {
+      for (const s of styles) await s.close();
+    }
+    await c.stop();
+    running.pop();
+  }
   writeSuite(SUITE, rows);
 } catch (e) {
   console.error(String(e instanceof Error ? e.stack : e));
   console.error(h.logs());
   process.exitCode = 1;
 } finally {
+  for (const c of running) await c.stop();
   await h.stopAll();
-  await stopAll(dir, started);
-  fs.rmSync(dir, { recursive: true, force: true });
 }
