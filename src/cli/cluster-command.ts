@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--dir <path>', 'cluster directory (data, logs, pid files)', './cluster')
     .option('--port <port>', 'port of the first node (the others follow)', '7001')
     .option('--meta-port <port>', 'port of the metadata service (default: --port − 1)')
-    .option('--meta <kind|address>', "metadata service: embedded (shardkit meta), zookeeper (start Debian's ZooKeeper on --meta-port), or a running one: zk://host:port[/path], etcd://host:port, http://host:port", 'embedded')
+    .option('--meta <kind|address>', "metadata service: embedded (shardkit meta), zookeeper or etcd (start Debian's ZooKeeper or etcd on --meta-port), or a running one: zk://host:port[/path], etcd://host:port, http://host:port", 'embedded')
     .option('--name <name>', 'cluster name (its key prefix in the metadata service)', 'default')
     .option('--fsync <mode>', 'always | interval | never (passed to each node)', 'always')
     .option('--forward', 'nodes forward requests for keys they do not own (for placements Redis clients cannot compute)')

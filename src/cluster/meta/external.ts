@@ -111,17 +111,34 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * The command line of a single-member etcd (Debian `etcd-server`) serving
+ * clients on host:port, its peer URL on host:peerPort (nobody joins it), data
+ * in dataDir. Short heartbeat and election timeout: the minimum lease TTL is
+ * 1.5 election timeouts rounded up to whole seconds (1 s here).
+ */
+export function etcdCommand(o: { readonly dataDir: string; readonly port: number; readonly peerPort: number; readonly host?: string; readonly binary?: string }): { file: string; args: string[] } {
+  const binary = o.binary ?? '/usr/bin/etcd';
+  requireBinary(binary, 'etcd-server');
+  const host = o.host ?? '127.0.0.1';
+  const c = `http://${host}:${o.port}`;
+  const p = `http://${host}:${o.peerPort}`;
+  const args = ['--name', 'default', '--data-dir', o.dataDir, '--listen-client-urls', c, '--advertise-client-urls', c, '--listen-peer-urls', p, '--initial-advertise-peer-urls', p, '--initial-cluster', `default=${p}`, '--heartbeat-interval', '100', '--election-timeout', '600', '--log-level', 'warn'];
+  return { file: binary, args };
+}
+
 /** Start a single-member etcd (Debian `etcd-server`) offline on loopback, in a fresh temporary data directory. */
 export async function startEtcd(options: { binary?: string; startMs?: number } = {}): Promise<ExternalService> {
-  const binary = options.binary ?? '/usr/bin/etcd';
-  requireBinary(binary, 'etcd-server');
   const dir = fs.mkdtempSync(join(tmpdir(), 'shardkit-etcd-'));
   const [client, peer] = [await freePort(), await freePort()];
-  const c = `http://127.0.0.1:${client}`;
-  const p = `http://127.0.0.1:${peer}`;
-  // Short heartbeat/election: the minimum lease TTL is 1.5 election timeouts, rounded up to whole seconds (1 s here).
-  const args = ['--name', 'default', '--data-dir', join(dir, 'data'), '--listen-client-urls', c, '--advertise-client-urls', c, '--listen-peer-urls', p, '--initial-advertise-peer-urls', p, '--initial-cluster', `default=${p}`, '--heartbeat-interval', '100', '--election-timeout', '600', '--log-level', 'warn'];
-  return startProcess('etcd', binary, args, client, dir, options.startMs ?? 30_000);
+  let command: { file: string; args: string[] };
+  try {
+    command = etcdCommand({ dataDir: join(dir, 'data'), port: client, peerPort: peer, ...(options.binary === undefined ? {} : { binary: options.binary }) });
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return startProcess('etcd', command.file, command.args, client, dir, options.startMs ?? 30_000);
 }
 
 /** Where Debian's `zookeeper` package puts its jar, and the class path that starts the server standalone. */

@@ -23,7 +23,7 @@ export interface ClusterTopology {
   readonly name: string;
   readonly strategy: string;
   /** The metadata service; `kind` absent: the embedded one `up` starts (`shardkit meta`). */
-  readonly meta: { readonly host: string; readonly port: number; readonly url: string; readonly kind?: 'zookeeper' | 'external' };
+  readonly meta: { readonly host: string; readonly port: number; readonly url: string; readonly kind?: 'zookeeper' | 'etcd' | 'external' };
   readonly nodes: readonly { readonly id: string; readonly host: string; readonly port: number }[];
 }
 

@@ -98,17 +98,21 @@ describe('shardkit cluster up | status | down (real processes)', () => {
     await clusterDown(dir);
   }, 120_000);
 
-  it('up --meta zookeeper starts Debian\'s ZooKeeper as the metadata service: the map is written there by CAS, nodes register on their sessions, status reads it, down stops it last', async () => {
+  const servers = [
+    { kind: 'zookeeper', url: (port: number) => `zk://127.0.0.1:${port}/shardkit`, argv: 'org.apache.zookeeper.server.ZooKeeperServerMain', firstRevision: 1 },
+    { kind: 'etcd', url: (port: number) => `etcd://127.0.0.1:${port}`, argv: '/usr/bin/etcd', firstRevision: 2 /* an empty etcd is at revision 1 */ },
+  ] as const;
+  it.each(servers)('up --meta $kind starts the Debian package\'s server as the metadata service: the map is written there by CAS, nodes register on their leases, status reads it, down stops it last, up again restarts with the data', async ({ kind, url, argv, firstRevision }) => {
     const dir = clusterDir();
     const base = await freeRun(3);
-    const r = await clusterUp({ dir, nodes: 2, strategy: 'redis-slots', port: base + 1, metaPort: base, meta: 'zookeeper' });
-    expect(r.topology.meta).toEqual({ host: '127.0.0.1', port: base, url: `zk://127.0.0.1:${base}/shardkit`, kind: 'zookeeper' });
+    const r = await clusterUp({ dir, nodes: 2, strategy: 'redis-slots', port: base + 1, metaPort: base, meta: kind });
+    expect(r.topology.meta).toEqual({ host: '127.0.0.1', port: base, url: url(base), kind });
     expect(r.started.map((s) => s.rec.name)).toEqual(['meta', 'n1', 'n2']);
-    expect(r.started[0]!.rec.argv).toContain('org.apache.zookeeper.server.ZooKeeperServerMain');
+    expect(r.started[0]!.rec.argv).toContain(argv);
     const zk = connectMeta(r.topology.meta.url);
     try {
       const stored = await zk.get('/shardkit/default/map');
-      expect(stored?.createRevision, 'the map is the first write').toBe(1);
+      expect(stored?.createRevision, 'the map is the first write').toBe(firstRevision);
       expect(decodeMap(stored!.value)).toEqual(r.map);
     } finally {
       await zk.close();
@@ -126,8 +130,8 @@ describe('shardkit cluster up | status | down (real processes)', () => {
     const down = await clusterDown(dir);
     expect(down.processes.map((p) => `${p.name} ${p.outcome}`)).toEqual(['n1 stopped', 'n2 stopped', 'meta stopped']);
     for (const p of pids) expect(isSameProcess(p.pid, p.startTime), `${p.name} still runs`).toBe(false);
-    // ZooKeeper kept the map on disk: up again restarts the same cluster with its data.
-    const again = await clusterUp({ dir, nodes: 2, strategy: 'redis-slots', port: base + 1, metaPort: base, meta: 'zookeeper' });
+    // The server kept the map on disk: up again restarts the same cluster with its data.
+    const again = await clusterUp({ dir, nodes: 2, strategy: 'redis-slots', port: base + 1, metaPort: base, meta: kind });
     expect(again.restarted).toBe(true);
     const { stdout } = await run('redis-cli', ['-c', '-p', String(base + 1), 'GET', 'foo']);
     expect(stdout.trim()).toBe('bar');

@@ -14,7 +14,7 @@ import { strategyInfo } from '../../partitioning/registry.js';
 import { type ClusterMap, decodeMap, encodeMap, initialMap } from '../map.js';
 import { join } from 'node:path';
 import { connectMeta } from '../meta/connect.js';
-import { zooKeeperCommand, zooKeeperServes } from '../meta/external.js';
+import { etcdCommand, zooKeeperCommand, zooKeeperServes } from '../meta/external.js';
 import { HttpMetaStore } from '../meta/http/client.js';
 import { META_KEYS, type MetaStore, clusterPrefix } from '../meta/types.js';
 import { type ClusterTopology, paths, readPids, readTopology, removePid, stillOurs, writeFileAtomic } from './cluster-dir.js';
@@ -31,7 +31,9 @@ export interface UpOptions {
   readonly metaPort?: number;
   /**
    * The metadata service: `embedded` (default: `shardkit meta`), `zookeeper`
-   * (start Debian's ZooKeeper on metaPort, data in <dir>/meta), or the
+   * (start Debian's ZooKeeper on metaPort, data in <dir>/meta), `etcd` (start
+   * Debian's etcd on metaPort, its unused peer URL on `etcdPeerPort(metaPort)`,
+   * data in <dir>/meta), or the
    * address of a running one (`zk://host:port[/path]`, `etcd://host:port`,
    * `http://host:port`), which `up` only connects to.
    */
@@ -88,16 +90,21 @@ async function waitReady(dir: string, s: Started, what: string, ready: () => Pro
 }
 
 /** What `--meta` asks for. */
-export type MetaKind = 'embedded' | 'zookeeper' | 'external';
+export type MetaKind = 'embedded' | 'zookeeper' | 'etcd' | 'external';
+
+/** The peer port of the etcd `up --meta etcd` starts: the client port + 10000 (− 10000 when that is out of range). */
+export function etcdPeerPort(metaPort: number): number {
+  return metaPort + 10000 <= 65535 ? metaPort + 10000 : metaPort - 10000;
+}
 
 /** The kind of `--meta`; InvalidArgumentError for anything else (an address is checked by connectMeta). */
 export function metaKind(meta: string): MetaKind {
-  if (meta === 'embedded' || meta === 'zookeeper') return meta;
+  if (meta === 'embedded' || meta === 'zookeeper' || meta === 'etcd') return meta;
   if (/^(zk|etcd|http):\/\//.test(meta)) {
     void connectMeta(meta).close();
     return 'external';
   }
-  throw new InvalidArgumentError('--meta', meta, 'embedded, zookeeper (start Debian\'s ZooKeeper), or the address of a running service: zk://host:port[/path], etcd://host:port, http://host:port');
+  throw new InvalidArgumentError('--meta', meta, 'embedded, zookeeper or etcd (start Debian\'s ZooKeeper or etcd), or the address of a running service: zk://host:port[/path], etcd://host:port, http://host:port');
 }
 
 function validate(o: UpOptions): Required<Omit<UpOptions, 'forward'>> & { forward: boolean; kind: MetaKind } {
@@ -141,6 +148,7 @@ function topologyFor(o: ReturnType<typeof validate>): { topology: ClusterTopolog
 function metaTopology(o: ReturnType<typeof validate>): ClusterTopology['meta'] {
   if (o.kind === 'embedded') return { host: o.host, port: o.metaPort, url: `http://${o.host}:${o.metaPort}` };
   if (o.kind === 'zookeeper') return { host: o.host, port: o.metaPort, url: `zk://${o.host}:${o.metaPort}/shardkit`, kind: 'zookeeper' };
+  if (o.kind === 'etcd') return { host: o.host, port: o.metaPort, url: `etcd://${o.host}:${o.metaPort}`, kind: 'etcd' };
   const first = /^[a-z]+:\/\/([^,/]+)/.exec(o.meta)?.[1] ?? '';
   const colon = first.lastIndexOf(':');
   return { host: first.slice(0, colon), port: Number(first.slice(colon + 1)), url: o.meta, kind: 'external' };
@@ -172,7 +180,7 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
   fs.mkdirSync(o.dir, { recursive: true });
   checkNotRunning(o.dir);
   const { topology, restarted } = topologyFor(o);
-  for (const port of [...(o.kind === 'external' ? [] : [o.metaPort]), ...topology.nodes.map((n) => n.port)]) {
+  for (const port of [...(o.kind === 'external' ? [] : [o.metaPort]), ...(o.kind === 'etcd' ? [etcdPeerPort(o.metaPort)] : []), ...topology.nodes.map((n) => n.port)]) {
     if (!(await portFree(o.host, port))) throw new StateError(`port ${o.host}:${port} is in use; choose others with --port (nodes) and --meta-port`, { code: 'PORT_IN_USE', retriable: true });
   }
   writeFileAtomic(paths.topology(o.dir), JSON.stringify(topology, null, 2));
@@ -191,6 +199,13 @@ export async function clusterUp(options: UpOptions): Promise<UpResult> {
       started.push(m);
       await waitReady(o.dir, m, 'answering ruok', () => zooKeeperServes(o.metaPort, o.host), deadline);
       await waitReady(o.dir, m, 'serving ZooKeeper', async () => (await meta.list(META_KEYS.map), true), deadline);
+    } else if (o.kind === 'etcd') {
+      // Debian's etcd, one member; its data survives `down`, so `up` after `down` restarts the same cluster.
+      const etcd = etcdCommand({ dataDir: join(paths.metaData(o.dir), 'data'), port: o.metaPort, peerPort: etcdPeerPort(o.metaPort), host: o.host });
+      fs.mkdirSync(paths.metaData(o.dir), { recursive: true });
+      const m = startCommand(o.dir, 'meta', etcd.file, etcd.args);
+      started.push(m);
+      await waitReady(o.dir, m, 'serving etcd', async () => (await meta.list(META_KEYS.map), true), deadline);
     } else {
       const since = performance.now();
       for (;;) {
