@@ -199,7 +199,8 @@ export function describeThrown(e: unknown): string {
  * not the caller's own error. `undefined` is no options (every field
  * undefined); `null`, a non-object or an array is an InvalidArgumentError
  * saying what is allowed. Fields are read as `value[key]`, so inherited ones
- * count. O(keys).
+ * count; a field that reads as undefined is left out of the snapshot (absent
+ * and undefined mean the same: the default). O(keys).
  */
 export function readOptions<T extends object, K extends keyof T & string>(
   parameter: string,
@@ -212,7 +213,8 @@ export function readOptions<T extends object, K extends keyof T & string>(
   const out: Partial<Record<K, unknown>> = {};
   for (const key of keys) {
     try {
-      out[key] = (value as Record<string, unknown>)[key];
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = v;
     } catch (e) {
       throw new InvalidArgumentError(parameter, value, `${allowed} whose fields can be read (reading ${key} threw: ${describeThrown(e)})`);
     }

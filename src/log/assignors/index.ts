@@ -21,8 +21,9 @@ export const assignorNames: readonly string[] = [...registry.keys()];
 
 /** The assignor called `name`; NotFoundError (listing the known ones) otherwise. O(1). */
 export function assignorByName(name: string): Assignor {
-  const a = typeof name === 'string' ? registry.get(name) : undefined;
-  if (a === undefined) throw new NotFoundError('assignor', String(name), assignorNames);
+  if (typeof name !== 'string') throw new InvalidArgumentError('assignor', name, `an assignor name: ${assignorNames.join(', ')}`);
+  const a = registry.get(name);
+  if (a === undefined) throw new NotFoundError('assignor', name, assignorNames);
   return a;
 }
 
