@@ -14,6 +14,14 @@ import { Broker } from './broker.js';
 import { InvalidArgumentError, ShardkitError } from '../errors.js';
 import { expectTypedOrAccepted, hostileValues, isObjectLike, safeIsArray } from '../testing/hostile.js';
 import type { Consumer } from './consumer.js';
+import { mulberry32, type Random } from '../util/random.js';
+import { checkGroupId, checkTopicName, toRecord } from './message.js';
+import { keyedPartition, partitionerByName, roundRobinPartitioner, uniformStickyPartitioner, type Partitioner } from './partitioner.js';
+import { assign, assignorByName } from './assignors/index.js';
+import { topicConfig } from './topic.js';
+import { partitionConfig } from './storage/partition-config.js';
+import { parseSegmentName, segmentName } from './storage/segment.js';
+import { checkBatch, encodeBatch, readBatchHeader } from './storage/record-batch.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -65,6 +73,14 @@ describe('log: hostile values at every entry point (issue 12 §4)', () => {
 const HOSTILE = hostileValues();
 const isInt = (v: unknown, min: number, max: number = Number.MAX_SAFE_INTEGER): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const isBytes = (name: string, v: unknown): boolean => typeof v === 'string' || name === 'Uint8Array';
+/** `test()`, or false when it throws (a predicate over a value whose fields may throw when read). */
+const safely = (test: () => boolean): boolean => {
+  try {
+    return test();
+  } catch {
+    return false;
+  }
+};
 /** The proxies: objects whose every field read throws. */
 const PROXIES = ['proxy with throwing traps', 'revoked proxy'];
 /** An options object whose fields (the named ones among them) can be read: accepted, each absent field taking its default. */
@@ -332,6 +348,72 @@ describe('log: options and entries are read once, and read failures are typed (i
         expect(call, label).toThrow(ShardkitError);
         expect(call, label).toThrow(message);
       }
+    } finally {
+      b.close();
+    }
+  });
+});
+
+describe('log: the pure functions of shardkit/log under hostile values (issue 12 §4)', () => {
+  it('names, messages, partitioners, assignors, settings, segment names and batch headers: a typed error or a documented acceptance', () => {
+    const random = mulberry32(1);
+    const header = encodeBatch(0, [{ key: null, value: new Uint8Array([1]), timestampMs: 1, headers: [] }]);
+    for (const h of HOSTILE) {
+      const v = h.make();
+      const isGroupId = typeof v === 'string' && v.length > 0 && v.length <= 255;
+      const partitioners: Array<[string, () => Partitioner]> = [
+        ['roundRobinPartitioner()', () => roundRobinPartitioner()],
+        ['uniformStickyPartitioner(random)', () => uniformStickyPartitioner(random)],
+      ];
+      const calls: Array<[string, () => unknown, boolean]> = [
+        ['checkTopicName(v)', () => checkTopicName(h.make()), h.name === 'string "__proto__"'],
+        ['checkGroupId(v)', () => checkGroupId(h.make()), isGroupId],
+        ['toRecord(v, 0, 0)', () => toRecord(h.make(), 0, 0), false],
+        ['toRecord({ value: v }, 0, 0)', () => toRecord({ value: h.make() }, 0, 0), v === null || isBytes(h.name, v)],
+        ['toRecord({ value: x, key: v }, 0, 0)', () => toRecord({ value: 'x', key: h.make() }, 0, 0), v == null || isBytes(h.name, v)],
+        ['keyedPartition(v, 4)', () => keyedPartition(h.make() as Uint8Array, 4), isBytes(h.name, v)],
+        ['keyedPartition(key, v)', () => keyedPartition(new Uint8Array([1]), h.make() as number), isInt(v, 1, 2 ** 31 - 1)],
+        ['partitionerByName(v, random)', () => partitionerByName(h.make() as string, random), false],
+        ['uniformStickyPartitioner(v)', () => uniformStickyPartitioner(h.make() as Random), typeof v === 'function'],
+        ['uniformStickyPartitioner(random, v)', () => uniformStickyPartitioner(random, h.make() as number), v === undefined || isInt(v, 1)],
+        ...partitioners.flatMap(([name, make]): Array<[string, () => unknown, boolean]> => [
+          [`${name}.partition(v, null, 1, 4)`, () => make().partition(h.make() as string, null, 1, 4), typeof v === 'string'],
+          [`${name}.partition(t, v, 1, 4)`, () => make().partition('t', h.make() as Uint8Array, 1, 4), v === null || h.name === 'Uint8Array'],
+          [`${name}.partition(t, null, v, 4)`, () => make().partition('t', null, h.make() as number, 4), isInt(v, 0)],
+          [`${name}.partition(t, null, 1, v)`, () => make().partition('t', null, 1, h.make() as number), isInt(v, 1, 10_000)],
+        ]),
+        ['assignorByName(v)', () => assignorByName(h.make() as string), false],
+        ['assign(v, [m], 4)', () => assign(h.make() as string, ['m'], 4), false],
+        ['assign(range, v, 4)', () => assign('range', h.make() as string[], 4), safeIsArray(v) && [...(v as unknown[])].every((x) => typeof x === 'string' && x.length > 0)],
+        ['assign(range, [v], 4)', () => assign('range', [h.make() as string], 4), typeof v === 'string' && v.length > 0],
+        ['assign(range, [m], v)', () => assign('range', ['m'], h.make() as number), isInt(v, 0, 10_000) || (isObjectLike(v) && safely(() => Object.values(v as object).every((x) => isInt(x, 0, 10_000))))],
+        ['assign(range, [m], 4, v)', () => assign('range', ['m'], 4, h.make() as Map<string, never>), v === undefined || h.name === 'Map'],
+        ['topicConfig(v)', () => topicConfig(h.make() as never), isOptionsObject(h.name, v)],
+        ['topicConfig({ retentionBytes: v })', () => topicConfig({ retentionBytes: h.make() as number }), v == null || isInt(v, 0)],
+        ['partitionConfig(v)', () => partitionConfig(h.make() as never), isOptionsObject(h.name, v)],
+        ['partitionConfig({ fsyncIntervalMs: v })', () => partitionConfig({ fsyncIntervalMs: h.make() as number }), v === undefined || isInt(v, 0)],
+        ['segmentName(v)', () => segmentName(h.make() as number), isInt(v, 0)],
+        ['parseSegmentName(v)', () => parseSegmentName(h.make() as string), typeof v === 'string'],
+        ['readBatchHeader(v, 0)', () => readBatchHeader(h.make() as Buffer, 0), false],
+        ['readBatchHeader(batch, v)', () => readBatchHeader(header, h.make() as number), isInt(v, 0, header.length)],
+        ['checkBatch(batch, v)', () => checkBatch(header, h.make() as number), isInt(v, 0, header.length)],
+      ];
+      for (const [label, call, accepted] of calls) {
+        const out = expectTypedOrAccepted(`${label} with ${h.name}`, call, accepted);
+        if (out.ok && label.includes('.partition(')) expect(isInt(out.value, 0, 3), `${label} with ${h.name}: partition ${String(out.value)}`).toBe(true);
+      }
+    }
+  });
+
+  it('a partitioner that answers a partition outside the topic is refused before any partition is written', () => {
+    const b = memoryBroker();
+    try {
+      const before = observeAll(b);
+      let n = 0;
+      // First message: partition 1 (valid); second: 7 (the topic has 2).
+      const partitioner: Partitioner = { name: 'bad', partition: () => (n++ === 0 ? 1 : 7) };
+      expect(() => b.producer({ partitioner }).sendBatch('orders', [{ value: 'a' }, { value: 'b' }])).toThrow(/invalid partition chosen by the partitioner for messages\[1\]: got 7; allowed: an integer from 0 to 1/);
+      expect(observeAll(b)).toBe(before);
     } finally {
       b.close();
     }

@@ -70,6 +70,10 @@ export class Producer {
       const explicit = explicitPartitions[i];
       const size = recordBytes(r);
       const p = explicit ?? this.partitioner.partition(topic, r.key, size, n);
+      // A partitioner's answer is checked before anything is written (a bad one would otherwise fail halfway through the batch).
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= n) {
+        throw new InvalidArgumentError(`partition chosen by the partitioner for messages[${i}]`, p, `an integer from 0 to ${n - 1}`);
+      }
       target[i] = p;
       let list = byPartition.get(p);
       if (list === undefined) byPartition.set(p, (list = []));
