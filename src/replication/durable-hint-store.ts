@@ -68,8 +68,10 @@ export class DurableHintStore implements HintStore {
   ) {
     const allowed = 'a LogFile (read, append, sync, truncate, replace, keepCopy, reopen, close), e.g. a NodeLogFile';
     if (file === null || typeof file !== 'object') throw new InvalidArgumentError('file', file, allowed);
-    const methods = readOptions('file', file, ['read', 'append', 'sync', 'truncate', 'replace', 'keepCopy', 'reopen', 'close'], allowed);
-    if (Object.values(methods).some((m) => typeof m !== 'function')) throw new InvalidArgumentError('file', file, allowed);
+    const names = ['read', 'append', 'sync', 'truncate', 'replace', 'keepCopy', 'reopen', 'close'] as const;
+    const methods = readOptions('file', file, names, allowed);
+    const missing = names.find((m) => typeof methods[m] !== 'function');
+    if (missing !== undefined) throw new InvalidArgumentError('file', file, `${allowed} (${missing} is not a function)`);
     const options = readOptions('options', given, ['compactMinDeadRecords', 'repair']);
     this.compactMin = requireInt('compactMinDeadRecords', options.compactMinDeadRecords ?? 1024, 0);
     const repair = options.repair ?? false;
