@@ -51,7 +51,7 @@ describe('reading options and arrays from outside (issue 12 §4)', () => {
     expect(o).toEqual({ clock: 1 });
     expect(Object.hasOwn(o, 'seed')).toBe(false);
     expect(reads).toBe(1);
-    expect(readOptions('options', undefined, ['a'])).toEqual({});
+    expect(readOptions<{ a?: number }, 'a'>('options', undefined, ['a'])).toEqual({});
     const throwing = Object.defineProperty({}, 'clock', {
       get: () => {
         throw new Error('boom');
@@ -60,7 +60,7 @@ describe('reading options and arrays from outside (issue 12 §4)', () => {
     expect(() => readOptions('options', throwing as { clock?: number }, ['clock'])).toThrow(/invalid options: got object.*whose fields can be read \(reading clock threw: "boom"\)/);
     const revoked = Proxy.revocable({}, {});
     revoked.revoke();
-    for (const bad of [null, 10n, 'x', [], () => 1, revoked.proxy]) expect(() => readOptions('options', bad as object, ['a'])).toThrow(InvalidArgumentError);
+    for (const bad of [null, 10n, 'x', [], () => 1, revoked.proxy]) expect(() => readOptions('options', bad as { a?: number }, ['a'])).toThrow(InvalidArgumentError);
   });
 
   it('readArray copies an array once (holes as undefined) and refuses anything else, a revoked proxy and a trapping array proxy included', () => {

@@ -386,7 +386,7 @@ describe('log: the pure functions of shardkit/log under hostile values (issue 12
         ['assign(v, [m], 4)', () => assign(h.make() as string, ['m'], 4), false],
         ['assign(range, v, 4)', () => assign('range', h.make() as string[], 4), safeIsArray(v) && [...(v as unknown[])].every((x) => typeof x === 'string' && x.length > 0)],
         ['assign(range, [v], 4)', () => assign('range', [h.make() as string], 4), typeof v === 'string' && v.length > 0],
-        ['assign(range, [m], v)', () => assign('range', ['m'], h.make() as number), isInt(v, 0, 10_000) || (isObjectLike(v) && safely(() => Object.values(v as object).every((x) => isInt(x, 0, 10_000))))],
+        ['assign(range, [m], v)', () => assign('range', ['m'], h.make() as number), isInt(v, 0, 100_000) || (isObjectLike(v) && safely(() => Object.values(v as object).every((x) => isInt(x, 0, 100_000))))],
         ['assign(range, [m], 4, v)', () => assign('range', ['m'], 4, h.make() as Map<string, never>), v === undefined || h.name === 'Map'],
         ['topicConfig(v)', () => topicConfig(h.make() as never), isOptionsObject(h.name, v)],
         ['topicConfig({ retentionBytes: v })', () => topicConfig({ retentionBytes: h.make() as number }), v == null || isInt(v, 0)],
