@@ -177,3 +177,65 @@ export function requireNumber(parameter: string, value: unknown, min: number, ma
   }
   return value;
 }
+
+/**
+ * What a caller's code threw, for an error message: the message of an Error
+ * (rendered with describeValue), else the thrown value itself. Never throws,
+ * not even on a thrown revoked proxy or an Error whose `message` getter
+ * throws. O(1).
+ */
+export function describeThrown(e: unknown): string {
+  try {
+    return isInstance(e, Error) ? describeValue(e.message) : describeValue(e);
+  } catch {
+    return 'a value that cannot be inspected';
+  }
+}
+
+/**
+ * A snapshot of the named fields of an options object from outside, each read
+ * exactly once, so a getter that changes cannot give two answers and a getter
+ * or proxy trap that throws becomes an InvalidArgumentError naming the field,
+ * not the caller's own error. `undefined` is no options (every field
+ * undefined); `null`, a non-object or an array is an InvalidArgumentError
+ * saying what is allowed. Fields are read as `value[key]`, so inherited ones
+ * count; a field that reads as undefined is left out of the snapshot (absent
+ * and undefined mean the same: the default). O(keys).
+ */
+export function readOptions<T extends object, K extends keyof T & string>(
+  parameter: string,
+  value: T | undefined,
+  keys: readonly K[],
+  allowed = 'an options object',
+): { readonly [P in K]?: T[P] } {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || isArraySafe(value)) throw new InvalidArgumentError(parameter, value, `${allowed} (or undefined)`);
+  const out: Partial<Record<K, unknown>> = {};
+  for (const key of keys) {
+    try {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = v;
+    } catch (e) {
+      throw new InvalidArgumentError(parameter, value, `${allowed} whose fields can be read (reading ${key} threw: ${describeThrown(e)})`);
+    }
+  }
+  return out as { readonly [P in K]?: T[P] };
+}
+
+/**
+ * A copy of an array from outside, each element read exactly once (holes
+ * read as undefined). Anything that is not an array, or an array proxy whose
+ * `length` or elements throw when read, is an InvalidArgumentError saying
+ * what is allowed. O(length).
+ */
+export function readArray(parameter: string, value: unknown, allowed: string): unknown[] {
+  if (!isArraySafe(value)) throw new InvalidArgumentError(parameter, value, allowed);
+  try {
+    const n = value.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = value[i];
+    return out;
+  } catch (e) {
+    throw new InvalidArgumentError(parameter, value, `${allowed} whose elements can be read (reading it threw: ${describeThrown(e)})`);
+  }
+}

@@ -6,7 +6,7 @@
  * through the tail-latency model, and a summary.
  */
 import type { PartitionedPlacement } from '../partitioning/placement.js';
-import { InvalidArgumentError, isArraySafe } from '../errors.js';
+import { InvalidArgumentError, describeThrown, readArray, readOptions } from '../errors.js';
 import { DocumentPartitionedDB } from './document-partitioned.js';
 import { TermPartitionedDB } from './term-partitioned.js';
 import type { TermPartitioner } from './term-partitioner.js';
@@ -41,6 +41,27 @@ export interface StrategyComparison {
 }
 
 /**
+ * Every element of an iterable object from outside (an array, a Map, a
+ * generator...); a primitive (a string is iterable, but of characters), a
+ * non-iterable or an iterable whose iteration throws is an InvalidArgumentError.
+ */
+function readIterable(parameter: string, value: unknown, allowed: string): unknown[] {
+  if (value === null || typeof value !== 'object') throw new InvalidArgumentError(parameter, value, allowed);
+  let iterate: unknown;
+  try {
+    iterate = (value as Iterable<unknown>)[Symbol.iterator];
+  } catch (e) {
+    throw new InvalidArgumentError(parameter, value, `${allowed} (reading it threw: ${describeThrown(e)})`);
+  }
+  if (typeof iterate !== 'function') throw new InvalidArgumentError(parameter, value, allowed);
+  try {
+    return [...(value as Iterable<unknown>)];
+  } catch (e) {
+    throw new InvalidArgumentError(parameter, value, `${allowed} (iterating it threw: ${describeThrown(e)})`);
+  }
+}
+
+/**
  * Load `documents` ([primary key, document] pairs) into a document-partitioned
  * and a term-partitioned database over the same `partitions`, indexing
  * `fields`, then run every equality query ([field, value]) on both. Bad input
@@ -51,33 +72,32 @@ export function compareStrategies(
   queries: Iterable<readonly [string, FieldValue]>,
   partitions: number | PartitionedPlacement,
   fields: readonly string[],
-  options: CompareOptions = {},
+  given: CompareOptions = {},
 ): StrategyComparison {
-  if (documents === null || typeof (documents as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-    throw new InvalidArgumentError('documents', documents, 'an iterable of [primary key, document] pairs');
-  }
-  if (queries === null || typeof (queries as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-    throw new InvalidArgumentError('queries', queries, 'an iterable of [field, value] pairs');
-  }
+  const options = readOptions('options', given, ['termPartitioner', 'latency']);
+  const docList = readIterable('documents', documents, 'an iterable of [primary key, document] pairs');
+  const queryList = readIterable('queries', queries, 'an iterable of [field, value] pairs');
   const local = new DocumentPartitionedDB({ partitions, fields });
   const global = new TermPartitionedDB({ partitions, fields, ...(options.termPartitioner ? { termPartitioner: options.termPartitioner } : {}) });
-  for (const pair of documents) {
-    if (!isArraySafe(pair) || pair.length !== 2) throw new InvalidArgumentError('document entry', pair, 'a [primary key, document] pair');
-    local.put(pair[0], pair[1]);
-    global.put(pair[0], pair[1]);
+  for (const entry of docList) {
+    const pair = readArray('document entry', entry, 'a [primary key, document] pair');
+    if (pair.length !== 2) throw new InvalidArgumentError('document entry', entry, 'a [primary key, document] pair');
+    local.put(pair[0] as string, pair[1] as Doc);
+    global.put(pair[0] as string, pair[1] as Doc);
   }
   const localPhases: number[][][] = [];
   const globalPhases: number[][][] = [];
   let agree = true;
-  for (const q of queries) {
-    if (!isArraySafe(q) || q.length !== 2) throw new InvalidArgumentError('query', q, 'a [field, value] pair');
+  for (const entry of queryList) {
+    const q = readArray('query', entry, 'a [field, value] pair') as [string, FieldValue];
+    if (q.length !== 2) throw new InvalidArgumentError('query', entry, 'a [field, value] pair');
     const a = local.queryByField(q[0], q[1]);
     const b = global.queryByField(q[0], q[1]);
     localPhases.push([[...a.partitions]]);
     globalPhases.push([[...b.indexPartitions], [...b.dataPartitions]]);
     if (a.hits.length !== b.hits.length || a.hits.some((h, i) => h[0] !== (b.hits[i] as readonly [string, Doc])[0])) agree = false;
   }
-  const l = options.latency ?? {};
+  const l = readOptions('options.latency', options.latency ?? undefined, ['seed', 'medianMs', 'sigma', 'slowPartition']);
   const model = (): PartitionLatencyModel =>
     new PartitionLatencyModel({ partitions: local.partitionCount, seed: l.seed ?? 1, medianMs: l.medianMs, sigma: l.sigma, ...(l.slowPartition ? { slowPartition: l.slowPartition } : {}) });
   const empty: LatencySummary = { p50Ms: 0, p95Ms: 0, p99Ms: 0, meanMs: 0, requestsPerQuery: 0, hedgesPerQuery: 0 };

@@ -12,7 +12,7 @@
  * "partitions touched" counts distinct partitions, not messages by kind.
  */
 import type { PartitionedPlacement } from '../partitioning/placement.js';
-import { InvalidArgumentError, invariant, requireInt, isArraySafe } from '../errors.js';
+import { InvalidArgumentError, describeThrown, invariant, isArraySafe, readOptions, requireInt } from '../errors.js';
 import { IndexShard, type IndexEntry } from './index-shard.js';
 import { IndexUpdateQueue, type IndexUpdate } from './update-queue.js';
 import { StatsCounter, type IndexStats } from './stats.js';
@@ -68,8 +68,10 @@ export abstract class IndexedDB {
   private documentCount = 0;
 
   /** O(P + F). Throws InvalidArgumentError (nothing built) for bad options. */
-  constructor(options: IndexedDBOptions) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'an object with partitions and fields');
+  constructor(given: IndexedDBOptions) {
+    if (given === undefined) throw new InvalidArgumentError('options', given, 'an object with partitions and fields');
+    // Each option is read once (a getter cannot give two answers; one that throws is an InvalidArgumentError).
+    const options = readOptions('options', given, ['partitions', 'fields', 'indexMode', 'pendingMax', 'whenFull', 'clock', 'partitionKeyOf'], 'an object with partitions and fields');
     this.placement = resolvePlacement(options.partitions);
     this.fields = normalizeFields(options.fields);
     const a = resolveAsync(options, this.fields.length);
@@ -169,7 +171,12 @@ export abstract class IndexedDB {
     if (where === null || typeof where !== 'object' || isArraySafe(where)) {
       throw new InvalidArgumentError('query', where, 'an object of field: value equalities');
     }
-    const entries = Object.entries(where);
+    let entries: [string, unknown][];
+    try {
+      entries = Object.entries(where);
+    } catch (e) {
+      throw new InvalidArgumentError('query', where, `an object of field: value equalities whose fields can be read (reading them threw: ${describeThrown(e)})`);
+    }
     if (entries.length === 0) throw new InvalidArgumentError('query', where, 'at least one field: value equality');
     return this.run(
       entries.map(([f, v]) => parseEquality(f, v, this.fields)),

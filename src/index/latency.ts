@@ -19,7 +19,7 @@
  * Deterministic: the same options give the same numbers in every process.
  */
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
-import { InvalidArgumentError, requireInt, requireNumber, isArraySafe } from '../errors.js';
+import { InvalidArgumentError, describeThrown, isArraySafe, isInstance, readArray, readOptions, requireInt, requireNumber } from '../errors.js';
 import { type Random, mulberry32, randomInt } from '../util/random.js';
 
 /** Options of the latency model. */
@@ -59,17 +59,18 @@ export class PartitionLatencyModel {
   private readonly slow: { readonly partition: number; readonly factor: number } | undefined;
 
   /** O(P). Throws InvalidArgumentError for out-of-range options. */
-  constructor(options: LatencyModelOptions) {
+  constructor(given: LatencyModelOptions) {
+    if (given === undefined) throw new InvalidArgumentError('options', given, 'an object with partitions and seed');
+    const options = readOptions('options', given, ['partitions', 'seed', 'medianMs', 'sigma', 'medianSpread', 'slowPartition'], 'an object with partitions and seed');
     this.partitions = requireInt('partitions', options.partitions, 1, 1 << 16);
     const seed = requireInt('seed', options.seed, -(2 ** 31), 2 ** 32 - 1);
     const median = requireNumber('medianMs', options.medianMs ?? 2, Number.MIN_VALUE);
     this.sigma = requireNumber('sigma', options.sigma ?? 0.5, 0, 5);
     const spread = requireNumber('medianSpread', options.medianSpread ?? 0.2, 0, 0.99);
-    if (options.slowPartition !== undefined) {
-      const s = options.slowPartition;
-      requireInt('slowPartition.partition', s?.partition, 0, this.partitions - 1);
-      requireNumber('slowPartition.factor', s.factor, 1);
-      this.slow = { partition: s.partition, factor: s.factor };
+    if (options.slowPartition !== undefined && options.slowPartition !== null) {
+      const allowed = 'an object { partition, factor }';
+      const s = readOptions('slowPartition', options.slowPartition, ['partition', 'factor'], allowed);
+      this.slow = { partition: requireInt('slowPartition.partition', s.partition, 0, this.partitions - 1), factor: requireNumber('slowPartition.factor', s.factor, 1) };
     }
     const medianRng = mulberry32(streamSeed(seed, -1, 0));
     this.medians = Float64Array.from({ length: this.partitions }, () => median * (1 + spread * (2 * medianRng() - 1)));
@@ -78,6 +79,8 @@ export class PartitionLatencyModel {
 
   /** One answer time of `partition` (replica 0 = primary, 1 = the hedge target), ms. O(1). */
   sample(partition: number, replica: 0 | 1 = 0): number {
+    requireInt('partition', partition, 0, this.partitions - 1);
+    if (replica !== 0 && replica !== 1) throw new InvalidArgumentError('replica', replica, '0 (the primary) or 1 (the hedge target)');
     const rng = (this.streams[partition] as Random[])[replica] as Random;
     const ms = (this.medians[partition] as number) * Math.exp(this.sigma * normal(rng));
     return replica === 0 && this.slow?.partition === partition ? ms * this.slow.factor : ms;
@@ -88,6 +91,7 @@ export class PartitionLatencyModel {
    * or hedgeAfterMs + the replica's time if that is sooner. O(1).
    */
   hedgedSample(partition: number, hedgeAfterMs: number): { ms: number; hedged: boolean } {
+    requireNumber('hedgeAfterMs', hedgeAfterMs, 0);
     const primary = this.sample(partition, 0);
     if (primary <= hedgeAfterMs) return { ms: primary, hedged: false };
     return { ms: Math.min(primary, hedgeAfterMs + this.sample(partition, 1)), hedged: true };
@@ -99,6 +103,8 @@ export class PartitionLatencyModel {
    * Uses its own random stream (the model's streams are untouched). O(r log r).
    */
   requestPercentile(q: number, requests = 20_000): number {
+    requireNumber('q (percentile)', q, 0, 1);
+    requireInt('requests', requests, 1, 10_000_000);
     const rng = mulberry32(streamSeed(0x5eed, -2, 0));
     const xs = new Float64Array(requests);
     for (let i = 0; i < requests; i++) {
@@ -116,6 +122,17 @@ export class PartitionLatencyModel {
    * `hedgeAfterMs`, each request is hedged. O(requests).
    */
   query(phases: readonly (readonly number[])[], hedgeAfterMs?: number): { ms: number; requests: number; hedges: number } {
+    const list = readArray('phases', phases, 'an array of phases, each an array of partitions');
+    const checked = list.map((phase, i) => {
+      const ps = readArray(`phase ${i}`, phase, `an array of partitions from 0 to ${this.partitions - 1}`);
+      for (const p of ps) requireInt(`partition in phase ${i}`, p, 0, this.partitions - 1);
+      return ps as number[];
+    });
+    if (hedgeAfterMs !== undefined) requireNumber('hedgeAfterMs', hedgeAfterMs, 0);
+    return this.queryChecked(checked, hedgeAfterMs);
+  }
+
+  private queryChecked(phases: readonly (readonly number[])[], hedgeAfterMs: number | undefined): { ms: number; requests: number; hedges: number } {
     let total = 0;
     let requests = 0;
     let hedges = 0;
@@ -139,11 +156,27 @@ export class PartitionLatencyModel {
 
   /** Run many queries (each a list of phases) and summarise. O(total requests + q log q). */
   summarize(queries: Iterable<readonly (readonly number[])[]>, hedgeAfterMs?: number): LatencySummary {
+    if (hedgeAfterMs !== undefined) requireNumber('hedgeAfterMs', hedgeAfterMs, 0);
+    const iterable = 'an iterable of queries, each an array of phases';
+    let iterator: Iterator<readonly (readonly number[])[]>;
+    try {
+      iterator = (queries as Iterable<readonly (readonly number[])[]>)[Symbol.iterator]();
+    } catch (e) {
+      throw new InvalidArgumentError('queries', queries, `${iterable} (iterating it threw: ${describeThrown(e)})`);
+    }
+    if (iterator === null || typeof iterator !== 'object') throw new InvalidArgumentError('queries', queries, iterable);
     const times: number[] = [];
     let requests = 0;
     let hedges = 0;
-    for (const phases of queries) {
-      const r = this.query(phases, hedgeAfterMs);
+    for (;;) {
+      let step: IteratorResult<readonly (readonly number[])[]>;
+      try {
+        step = iterator.next();
+      } catch (e) {
+        throw new InvalidArgumentError('queries', queries, `${iterable} (iterating it threw: ${describeThrown(e)})`);
+      }
+      if (step.done === true) break;
+      const r = this.query(step.value, hedgeAfterMs);
       times.push(r.ms);
       requests += r.requests;
       hedges += r.hedges;
@@ -164,9 +197,14 @@ export class PartitionLatencyModel {
 
 /** Nearest-rank percentile of an ascending sample, q in [0, 1]. O(1). */
 export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
+  const allowed = 'an ascending array or Float64Array of numbers';
+  if (!isArraySafe(sorted) && !isInstance(sorted, Float64Array)) throw new InvalidArgumentError('sorted', sorted, allowed);
+  requireNumber('q (percentile)', q, 0, 1);
   if (sorted.length === 0) return 0;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank] as number;
+  const value = sorted[rank];
+  if (typeof value !== 'number') throw new InvalidArgumentError(`sorted[${rank}]`, value, 'a number');
+  return value;
 }
 
 /** Standard normal by Box–Muller (one of the pair). O(1). */
@@ -212,14 +250,18 @@ export interface TailLatencyOptions {
  * amplification), and with one slow partition and hedged requests after the
  * p95. The numbers the lab draws. O(Σ P × queries).
  */
-export function tailLatencyStudy(options: TailLatencyOptions = {}): TailLatencyRow[] {
-  const counts = options.partitionCounts ?? [1, 2, 4, 8, 16, 32, 64, 128];
-  if (!isArraySafe(counts) || counts.length === 0) throw new InvalidArgumentError('partitionCounts', counts, 'a non-empty array of integers ≥ 1');
+export function tailLatencyStudy(given: TailLatencyOptions = {}): TailLatencyRow[] {
+  const options = readOptions('options', given, ['partitionCounts', 'queries', 'hitsPerQuery', 'slowFactor', 'seed', 'medianMs', 'sigma']);
+  const countsAllowed = 'a non-empty array of integers from 1 to 65536';
+  const counts = readArray('partitionCounts', options.partitionCounts ?? [1, 2, 4, 8, 16, 32, 64, 128], countsAllowed) as number[];
+  if (counts.length === 0) throw new InvalidArgumentError('partitionCounts', counts, countsAllowed);
   counts.forEach((p) => requireInt('partition count', p, 1, 1 << 16));
-  const queries = requireInt('queries', options.queries ?? 10_000, 1);
+  const queries = requireInt('queries', options.queries ?? 10_000, 1, 1_000_000);
   const hits = requireInt('hitsPerQuery', options.hitsPerQuery ?? 1, 0, 1 << 16);
   const factor = requireNumber('slowFactor', options.slowFactor ?? 10, 1);
-  const seed = options.seed ?? 1;
+  const seed = requireInt('seed', options.seed ?? 1, -(2 ** 31), 2 ** 32 - 1);
+  // The model checks medianMs and sigma; build one now so a bad value fails before any work.
+  new PartitionLatencyModel({ partitions: 1, seed, medianMs: options.medianMs, sigma: options.sigma });
   const rows: TailLatencyRow[] = [];
   for (const P of counts) {
     const scenarios = [

@@ -4,12 +4,15 @@
  */
 import type { Clock } from '../util/clock.js';
 import { ManualClock } from '../util/clock.js';
-import { InvalidArgumentError, requireInt } from '../errors.js';
+import { InvalidArgumentError, readOptions, requireInt } from '../errors.js';
 import { type PartitionedPlacement } from '../partitioning/placement.js';
 import { SlotPlacement } from '../partitioning/slots.js';
 import type { Doc, FieldValue } from './values.js';
 
-/** Construction options of DocumentPartitionedDB and TermPartitionedDB. */
+/**
+ * Construction options of DocumentPartitionedDB and TermPartitionedDB. Each
+ * is read once; an optional one given as undefined or null takes its default.
+ */
 export interface IndexedDBOptions {
   /**
    * Where documents live, by primary key: a partition count (≥ 1; fixed
@@ -107,6 +110,7 @@ export interface IndexLag {
 export function partitionKeyBefore(separator: string): (pk: string) => string {
   if (typeof separator !== 'string' || separator.length === 0) throw new InvalidArgumentError('separator', separator, 'a non-empty string');
   return (pk) => {
+    if (typeof pk !== 'string') throw new InvalidArgumentError('primary key', pk, 'a string');
     const i = pk.indexOf(separator);
     return i < 0 ? pk : pk.slice(0, i);
   };
@@ -114,6 +118,7 @@ export function partitionKeyBefore(separator: string): (pk: string) => string {
 
 /** Partition ids `p0` … `p{n−1}`. */
 export function partitionIds(n: number): string[] {
+  requireInt('partition id count', n, 0, 65_536);
   return Array.from({ length: n }, (_, i) => `p${i}`);
 }
 
@@ -128,23 +133,28 @@ export function resolvePlacement(partitions: unknown): PartitionedPlacement {
     requireInt('partitions', partitions, 1, 65_536);
     return new SlotPlacement(partitionIds(partitions), { partitions });
   }
-  const p = partitions as Partial<PartitionedPlacement> | null;
-  if (p === null || typeof p !== 'object' || typeof p.partitionOf !== 'function' || typeof p.partitionCount !== 'number') {
-    throw new InvalidArgumentError('partitions', partitions, 'a partition count ≥ 1 or a PartitionedPlacement');
-  }
+  const allowed = 'a partition count from 1 to 65536 or a PartitionedPlacement';
+  if (partitions === null || typeof partitions !== 'object') throw new InvalidArgumentError('partitions', partitions, allowed);
+  const p = readOptions('partitions', partitions as PartitionedPlacement, ['partitionOf', 'partitionCount'], allowed);
+  if (typeof p.partitionOf !== 'function' || typeof p.partitionCount !== 'number') throw new InvalidArgumentError('partitions', partitions, allowed);
   requireInt('partitions (placement.partitionCount)', p.partitionCount, 1, 65_536);
-  return p as PartitionedPlacement;
+  return partitions as PartitionedPlacement;
 }
 
 /** Validate the async options; returns them with defaults. */
-export function resolveAsync(options: IndexedDBOptions, fieldCount: number): { mode: 'sync' | 'async'; pendingMax: number; whenFull: 'reject' | 'flush'; clock: Clock } {
+export function resolveAsync(
+  options: Pick<IndexedDBOptions, 'indexMode' | 'whenFull' | 'pendingMax' | 'clock'>,
+  fieldCount: number,
+): { mode: 'sync' | 'async'; pendingMax: number; whenFull: 'reject' | 'flush'; clock: Clock } {
   const mode = options.indexMode ?? 'sync';
   if (mode !== 'sync' && mode !== 'async') throw new InvalidArgumentError('indexMode', mode, '"sync" or "async"');
   const whenFull = options.whenFull ?? 'reject';
   if (whenFull !== 'reject' && whenFull !== 'flush') throw new InvalidArgumentError('whenFull', whenFull, '"reject" or "flush"');
   const pendingMax = requireInt('pendingMax', options.pendingMax ?? 100_000, Math.max(1, 2 * fieldCount));
   const clock = options.clock ?? new ManualClock();
-  if (typeof clock?.now !== 'function') throw new InvalidArgumentError('clock', clock, 'a Clock ({ now(): number })');
+  const clockAllowed = 'a Clock ({ now(): number })';
+  if (clock === null || typeof clock !== 'object') throw new InvalidArgumentError('clock', clock, clockAllowed);
+  if (typeof readOptions('clock', clock, ['now'], clockAllowed).now !== 'function') throw new InvalidArgumentError('clock', clock, clockAllowed);
   return { mode, pendingMax, whenFull, clock };
 }
 

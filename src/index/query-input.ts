@@ -4,7 +4,7 @@
  * min ≤ max. Errors name what was given and what is allowed; nothing is read
  * or changed before validation passes.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, readOptions } from '../errors.js';
 import type { Condition, QueryOptions } from './options.js';
 import { type FieldValue, assertFieldValue, assertIndexedField, assertPrimaryKey, compareValues } from './values.js';
 
@@ -33,8 +33,8 @@ export function parseRange(field: unknown, min: unknown, max: unknown, fields: r
 
 /** Validate QueryOptions. O(1). */
 export function parseQueryOptions(options: unknown): ParsedQueryOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('query options', options, 'an object');
-  const o = options as QueryOptions;
+  if (options === undefined) throw new InvalidArgumentError('query options', options, 'an object');
+  const o = readOptions('query options', options as QueryOptions, ['consistency', 'pk', 'partitionKey'], 'an object');
   const consistency = o.consistency ?? 'eventual';
   if (consistency !== 'eventual' && consistency !== 'strong') throw new InvalidArgumentError('consistency', consistency, '"eventual" or "strong"');
   if (o.pk !== undefined) assertPrimaryKey(o.pk, 'pk');

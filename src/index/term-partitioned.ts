@@ -12,12 +12,12 @@
  * Range queries on a range-partitioned term index read only the index
  * partitions whose term range overlaps [min, max].
  */
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, readOptions } from '../errors.js';
 import type { Condition, IndexedDBOptions } from './options.js';
 import { type CandidateSet, IndexedDB } from './indexed-db.js';
 import { conditionHolds, intersect } from './query-input.js';
 import { HashTermPartitioner, type TermPartitioner } from './term-partitioner.js';
-import type { FieldValue } from './values.js';
+import { type FieldValue, assertFieldValue } from './values.js';
 
 /** Options of TermPartitionedDB. */
 export interface TermPartitionedOptions extends IndexedDBOptions {
@@ -43,12 +43,13 @@ export class TermPartitionedDB extends IndexedDB {
   /** O(P + F). Throws InvalidArgumentError for a term partitioner with more partitions than the data. */
   constructor(options: TermPartitionedOptions) {
     super(options);
-    const tp = options.termPartitioner ?? new HashTermPartitioner(this.partitionCount);
-    if (tp === null || typeof tp !== 'object' || typeof tp.partitionOf !== 'function' || typeof tp.overlapping !== 'function') {
-      throw new InvalidArgumentError('termPartitioner', tp, 'a TermPartitioner (HashTermPartitioner or RangeTermPartitioner)');
-    }
-    if (!Number.isInteger(tp.partitionCount) || tp.partitionCount < 1 || tp.partitionCount > this.partitionCount) {
-      throw new InvalidArgumentError('termPartitioner.partitionCount', tp.partitionCount, `an integer from 1 to the data partition count (${this.partitionCount})`);
+    const tp = readOptions('options', options, ['termPartitioner']).termPartitioner ?? new HashTermPartitioner(this.partitionCount);
+    const allowed = 'a TermPartitioner (HashTermPartitioner or RangeTermPartitioner)';
+    if (tp === null || typeof tp !== 'object') throw new InvalidArgumentError('termPartitioner', tp, allowed);
+    const t = readOptions('termPartitioner', tp, ['partitionOf', 'overlapping', 'partitionCount'], allowed);
+    if (typeof t.partitionOf !== 'function' || typeof t.overlapping !== 'function') throw new InvalidArgumentError('termPartitioner', tp, allowed);
+    if (typeof t.partitionCount !== 'number' || !Number.isInteger(t.partitionCount) || t.partitionCount < 1 || t.partitionCount > this.partitionCount) {
+      throw new InvalidArgumentError('termPartitioner.partitionCount', t.partitionCount, `an integer from 1 to the data partition count (${this.partitionCount})`);
     }
     this.termPartitioner = tp;
   }
@@ -91,7 +92,9 @@ export class TermPartitionedDB extends IndexedDB {
 
   /** The index partition that holds term `value` of `field` (for inspection and tests). O(1) or O(log P). */
   indexPartitionOfTerm(field: string, value: FieldValue): number {
+    if (typeof field !== 'string') throw new InvalidArgumentError('field', field, `one of the indexed fields: ${this.fields.join(', ')}`);
     if (!this.fields.includes(field)) throw new NotFoundError('indexed field', field, this.fields);
+    assertFieldValue('value', value);
     return this.termPartitioner.partitionOf(field, value);
   }
 

@@ -10,8 +10,34 @@
  */
 import { murmur3x86_32 } from '../hash/murmur3-x86-32.js';
 import { RangePlacement } from '../partitioning/range.js';
-import { InvalidArgumentError, StateError, invariant, requireInt } from '../errors.js';
+import { InvalidArgumentError, StateError, describeThrown, invariant, isArraySafe, isInstance, readArray, requireInt } from '../errors.js';
 import { type FieldValue, assertFieldValue, compareValues, termKey } from './values.js';
+
+/** Throw InvalidArgumentError unless `field` is a string. O(1). */
+function assertFieldName(field: unknown): asserts field is string {
+  if (typeof field !== 'string') throw new InvalidArgumentError('field', field, 'a field name (a string)');
+}
+
+/**
+ * The [field, value] entries of a per-field table from outside (a Map or a
+ * plain object), read once; a table that is neither, or whose entries throw
+ * when read (a throwing getter, a proxy trap), is an InvalidArgumentError.
+ * Each value is copied with readArray. O(entries).
+ */
+function fieldTable(parameter: string, table: unknown, what: string): Array<[string, unknown[]]> {
+  const allowed = `a Map or an object of field → ${what}`;
+  if (table === null || typeof table !== 'object' || isArraySafe(table)) throw new InvalidArgumentError(parameter, table, allowed);
+  let entries: Array<[unknown, unknown]>;
+  try {
+    entries = isInstance(table, Map) ? [...(table as Map<unknown, unknown>).entries()] : Object.entries(table);
+  } catch (e) {
+    throw new InvalidArgumentError(parameter, table, `${allowed} whose entries can be read (reading them threw: ${describeThrown(e)})`);
+  }
+  return entries.map(([field, list]) => {
+    assertFieldName(field);
+    return [field, readArray(`${parameter} of field ${JSON.stringify(field)}`, list, `an array of ${what}`)];
+  });
+}
 
 /** The shared interface of term partitioning strategies. */
 export interface TermPartitioner {
@@ -49,6 +75,8 @@ export class HashTermPartitioner implements TermPartitioner {
   }
 
   partitionOf(field: string, value: FieldValue): number {
+    assertFieldName(field);
+    assertFieldValue('value', value);
     return murmur3x86_32(`${field}\u0000${termKey(value)}`) % this.partitionCount;
   }
 
@@ -57,6 +85,7 @@ export class HashTermPartitioner implements TermPartitioner {
   }
 
   overlapping(field: string, _min?: FieldValue, _max?: FieldValue): number[] {
+    assertFieldName(field);
     throw new StateError(
       `queryRange needs a range-partitioned term index, but the terms of field ${JSON.stringify(field)} are partitioned by hash (a value range would touch every index partition); configure a RangeTermPartitioner with boundaries for it`,
       { code: 'UNSUPPORTED_OPERATION' },
@@ -95,11 +124,9 @@ export class RangeTermPartitioner implements TermPartitioner {
   constructor(partitionCount: number, boundaries: ReadonlyMap<string, readonly FieldValue[]> | Readonly<Record<string, readonly FieldValue[]>>) {
     this.partitionCount = requireInt('term partition count', partitionCount, 1, 1 << 20);
     this.unlisted = new HashTermPartitioner(this.partitionCount);
-    if (boundaries === null || typeof boundaries !== 'object') throw new InvalidArgumentError('boundaries', boundaries, 'an object or Map of field → boundary values');
-    const entries = boundaries instanceof Map ? [...boundaries.entries()] : Object.entries(boundaries as Record<string, readonly FieldValue[]>);
+    const entries = fieldTable('boundaries', boundaries, 'boundary values');
     const out = new Map<string, readonly FieldValue[]>();
     for (const [field, list] of entries) {
-      if (!Array.isArray(list)) throw new InvalidArgumentError(`boundaries of field ${JSON.stringify(field)}`, list, 'an array of values');
       if (list.length > this.partitionCount - 1) {
         throw new InvalidArgumentError(`boundaries of field ${JSON.stringify(field)}`, list, `at most partitionCount − 1 = ${this.partitionCount - 1} values`);
       }
@@ -109,7 +136,7 @@ export class RangeTermPartitioner implements TermPartitioner {
           throw new InvalidArgumentError(`boundaries of field ${JSON.stringify(field)}`, v, 'strictly increasing values (numbers before strings)');
         }
       });
-      out.set(field, Object.freeze([...list]));
+      out.set(field, Object.freeze(list as FieldValue[]));
     }
     this.boundaries = out;
   }
@@ -122,12 +149,11 @@ export class RangeTermPartitioner implements TermPartitioner {
    */
   static fromSample(partitionCount: number, sample: ReadonlyMap<string, readonly FieldValue[]> | Readonly<Record<string, readonly FieldValue[]>>): RangeTermPartitioner {
     requireInt('term partition count', partitionCount, 1, 1 << 20);
-    const entries = sample instanceof Map ? [...sample.entries()] : Object.entries(sample as Record<string, readonly FieldValue[]>);
+    const entries = fieldTable('sample', sample, 'values');
     const bounds = new Map<string, FieldValue[]>();
     for (const [field, values] of entries) {
-      if (!Array.isArray(values)) throw new InvalidArgumentError(`sample of field ${JSON.stringify(field)}`, values, 'an array of values');
       values.forEach((v, i) => assertFieldValue(`sample value ${i} of field ${JSON.stringify(field)}`, v));
-      const sorted = [...values].sort(compareValues);
+      const sorted = (values as FieldValue[]).sort(compareValues);
       const list: FieldValue[] = [];
       for (let i = 1; i < partitionCount && sorted.length > 0; i++) {
         const v = sorted[Math.floor((i * sorted.length) / partitionCount)] as FieldValue;
@@ -150,10 +176,19 @@ export class RangeTermPartitioner implements TermPartitioner {
    * `partitionCount`. O(total boundaries).
    */
   static fromRangePlacements(partitionCount: number, placements: Readonly<Record<string, RangePlacement>> | ReadonlyMap<string, RangePlacement>): RangeTermPartitioner {
-    const entries = placements instanceof Map ? [...placements.entries()] : Object.entries(placements as Record<string, RangePlacement>);
+    requireInt('term partition count', partitionCount, 1, 1 << 20);
+    const allowed = 'a Map or an object of field → RangePlacement';
+    if (placements === null || typeof placements !== 'object' || isArraySafe(placements)) throw new InvalidArgumentError('placements', placements, allowed);
+    let entries: Array<[unknown, unknown]>;
+    try {
+      entries = isInstance(placements, Map) ? [...(placements as ReadonlyMap<string, RangePlacement>).entries()] : Object.entries(placements);
+    } catch (e) {
+      throw new InvalidArgumentError('placements', placements, `${allowed} whose entries can be read (reading them threw: ${describeThrown(e)})`);
+    }
     const bounds = new Map<string, readonly FieldValue[]>();
     for (const [field, rp] of entries) {
-      if (!(rp instanceof RangePlacement)) throw new InvalidArgumentError(`range placement of field ${JSON.stringify(field)}`, rp, 'a RangePlacement');
+      assertFieldName(field);
+      if (!isInstance(rp, RangePlacement)) throw new InvalidArgumentError(`range placement of field ${JSON.stringify(field)}`, rp, 'a RangePlacement');
       bounds.set(field, rp.boundaries);
     }
     return new RangeTermPartitioner(partitionCount, bounds);
@@ -161,15 +196,19 @@ export class RangeTermPartitioner implements TermPartitioner {
 
   /** Whether `field` has boundaries (else its terms are hashed). O(1). */
   supportsRange(field: string): boolean {
+    assertFieldName(field);
     return this.boundaries.has(field);
   }
 
   /** The boundaries of `field` (empty when the field has none). */
   boundariesOf(field: string): readonly FieldValue[] {
+    assertFieldName(field);
     return this.boundaries.get(field) ?? [];
   }
 
   partitionOf(field: string, value: FieldValue): number {
+    assertFieldName(field);
+    assertFieldValue('value', value);
     const b = this.boundaries.get(field);
     if (b === undefined) return this.unlisted.partitionOf(field, value);
     // First boundary > value; its index is the partition.
@@ -184,7 +223,11 @@ export class RangeTermPartitioner implements TermPartitioner {
   }
 
   overlapping(field: string, min: FieldValue, max: FieldValue): number[] {
+    assertFieldName(field);
     if (!this.boundaries.has(field)) return this.unlisted.overlapping(field);
+    assertFieldValue('min', min);
+    assertFieldValue('max', max);
+    if (compareValues(min, max) > 0) throw new InvalidArgumentError('range', `${String(min)} > ${String(max)}`, 'min ≤ max (numbers before strings)');
     const first = this.partitionOf(field, min);
     const last = this.partitionOf(field, max);
     const out: number[] = [];

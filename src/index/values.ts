@@ -10,7 +10,7 @@
  * range queries, range-partitioned term indexes and range placements agree
  * on one total order, even over mixed fields.
  */
-import { InvalidArgumentError, NotFoundError, isInstance, isArraySafe } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, describeThrown, isArraySafe, readArray } from '../errors.js';
 import { compareKeys } from '../partitioning/range-keys.js';
 
 /** A value a secondary index can hold: a string or a finite number. */
@@ -38,6 +38,8 @@ export function isFieldValue(value: unknown): value is FieldValue {
  * in code point (UTF-8 byte) order. Returns negative, 0 or positive. O(length).
  */
 export function compareValues(a: FieldValue, b: FieldValue): number {
+  assertFieldValue('value', a);
+  assertFieldValue('value', b);
   if (typeof a === 'number') {
     if (typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
     return -1;
@@ -58,11 +60,24 @@ export function assertPrimaryKey(pk: unknown, parameter = 'primary key'): assert
   if (typeof pk !== 'string' || pk.length === 0) throw new InvalidArgumentError(parameter, pk, 'a non-empty string');
 }
 
-/** Throw InvalidArgumentError unless `doc` is a non-null, non-array object. O(1). */
+const DOC_ALLOWED = 'a plain object of fields (prototype Object.prototype or null; not an array, Map, Date, boxed primitive or typed array)';
+
+/**
+ * Throw InvalidArgumentError unless `doc` is a plain object: prototype
+ * Object.prototype or null. An array, a Map, a Date, a boxed primitive or a
+ * typed array is refused (its contents are not own enumerable fields, so
+ * storing it would silently store something else), as is a proxy whose
+ * prototype cannot be read. O(1).
+ */
 export function assertDoc(doc: unknown): asserts doc is Doc {
-  if (doc === null || typeof doc !== 'object' || isArraySafe(doc) || isInstance(doc, Uint8Array)) {
-    throw new InvalidArgumentError('document', doc, 'a plain object of fields');
+  if (doc === null || typeof doc !== 'object' || isArraySafe(doc)) throw new InvalidArgumentError('document', doc, DOC_ALLOWED);
+  let proto: unknown;
+  try {
+    proto = Object.getPrototypeOf(doc);
+  } catch (e) {
+    throw new InvalidArgumentError('document', doc, `${DOC_ALLOWED} whose prototype can be read (reading it threw: ${describeThrown(e)})`);
   }
+  if (proto !== Object.prototype && proto !== null) throw new InvalidArgumentError('document', doc, DOC_ALLOWED);
 }
 
 /**
@@ -77,7 +92,7 @@ export function snapshotDoc(doc: unknown): Doc {
   try {
     return Object.freeze({ ...doc });
   } catch (e) {
-    throw new InvalidArgumentError('document', doc, `a plain object whose fields can be read (${e instanceof Error ? e.message : 'reading it threw'})`);
+    throw new InvalidArgumentError('document', doc, `a plain object whose fields can be read (reading them threw: ${describeThrown(e)})`);
   }
 }
 
@@ -105,16 +120,14 @@ export function indexedValue(doc: Doc, field: string, pk: string): FieldValue | 
  * copy. O(F).
  */
 export function normalizeFields(fields: unknown): readonly string[] {
-  if (!isArraySafe(fields)) {
-    throw new InvalidArgumentError('fields', fields, 'an array of distinct non-empty field names (empty: no secondary index)');
-  }
+  const list = readArray('fields', fields, 'an array of distinct non-empty field names (empty: no secondary index)');
   const seen = new Set<string>();
-  for (const f of fields) {
+  for (const f of list) {
     if (typeof f !== 'string' || f.length === 0) throw new InvalidArgumentError('field name', f, 'a non-empty string');
     if (seen.has(f)) throw new InvalidArgumentError('fields', f, 'distinct field names (this one appears twice)');
     seen.add(f);
   }
-  return Object.freeze([...(fields as string[])]);
+  return Object.freeze(list as string[]);
 }
 
 /** Throw NotFoundError (kind `indexed field`, listing the known ones) unless `field` is indexed. O(F). */

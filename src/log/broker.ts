@@ -5,18 +5,18 @@
  * later do the same (ARCHITECTURE.md: storage and coordinator behind
  * interfaces). Synchronous: every call has finished its I/O when it returns.
  */
-import { InvalidArgumentError, StateError, describeValue, requireInt } from '../errors.js';
+import { InvalidArgumentError, StateError, describeThrown, readOptions, requireInt } from '../errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { mulberry32, type Random } from '../util/random.js';
 import { assignorByName } from './assignors/index.js';
 import { LocalGroup } from './group/local-group.js';
 import { claimDirectory, loadTopics, saveTopics } from './log-dir.js';
 import { OffsetsLog } from './offsets-log.js';
-import { checkGroupId, checkTopicName } from './message.js';
+import { checkGroupId, checkTopicName, readOffsetCommits, readRecordInputs, requireMethods } from './message.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { FsDirectory } from './storage/fs-directory.js';
 import type { VerifyProblem } from './storage/partition-verify.js';
-import { MAX_PARTITIONS, Topic, topicConfig, unknownTopic, type CleanupResult, type TopicConfig } from './topic.js';
+import { MAX_PARTITIONS, TOPIC_CONFIG_KEYS, Topic, topicConfig, unknownTopic, type CleanupResult, type TopicConfig } from './topic.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { type RecordInput, type StoredRecord, type TopicPartition } from './types.js';
@@ -42,6 +42,33 @@ export interface BrokerOptions {
    * by `cleanup()` / `expireOffsets()` on the broker's clock.
    */
   offsetsRetentionMs?: number;
+}
+
+const BROKER_OPTION_KEYS = ['dataDir', 'storage', 'clock', 'random', 'topicDefaults', 'sessionTimeoutMs', 'rebalanceTimeoutMs', 'offsetsRetentionMs'] as const;
+const STORAGE_METHODS = ['list', 'exists', 'mkdir', 'size', 'read', 'readInto', 'append', 'sync', 'truncate', 'remove', 'removeDir', 'writeAtomic', 'rename', 'lock', 'close'];
+
+/** Broker options after validation: each read once. */
+type ResolvedBrokerOptions = { readonly clock: Clock; readonly random: Random; readonly topicDefaults: Partial<TopicConfig> } & Pick<BrokerOptions, 'sessionTimeoutMs' | 'rebalanceTimeoutMs' | 'offsetsRetentionMs'>;
+
+/**
+ * Snapshot and check the options of `Broker.open`: every field read once; a
+ * field or options object that throws when read, a non-object, a clock
+ * without `now()`, a storage adapter without its methods are
+ * InvalidArgumentErrors saying what is allowed. `null` takes the default for
+ * clock, random and topicDefaults; a null `dataDir` or `storage` is refused
+ * (it must not silently mean a broker in memory).
+ */
+function readBrokerOptions(given: unknown): Pick<BrokerOptions, 'dataDir' | 'storage'> & ResolvedBrokerOptions {
+  const allowed = 'an options object { dataDir?, storage?, clock?, random?, topicDefaults?, sessionTimeoutMs?, rebalanceTimeoutMs?, offsetsRetentionMs? }';
+  const o = readOptions('options', given as BrokerOptions | undefined, BROKER_OPTION_KEYS, allowed);
+  if (o.dataDir !== undefined && typeof o.dataDir !== 'string') throw new InvalidArgumentError('dataDir', o.dataDir, 'a directory path (a string)');
+  if (o.storage !== undefined) requireMethods('storage', o.storage, STORAGE_METHODS, 'a StorageDirectory (FsDirectory, MemoryDirectory or your own)');
+  const clock = (o.clock as Clock | null | undefined) ?? systemClock;
+  requireMethods('clock', clock, ['now'], 'a Clock ({ now(): number })');
+  const random = (o.random as Random | null | undefined) ?? mulberry32(0x5eed);
+  if (typeof random !== 'function') throw new InvalidArgumentError('random', random, 'a Random (() => number in [0, 1))');
+  const topicDefaults = (o.topicDefaults as Partial<TopicConfig> | null | undefined) ?? {};
+  return { ...o, clock, random, topicDefaults: readOptions('topicDefaults', topicDefaults, TOPIC_CONFIG_KEYS, 'an object of topic settings') };
 }
 
 /** Kafka's default offsets.retention.minutes: 7 days. */
@@ -75,6 +102,16 @@ export interface OffsetCommit extends TopicPartition {
   offset: number;
 }
 
+/** The committing member of `commitOffsets`: null (outside the group protocol) or { memberId, generation }, read once. */
+function readMember(member: unknown): { memberId: string; generation: number } | null {
+  if (member === null) return null;
+  const allowed = 'null (a consumer outside the group protocol) or { memberId: string, generation: integer }';
+  if (typeof member !== 'object') throw new InvalidArgumentError('member', member, allowed);
+  const m = readOptions('member', member as { memberId: string; generation: number }, ['memberId', 'generation'], allowed);
+  if (typeof m.memberId !== 'string' || typeof m.generation !== 'number' || !Number.isSafeInteger(m.generation)) throw new InvalidArgumentError('member', member, allowed);
+  return { memberId: m.memberId, generation: m.generation };
+}
+
 /** The partitioned-log broker. */
 export class Broker {
   readonly clock: Clock;
@@ -96,11 +133,11 @@ export class Broker {
   private readonly rebalanceTimeoutMs: number;
   private closed = false;
 
-  private constructor(dir: StorageDirectory, options: BrokerOptions) {
+  private constructor(dir: StorageDirectory, options: ResolvedBrokerOptions) {
     this.dir = dir;
-    this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? mulberry32(0x5eed);
-    this.topicDefaults = options.topicDefaults ?? {};
+    this.clock = options.clock;
+    this.random = options.random;
+    this.topicDefaults = options.topicDefaults;
     topicConfig(this.topicDefaults);
     this.sessionTimeoutMs = requireInt('sessionTimeoutMs', options.sessionTimeoutMs ?? 45_000, 1);
     this.rebalanceTimeoutMs = requireInt('rebalanceTimeoutMs', options.rebalanceTimeoutMs ?? 60_000, 1);
@@ -116,13 +153,13 @@ export class Broker {
    * an InvalidArgumentError and is left untouched. Recovers every partition
    * (see PartitionLog.open). O(data after each partition's recovery point).
    */
-  static open(options: BrokerOptions = {}): Broker {
-    if (options.dataDir !== undefined && typeof options.dataDir !== 'string') throw new InvalidArgumentError('dataDir', options.dataDir, 'a directory path');
+  static open(given: BrokerOptions = {}): Broker {
+    const options = readBrokerOptions(given);
     let dir: StorageDirectory;
     try {
       dir = options.storage ?? (options.dataDir !== undefined ? new FsDirectory(options.dataDir) : new MemoryDirectory());
     } catch (e) {
-      throw new InvalidArgumentError('dataDir', options.dataDir, `a directory that can be created or opened (${e instanceof Error ? e.message : String(e)})`);
+      throw new InvalidArgumentError('dataDir', options.dataDir, `a directory that can be created or opened (${describeThrown(e)})`);
     }
     try {
       claimDirectory(dir, options.dataDir ?? 'storage');
@@ -146,7 +183,7 @@ export class Broker {
   createTopic(name: string, options: { partitions?: number } & Partial<TopicConfig> = {}): TopicDescription {
     this.ensureOpen();
     checkTopicName(name);
-    const { partitions: p = 1, ...rest } = options;
+    const { partitions: p = 1, ...rest } = readOptions('topic options', options, ['partitions', ...TOPIC_CONFIG_KEYS], 'an object { partitions?, ...topic settings }');
     const partitions = requireInt('partitions', p, 1, MAX_PARTITIONS);
     const config = topicConfig({ ...this.topicDefaults, ...rest });
     if (this.topicsByName.has(name)) throw new StateError(`topic ${JSON.stringify(name)} already exists`, { code: 'TOPIC_EXISTS' });
@@ -174,8 +211,10 @@ export class Broker {
   /** The topic `name`; NotFoundError (listing known topics) if unknown. O(1). */
   topic(name: string): Topic {
     this.ensureOpen();
-    const t = typeof name === 'string' ? this.topicsByName.get(name) : undefined;
-    if (t === undefined) throw unknownTopic(typeof name === 'string' ? name : describeValue(name), this.topicsByName.keys());
+    // A value that is not a string is not a topic name at all: say what names are, not "unknown topic".
+    if (typeof name !== 'string') checkTopicName(name);
+    const t = this.topicsByName.get(name);
+    if (t === undefined) throw unknownTopic(name, this.topicsByName.keys());
     return t;
   }
 
@@ -186,7 +225,8 @@ export class Broker {
 
   /** Append records (already validated) as one batch; returns the first offset. Durable on return under fsync `always`. */
   append(topic: string, partition: number, records: readonly RecordInput[]): number {
-    return this.topic(topic).log(partition).append(records);
+    const log = this.topic(topic).log(partition);
+    return log.append(readRecordInputs(records));
   }
 
   /** Up to `maxRecords` records from `offset` (clamped to the log start). O(log segments + bytes read). */
@@ -243,9 +283,12 @@ export class Broker {
    * log as one record and fsynced: O(offsets committed), whatever the number
    * of groups. A full disk is a DiskFullError (retriable), nothing committed.
    */
-  commitOffsets(groupId: string, offsets: readonly OffsetCommit[], member: { memberId: string; generation: number } | null): void {
+  commitOffsets(groupId: string, given: readonly OffsetCommit[], memberGiven: { memberId: string; generation: number } | null): void {
     this.ensureOpen();
     checkGroupId(groupId);
+    // Each entry and field read once: what is checked is what is committed.
+    const offsets = readOffsetCommits(given);
+    const member = readMember(memberGiven);
     for (const o of offsets) {
       this.topic(o.topic).log(o.partition);
       requireInt('offset', o.offset, 0);
@@ -258,11 +301,7 @@ export class Broker {
       throw new StateError(`commit to group ${JSON.stringify(groupId)} rejected: UNKNOWN_MEMBER_ID`, { code: 'UNKNOWN_MEMBER_ID' });
     }
     if (offsets.length === 0) return;
-    this.offsets.commit(
-      groupId,
-      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
-      this.clock.now(),
-    );
+    this.offsets.commit(groupId, offsets, this.clock.now());
   }
 
   /** The committed offset of `groupId` for a partition, or null. O(1). */

@@ -6,11 +6,11 @@
  * Positions start from the group's committed offset, else from
  * `autoOffsetReset`. Commits go to the group (fenced by generation).
  */
-import { InvalidArgumentError, StateError, requireInt } from '../errors.js';
+import { InvalidArgumentError, StateError, readArray, readOptions, requireInt } from '../errors.js';
 import { assignorByName } from './assignors/index.js';
 import type { Broker, OffsetCommit } from './broker.js';
 import type { GroupMemberHandle, LocalGroup } from './group/local-group.js';
-import { checkGroupId } from './message.js';
+import { checkGroupId, readOffsetCommits, readTopicPartitions } from './message.js';
 import type { RecordBatchView } from './storage/batch-view.js';
 import { DEFAULT_FETCH_BUFFER_BYTES, FetchBuffer } from './storage/fetch-buffer.js';
 import { tpKey, type ConsumedMessage, type TopicPartition } from './types.js';
@@ -79,14 +79,23 @@ export class Consumer implements GroupMemberHandle {
   private readonly committedPositions = new Map<string, number>();
   private closed = false;
 
-  constructor(broker: Broker, options: ConsumerOptions = {}) {
+  constructor(broker: Broker, given: ConsumerOptions = {}) {
     this.broker = broker;
+    // Each option read once (absent, undefined or null: the default); one that throws when read is an InvalidArgumentError.
+    const read = readOptions(
+      'consumer options',
+      given,
+      ['groupId', 'groupInstanceId', 'assignor', 'autoCommit', 'autoCommitIntervalMs', 'autoOffsetReset', 'maxPollRecords', 'fetchBufferBytes', 'readAhead'],
+      'an object of consumer settings',
+    );
+    const options = Object.fromEntries(Object.entries(read).filter(([, v]) => v !== null)) as ConsumerOptions;
     this.groupId = options.groupId === undefined ? null : checkGroupId(options.groupId);
     if (options.groupInstanceId !== undefined && (typeof options.groupInstanceId !== 'string' || options.groupInstanceId === '')) {
       throw new InvalidArgumentError('groupInstanceId', options.groupInstanceId, 'a non-empty string');
     }
     this.groupInstanceId = options.groupInstanceId ?? null;
     this.assignorName = assignorByName(options.assignor ?? 'cooperative-sticky').name;
+    if (options.autoCommit !== undefined && typeof options.autoCommit !== 'boolean') throw new InvalidArgumentError('autoCommit', options.autoCommit, 'true or false');
     this.autoCommit = options.autoCommit ?? this.groupId !== null;
     if (this.autoCommit && this.groupId === null) throw new InvalidArgumentError('autoCommit', true, 'false without a groupId');
     this.autoCommitIntervalMs = requireInt('autoCommitIntervalMs', options.autoCommitIntervalMs ?? 5000, 0);
@@ -121,10 +130,11 @@ export class Consumer implements GroupMemberHandle {
   assign(partitions: readonly TopicPartition[]): void {
     this.ensureOpen();
     if (this.mode === 'group') throw new StateError('assign() after subscribe() with a group: close this consumer first');
-    if (!Array.isArray(partitions)) throw new InvalidArgumentError('partitions', partitions, 'an array of { topic, partition }');
-    for (const tp of partitions) this.broker.topic(tp.topic).log(tp.partition);
+    // Each entry and field read once: what is checked is what is assigned.
+    const list = readTopicPartitions(partitions);
+    for (const tp of list) this.broker.topic(tp.topic).log(tp.partition);
     this.mode = 'assign';
-    this.setAssignment(partitions);
+    this.setAssignment(list);
   }
 
   /**
@@ -132,9 +142,10 @@ export class Consumer implements GroupMemberHandle {
    * runs); without one, take every partition of the topics. Unknown topics
    * are a NotFoundError and change nothing.
    */
-  subscribe(topics: readonly string[]): void {
+  subscribe(given: readonly string[]): void {
     this.ensureOpen();
-    if (!Array.isArray(topics) || topics.length === 0) throw new InvalidArgumentError('topics', topics, 'a non-empty array of topic names');
+    const topics = readArray('topics', given, 'a non-empty array of topic names') as string[];
+    if (topics.length === 0) throw new InvalidArgumentError('topics', given, 'a non-empty array of topic names');
     for (const t of topics) this.broker.topic(t);
     if (this.mode === 'assign') throw new StateError('subscribe() after assign(): close this consumer first');
     if (this.groupId === null) {
@@ -305,7 +316,11 @@ export class Consumer implements GroupMemberHandle {
   /** The next offset this consumer will read from a partition (resolving it if needed). */
   position(topic: string, partition: number): number {
     const p = this.parts.find((x) => x.topic === topic && x.partition === partition);
-    if (p === undefined) throw new StateError(`partition ${tpKey(topic, partition)} is not assigned to this consumer`, { code: 'NOT_ASSIGNED' });
+    if (p === undefined) {
+      // An unknown topic or partition (or a value that is neither) is named as such, before "not assigned".
+      this.broker.topic(topic).log(partition);
+      throw new StateError(`partition ${tpKey(topic, partition)} is not assigned to this consumer`, { code: 'NOT_ASSIGNED' });
+    }
     return this.resolve(p);
   }
 
@@ -327,7 +342,7 @@ export class Consumer implements GroupMemberHandle {
   commit(offsets?: readonly OffsetCommit[]): void {
     this.ensureOpen();
     if (this.groupId === null) throw new StateError('commit needs a groupId', { code: 'NO_GROUP' });
-    const list = offsets ?? this.parts.filter((p) => p.position !== null).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.position as number }));
+    const list = offsets === undefined ? this.parts.filter((p) => p.position !== null).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.position as number })) : readOffsetCommits(offsets);
     const member = this.mode === 'group' && this.memberIdValue !== null ? { memberId: this.memberIdValue, generation: this.generationValue } : null;
     this.broker.commitOffsets(this.groupId, list, member);
     for (const o of list) this.committedPositions.set(tpKey(o.topic, o.partition), o.offset);

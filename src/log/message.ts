@@ -4,8 +4,8 @@
  * stored (ARCHITECTURE.md, principle 8). A send with one bad message stores
  * none of them.
  */
-import { InvalidArgumentError, ShardkitError, describeValue } from '../errors.js';
-import type { Bytes, Message, RecordInput } from './types.js';
+import { InvalidArgumentError, ShardkitError, describeThrown, describeValue, isArraySafe, isInstance, readArray, readOptions } from '../errors.js';
+import type { Bytes, Message, RecordInput, TopicPartition } from './types.js';
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -28,7 +28,7 @@ export function checkGroupId(groupId: unknown): string {
 const encoder = new TextEncoder();
 
 function toBytes(parameter: string, v: unknown, nullable: boolean): Uint8Array | null {
-  if (v instanceof Uint8Array) return v;
+  if (isInstance(v, Uint8Array)) return v;
   if (typeof v === 'string') return encoder.encode(v);
   if (nullable && (v === null || v === undefined)) return null;
   throw new InvalidArgumentError(parameter, v, nullable ? 'a string, a Uint8Array or null' : 'a string or a Uint8Array');
@@ -45,20 +45,28 @@ export function bytesOf(b: Bytes): Uint8Array {
  * O(message bytes).
  */
 export function toRecord(m: unknown, index: number, nowMs: number): RecordInput {
+  return readMessage(m, index, nowMs).record;
+}
+
+/**
+ * Like toRecord, and also the message's `partition` field as given (the
+ * producer checks it against the topic): every field of the message is read
+ * exactly once, so what is checked is what is stored. O(message bytes).
+ */
+export function readMessage(m: unknown, index: number, nowMs: number): { record: RecordInput; partition: unknown } {
   try {
     return readRecord(m, index, nowMs);
   } catch (e) {
     // A field that throws when read (a trapping proxy, a throwing getter) is bad input too.
     if (e instanceof ShardkitError) throw e;
-    throw new InvalidArgumentError(`messages[${index}]`, m, `a message whose fields can be read (reading one threw: ${describeValue(e instanceof Error ? e.message : e)})`);
+    throw new InvalidArgumentError(`messages[${index}]`, m, `a message whose fields can be read (reading one threw: ${describeThrown(e)})`);
   }
 }
 
-function readRecord(m: unknown, index: number, nowMs: number): RecordInput {
-  if (m === null || typeof m !== 'object' || Array.isArray(m) || m instanceof Uint8Array) {
-    throw new InvalidArgumentError(`messages[${index}]`, m, 'an object { key?, value, partition?, timestampMs?, headers? }');
-  }
-  const msg = m as Message;
+function readRecord(m: unknown, index: number, nowMs: number): { record: RecordInput; partition: unknown } {
+  const allowed = 'an object { key?, value, partition?, timestampMs?, headers? }';
+  if (m === null || typeof m !== 'object' || isArraySafe(m) || isInstance(m, Uint8Array)) throw new InvalidArgumentError(`messages[${index}]`, m, allowed);
+  const msg = readOptions(`messages[${index}]`, m as Message, ['key', 'value', 'partition', 'timestampMs', 'headers'], allowed) as Message;
   if (!('value' in msg)) throw new InvalidArgumentError(`messages[${index}].value`, undefined, 'a string, a Uint8Array or null (a tombstone)');
   const value = msg.value === null ? null : toBytes(`messages[${index}].value`, msg.value, false);
   const key = toBytes(`messages[${index}].key`, msg.key, true);
@@ -71,10 +79,89 @@ function readRecord(m: unknown, index: number, nowMs: number): RecordInput {
   }
   const headers: [string, Uint8Array][] = [];
   if (msg.headers !== undefined) {
-    if (msg.headers === null || typeof msg.headers !== 'object' || Array.isArray(msg.headers)) {
+    if (msg.headers === null || typeof msg.headers !== 'object' || isArraySafe(msg.headers)) {
       throw new InvalidArgumentError(`messages[${index}].headers`, msg.headers, 'an object of header name → string or Uint8Array');
     }
     for (const [name, v] of Object.entries(msg.headers)) headers.push([name, toBytes(`messages[${index}].headers[${describeValue(name)}]`, v, false)!]);
   }
-  return { key, value, timestampMs, headers };
+  return { record: { key, value, timestampMs, headers }, partition: msg.partition };
+}
+
+/**
+ * Check records given to `Broker.append` from outside (the producer's are
+ * made by `toRecord`): a non-empty array of { key: Uint8Array | null, value:
+ * Uint8Array | null, timestampMs: integer ≥ 0, headers: [name, Uint8Array][] },
+ * each field read once. Returns the copies; throws InvalidArgumentError naming
+ * the record and field. O(records + headers).
+ */
+export function readRecordInputs(records: unknown): RecordInput[] {
+  const list = readArray('records', records, 'a non-empty array of records { key, value, timestampMs, headers }');
+  return list.map((r, i): RecordInput => {
+    const at = `records[${i}]`;
+    const allowed = 'a record { key: Uint8Array | null, value: Uint8Array | null, timestampMs: integer ≥ 0, headers: [name, Uint8Array][] }';
+    if (r === null || typeof r !== 'object' || isArraySafe(r)) throw new InvalidArgumentError(at, r, allowed);
+    const o = readOptions(at, r as RecordInput, ['key', 'value', 'timestampMs', 'headers'], allowed);
+    const bytesOrNull = (field: string, v: unknown): Uint8Array | null => {
+      if (v === null || isInstance(v, Uint8Array)) return v;
+      throw new InvalidArgumentError(`${at}.${field}`, v, 'a Uint8Array or null');
+    };
+    const key = bytesOrNull('key', o.key ?? null);
+    // No default for value: a missing value must not become a tombstone.
+    const value = bytesOrNull('value', o.value);
+    const ts = o.timestampMs;
+    if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) throw new InvalidArgumentError(`${at}.timestampMs`, ts, 'an integer ≥ 0 (ms since the epoch)');
+    const headers = readArray(`${at}.headers`, o.headers, 'an array of [name, Uint8Array] pairs').map((hd, j) => {
+      const pair = readArray(`${at}.headers[${j}]`, hd, 'a [name, Uint8Array] pair');
+      if (pair.length !== 2 || typeof pair[0] !== 'string' || !isInstance(pair[1], Uint8Array)) throw new InvalidArgumentError(`${at}.headers[${j}]`, hd, 'a [name, Uint8Array] pair');
+      return [pair[0], pair[1]] as const;
+    });
+    return { key, value, timestampMs: ts, headers };
+  });
+}
+
+/** An offset to commit, as read from outside. */
+export interface OffsetCommitInput extends TopicPartition {
+  offset: number;
+}
+
+/**
+ * Offsets to commit from outside, each entry and field read once: an array of
+ * { topic, partition, offset }. Types only (the broker checks that the topic
+ * and partition exist and that the offset is an integer ≥ 0). O(offsets).
+ */
+export function readOffsetCommits(offsets: unknown): OffsetCommitInput[] {
+  const list = readArray('offsets', offsets, 'an array of { topic, partition, offset }');
+  return list.map((c, i) => {
+    const allowed = 'an offset commit { topic, partition, offset }';
+    if (c === null || typeof c !== 'object' || isArraySafe(c)) throw new InvalidArgumentError(`offsets[${i}]`, c, allowed);
+    const o = readOptions(`offsets[${i}]`, c as OffsetCommitInput, ['topic', 'partition', 'offset'], allowed);
+    return { topic: o.topic as string, partition: o.partition as number, offset: o.offset as number };
+  });
+}
+
+/**
+ * Topic-partitions from outside (an assignment), each entry and field read
+ * once: an array of { topic, partition }. Types only; the broker checks that
+ * each exists. O(partitions).
+ */
+export function readTopicPartitions(partitions: unknown): TopicPartition[] {
+  const list = readArray('partitions', partitions, 'an array of { topic, partition }');
+  return list.map((tp, i) => {
+    const allowed = 'a topic-partition { topic, partition }';
+    if (tp === null || typeof tp !== 'object' || isArraySafe(tp)) throw new InvalidArgumentError(`partitions[${i}]`, tp, allowed);
+    const o = readOptions(`partitions[${i}]`, tp as TopicPartition, ['topic', 'partition'], allowed);
+    return { topic: o.topic as string, partition: o.partition as number };
+  });
+}
+
+/**
+ * Check that an object-valued option (a clock, a storage adapter, a
+ * partitioner) has `methods`, each read once; a non-object, a missing method
+ * or a read that throws is an InvalidArgumentError saying what is allowed.
+ * O(methods).
+ */
+export function requireMethods(parameter: string, value: unknown, methods: readonly string[], allowed: string): void {
+  if (value === null || typeof value !== 'object') throw new InvalidArgumentError(parameter, value, allowed);
+  const found = readOptions(parameter, value as Record<string, unknown>, methods, allowed);
+  for (const m of methods) if (typeof found[m] !== 'function') throw new InvalidArgumentError(parameter, value, `${allowed} (${m} is not a function)`);
 }

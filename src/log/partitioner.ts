@@ -8,7 +8,7 @@
  * stick to one partition until a batch's worth of bytes has been sent, then
  * switch to a random other one (KIP-794, Kafka ≥ 3.3).
  */
-import { NotFoundError, requireInt } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, isInstance, requireInt } from '../errors.js';
 import { kafkaPartition } from '../hash/kafka.js';
 import { randomInt, type Random } from '../util/random.js';
 
@@ -29,11 +29,20 @@ export function keyedPartition(key: Uint8Array, partitionCount: number): number 
 }
 
 /** Keyed: Kafka's murmur2; unkeyed: round-robin per topic (9 unkeyed over 3 partitions: 3 each). */
+/** Check the arguments of a built-in partitioner's `partition` (the producer passes valid ones; a caller from outside may not). O(1). */
+function checkPartitionArgs(topic: unknown, key: unknown, bytes: unknown, n: unknown): void {
+  if (typeof topic !== 'string') throw new InvalidArgumentError('topic', topic, 'a topic name (a string)');
+  if (key !== null && !isInstance(key, Uint8Array)) throw new InvalidArgumentError('key', key, 'the key bytes (a Uint8Array) or null');
+  requireInt('messageBytes', bytes, 0);
+  requireInt('partitionCount', n, 1, 10_000);
+}
+
 export function roundRobinPartitioner(): Partitioner {
   const counters = new Map<string, number>();
   return {
     name: 'default',
-    partition(topic, key, _bytes, n) {
+    partition(topic, key, bytes, n) {
+      checkPartitionArgs(topic, key, bytes, n);
       if (key !== null) return keyedPartition(key, n);
       const c = counters.get(topic) ?? 0;
       counters.set(topic, c + 1);
@@ -48,11 +57,13 @@ export function roundRobinPartitioner(): Partitioner {
  * uniformly at random from `random`.
  */
 export function uniformStickyPartitioner(random: Random, batchBytes = 16384): Partitioner {
+  if (typeof random !== 'function') throw new InvalidArgumentError('random', random, 'a Random (() => number in [0, 1))');
   requireInt('batchBytes', batchBytes, 1);
   const sticky = new Map<string, { partition: number; bytes: number }>();
   return {
     name: 'uniform-sticky',
     partition(topic, key, bytes, n) {
+      checkPartitionArgs(topic, key, bytes, n);
       if (key !== null) return keyedPartition(key, n);
       let s = sticky.get(topic);
       if (s === undefined || s.partition >= n || s.bytes >= batchBytes) {
@@ -74,5 +85,6 @@ export const partitionerNames: readonly string[] = ['default', 'round-robin', 'u
 export function partitionerByName(name: string, random: Random): Partitioner {
   if (name === 'default' || name === 'round-robin') return roundRobinPartitioner();
   if (name === 'uniform-sticky') return uniformStickyPartitioner(random);
-  throw new NotFoundError('partitioner', String(name), partitionerNames);
+  if (typeof name !== 'string') throw new InvalidArgumentError('partitioner', name, `a partitioner name: ${partitionerNames.join(', ')}`);
+  throw new NotFoundError('partitioner', name, partitionerNames);
 }

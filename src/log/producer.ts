@@ -7,9 +7,9 @@
  * on one partition's append can still leave the partitions before it written:
  * appends to different partitions are separate files.)
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, readArray, readOptions } from '../errors.js';
 import type { Broker } from './broker.js';
-import { toRecord } from './message.js';
+import { readMessage, requireMethods } from './message.js';
 import { partitionerByName, type Partitioner } from './partitioner.js';
 import { BATCH_HEADER_BYTES, MAX_BATCH_BYTES, recordBytes } from './storage/record-batch.js';
 import type { Message, ProduceResult, RecordInput } from './types.js';
@@ -25,12 +25,16 @@ export class Producer {
   private readonly broker: Broker;
   readonly partitioner: Partitioner;
 
-  constructor(broker: Broker, options: ProducerOptions = {}) {
+  constructor(broker: Broker, given: ProducerOptions = {}) {
     this.broker = broker;
+    const options = readOptions('producer options', given, ['partitioner'], 'an object { partitioner? }');
     const p = options.partitioner ?? 'default';
+    const allowed = 'a partitioner name or an object with partition()';
     if (typeof p === 'string') this.partitioner = partitionerByName(p, broker.random);
-    else if (p !== null && typeof p === 'object' && typeof p.partition === 'function') this.partitioner = p;
-    else throw new InvalidArgumentError('partitioner', p, 'a partitioner name or an object with partition()');
+    else if (p !== null && typeof p === 'object') {
+      requireMethods('partitioner', p, ['partition'], allowed);
+      this.partitioner = p;
+    } else throw new InvalidArgumentError('partitioner', p, allowed);
   }
 
   /** Send one message; returns where it landed. */
@@ -43,26 +47,33 @@ export class Producer {
    * `always`) per partition touched. Results are in input order; within a
    * partition offsets follow input order. O(total bytes).
    */
-  sendBatch(topic: string, messages: readonly Message[]): ProduceResult[] {
-    if (!Array.isArray(messages)) throw new InvalidArgumentError('messages', messages, 'an array of messages');
+  sendBatch(topic: string, given: readonly Message[]): ProduceResult[] {
+    // The list and each message's fields are read once: what is checked is what is stored.
+    const messages = readArray('messages', given, 'an array of messages');
     const n = this.broker.partitionCount(topic);
     const now = this.broker.clock.now();
     const records: RecordInput[] = new Array(messages.length);
+    const explicitPartitions: (number | undefined)[] = new Array(messages.length);
     for (let i = 0; i < messages.length; i++) {
-      records[i] = toRecord(messages[i], i, now);
-      const explicit = (messages[i] as Message).partition;
+      const { record, partition: explicit } = readMessage(messages[i], i, now);
+      records[i] = record;
       if (explicit !== undefined && (typeof explicit !== 'number' || !Number.isInteger(explicit) || explicit < 0 || explicit >= n)) {
         throw new InvalidArgumentError(`messages[${i}].partition`, explicit, `an integer from 0 to ${n - 1} (topic ${topic} has ${n})`);
       }
+      explicitPartitions[i] = explicit as number | undefined;
     }
     const target = new Int32Array(messages.length);
     const byPartition = new Map<number, number[]>();
     const batchBytes = new Map<number, number>();
     for (let i = 0; i < messages.length; i++) {
       const r = records[i] as RecordInput;
-      const explicit = (messages[i] as Message).partition;
+      const explicit = explicitPartitions[i];
       const size = recordBytes(r);
       const p = explicit ?? this.partitioner.partition(topic, r.key, size, n);
+      // A partitioner's answer is checked before anything is written (a bad one would otherwise fail halfway through the batch).
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= n) {
+        throw new InvalidArgumentError(`partition chosen by the partitioner for messages[${i}]`, p, `an integer from 0 to ${n - 1}`);
+      }
       target[i] = p;
       let list = byPartition.get(p);
       if (list === undefined) byPartition.set(p, (list = []));
@@ -74,7 +85,8 @@ export class Producer {
     }
     const offsets = new Float64Array(messages.length);
     for (const [p, idx] of byPartition) {
-      const base = this.broker.append(topic, p, idx.length === messages.length ? records : idx.map((i) => records[i] as RecordInput));
+      // Records made by toRecord are already checked: append to the partition's log directly.
+      const base = this.broker.topic(topic).log(p).append(idx.length === messages.length ? records : idx.map((i) => records[i] as RecordInput));
       idx.forEach((i, k) => (offsets[i] = base + k));
     }
     const out: ProduceResult[] = new Array(messages.length);

@@ -3,12 +3,12 @@
  * in directory `<topic>-<partition>`, as Kafka names them) and its settings:
  * storage (segments, fsync) and cleanup (retention, compaction).
  */
-import { InvalidArgumentError, NotFoundError, describeValue, requireInt } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, describeValue, readOptions, requireInt } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import { applyRetention, compact, type CompactionResult } from './storage/cleanup.js';
 import type { StorageDirectory } from './storage/directory.js';
 import { PartitionLog } from './storage/partition-log.js';
-import { partitionConfig, type PartitionLogConfig } from './storage/partition-config.js';
+import { PARTITION_CONFIG_KEYS, partitionConfig, type PartitionLogConfig } from './storage/partition-config.js';
 
 /** Settings of a topic. `null` limits mean "no limit". */
 export interface TopicConfig extends PartitionLogConfig {
@@ -25,10 +25,15 @@ export interface TopicConfig extends PartitionLogConfig {
 /** Largest partition count accepted for one topic. */
 export const MAX_PARTITIONS = 10_000;
 
+/** Every setting of a topic (TopicConfig's fields). */
+export const TOPIC_CONFIG_KEYS = [...PARTITION_CONFIG_KEYS, 'cleanupPolicy', 'retentionMs', 'retentionBytes', 'retentionMessages', 'deleteRetentionMs'] as const satisfies readonly (keyof TopicConfig)[];
+
 const nullableInt = (name: string, v: unknown): number | null => (v === null ? null : requireInt(name, v, 0));
 
 /** Validate a partial topic config against the defaults. Typed errors name the field. */
-export function topicConfig(c: Partial<TopicConfig> = {}): TopicConfig {
+export function topicConfig(given: Partial<TopicConfig> = {}): TopicConfig {
+  // Each setting read once; settings that throw when read are an InvalidArgumentError.
+  const c = readOptions('topic settings', given, TOPIC_CONFIG_KEYS, 'an object of topic settings');
   const base = partitionConfig(c);
   const out: TopicConfig = {
     ...base,

@@ -4,7 +4,7 @@
  * cluster may be shared by several coordinators, each with its own id.
  * The networked cluster (cluster/) will replace this with real nodes.
  */
-import { InvalidArgumentError, NotFoundError, invariant } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, invariant, readArray, readOptions } from '../errors.js';
 import { normalizeNodes } from '../partitioning/placement.js';
 import { type HintStore, MemoryHintStore } from './hint-store.js';
 import { type ReplicaStore, MemoryReplicaStore } from './replica-store.js';
@@ -24,6 +24,15 @@ export interface ReplicaClusterOptions {
   hintStore?: (nodeId: string) => HintStore;
 }
 
+/** What a store factory returned for node `id`, checked to have the store's methods (read once). */
+function checkStore<S extends object>(option: string, id: string, store: unknown, methods: readonly string[]): S {
+  const allowed = `a store with ${methods.join(', ')}`;
+  if (store === null || typeof store !== 'object') throw new InvalidArgumentError(`${option}(${JSON.stringify(id)})`, store, allowed);
+  const m = readOptions(`${option}(${JSON.stringify(id)})`, store as Record<string, unknown>, methods, allowed);
+  if (methods.some((k) => typeof m[k] !== 'function')) throw new InvalidArgumentError(`${option}(${JSON.stringify(id)})`, store, allowed);
+  return store as S;
+}
+
 /** A set of in-process nodes, all available at first. O(1) lookups by id. */
 export class ReplicaCluster {
   readonly nodeIds: readonly string[];
@@ -31,15 +40,22 @@ export class ReplicaCluster {
   private readonly list: ClusterNode[] = [];
 
   /** Nodes: non-empty, distinct, non-empty string ids. */
-  constructor(nodeIds: readonly string[], options: ReplicaClusterOptions = {}) {
-    if (Array.isArray(nodeIds) && nodeIds.some((n) => typeof n !== 'string')) {
-      throw new InvalidArgumentError('nodes', nodeIds, 'an array of distinct non-empty node id strings');
+  constructor(nodeIds: readonly string[], given: ReplicaClusterOptions = {}) {
+    const allowed = 'an array of distinct non-empty node id strings';
+    const list = readArray('nodes', nodeIds, allowed);
+    if (list.some((n) => typeof n !== 'string')) throw new InvalidArgumentError('nodes', nodeIds, allowed);
+    this.nodeIds = Object.freeze(normalizeNodes(list as string[]).map((n) => n.id));
+    const options = readOptions('options', given, ['replicaStore', 'hintStore']);
+    for (const k of ['replicaStore', 'hintStore'] as const) {
+      const f = options[k];
+      if (f !== undefined && f !== null && typeof f !== 'function') throw new InvalidArgumentError(k, f, 'a function from node id to a store, or undefined for memory');
     }
-    this.nodeIds = Object.freeze(normalizeNodes(nodeIds).map((n) => n.id));
     const makeReplicas = options.replicaStore ?? (() => new MemoryReplicaStore());
     const makeHints = options.hintStore ?? (() => new MemoryHintStore());
     for (const id of this.nodeIds) {
-      const node: ClusterNode = { id, available: true, replicas: makeReplicas(id), hints: makeHints(id) };
+      const replicas = checkStore<ReplicaStore>('replicaStore', id, makeReplicas(id), ['get', 'put', 'keys', 'checkInvariants']);
+      const hints = checkStore<HintStore>('hintStore', id, makeHints(id), ['add', 'remove', 'forTarget', 'countFor', 'targets', 'all', 'restart', 'close', 'checkInvariants']);
+      const node: ClusterNode = { id, available: true, replicas, hints };
       this.nodes.set(id, node);
       this.list.push(node);
     }
@@ -47,8 +63,9 @@ export class ReplicaCluster {
 
   /** The node `id`; NotFoundError for unknown ids. O(1). */
   node(id: string): ClusterNode {
-    const n = typeof id === 'string' ? this.nodes.get(id) : undefined;
-    if (!n) throw new NotFoundError('node', String(id), this.nodeIds);
+    if (typeof id !== 'string') throw new InvalidArgumentError('node id', id, `a node id (a string): one of ${this.nodeIds.join(', ')}`);
+    const n = this.nodes.get(id);
+    if (!n) throw new NotFoundError('node', id, this.nodeIds);
     return n;
   }
 
@@ -71,6 +88,7 @@ export class ReplicaCluster {
 
   /** Hints held anywhere for `target`. O(nodes). */
   hintsFor(target: string): number {
+    if (typeof target !== 'string') throw new InvalidArgumentError('target', target, 'a node id (a string)');
     let n = 0;
     for (const node of this.list) n += node.hints.countFor(target);
     return n;

@@ -26,7 +26,7 @@
  * are idempotent, newest wins). Bad input throws a typed error and changes
  * nothing; quorum failures are not errors, they are reports with ok: false.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, isInstance, readArray, readOptions, requireInt } from '../errors.js';
 import type { Placement } from '../partitioning/placement.js';
 import { ConsistentHashRing } from '../partitioning/ring.js';
 import type { Clock } from '../util/clock.js';
@@ -74,28 +74,37 @@ export class Coordinator {
   };
 
   /** Validates every option first (typed errors, nothing built on failure). O(nodes) plus the placement's construction. */
-  constructor(options: CoordinatorOptions) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'an object');
+  constructor(given: CoordinatorOptions) {
+    const allowed = 'an object with n, w, r, hintTtlMs, clock and nodes or cluster';
+    if (given === undefined) throw new InvalidArgumentError('options', given, allowed);
+    // Each option is read once: a getter cannot give two answers, and one that throws is an InvalidArgumentError.
+    const options = readOptions(
+      'options',
+      given,
+      ['n', 'w', 'r', 'hintTtlMs', 'clock', 'nodes', 'cluster', 'placement', 'sloppyQuorum', 'hintedHandoff', 'hintsMax', 'handoffRatePerTick', 'readRepair', 'coordinatorId', 'random'],
+      allowed,
+    );
     if ((options.cluster === undefined) === (options.nodes === undefined)) {
       throw new InvalidArgumentError('nodes/cluster', options.cluster ?? options.nodes, 'exactly one of `nodes` (a private cluster) or `cluster` (a shared one)');
     }
-    if (options.cluster !== undefined && !(options.cluster instanceof ReplicaCluster)) throw new InvalidArgumentError('cluster', options.cluster, 'a ReplicaCluster');
-    if (options.nodes !== undefined && (!Array.isArray(options.nodes) || options.nodes.some((x) => typeof x !== 'string'))) {
-      throw new InvalidArgumentError('nodes', options.nodes, 'an array of distinct non-empty node id strings');
+    if (options.cluster !== undefined && !isInstance(options.cluster, ReplicaCluster)) throw new InvalidArgumentError('cluster', options.cluster, 'a ReplicaCluster');
+    let nodeIds: readonly string[];
+    if (options.cluster !== undefined) nodeIds = options.cluster.nodeIds;
+    else {
+      const list = readArray('nodes', options.nodes, 'an array of distinct non-empty node id strings');
+      if (list.some((x) => typeof x !== 'string')) throw new InvalidArgumentError('nodes', options.nodes, 'an array of distinct non-empty node id strings');
+      nodeIds = list as string[];
     }
-    const nodeIds = options.cluster?.nodeIds ?? (options.nodes as readonly string[]);
     const resolved = resolveOptions(options, nodeIds.length);
     const p = options.placement;
-    const placement = p === undefined ? new ConsistentHashRing(nodeIds) : typeof p === 'function' ? p(nodeIds) : p;
-    if (placement === null || typeof placement !== 'object' || typeof placement.preferenceList !== 'function') {
-      throw new InvalidArgumentError('placement', placement, 'a Placement (see partitioning/placement.ts)');
-    }
+    const placement = p === undefined || p === null ? new ConsistentHashRing(nodeIds) : typeof p === 'function' ? p(nodeIds) : p;
+    if (placement === null || typeof placement !== 'object') throw new InvalidArgumentError('placement', placement, 'a Placement (see partitioning/placement.ts)');
     checkPlacementNodes(placement, nodeIds);
     this.options = resolved;
     this.cluster = options.cluster ?? new ReplicaCluster(nodeIds);
     this.placement = placement;
-    this.clock = options.clock;
-    this.random = options.random;
+    this.clock = options.clock as Clock;
+    this.random = options.random ?? undefined;
     this.lamport = new LamportClock(resolved.coordinatorId);
     this.allNodes = nodeIds.length;
   }
@@ -291,7 +300,7 @@ export class Coordinator {
   /** Hand off up to `budget` hints to `target` now (default: one tick's rate). NotFoundError for unknown ids. */
   handoff(target: string, budget: number = this.options.handoffRatePerTick): HandoffReport {
     this.cluster.node(target);
-    if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1) throw new InvalidArgumentError('budget', budget, 'an integer ≥ 1');
+    requireInt('budget', budget, 1);
     return this.runHandoff(target, budget);
   }
 

@@ -22,9 +22,9 @@
  *
  * Cost: add and remove are O(record) plus one fsync; open is O(log size).
  */
-import { StateError, invariant } from '../errors.js';
-import { type Hint, type NewHint, HintIndex } from './hint.js';
-import type { HintStore, RestartReport } from './hint-store.js';
+import { InvalidArgumentError, StateError, invariant, readOptions, requireInt } from '../errors.js';
+import { type Hint, type NewHint, HintIndex, readNewHint } from './hint.js';
+import { type HintStore, type RestartReport, assertTarget, readHintIds } from './hint-store.js';
 import { type DamagedRange, type DecodedLog, type HintLogRecord, HintLogCorruptionError, decodeLog, encodeRecord, encodeRecords, headerRecord } from './hint-log.js';
 import { type LogFile, NodeLogFile } from './log-file.js';
 
@@ -64,10 +64,19 @@ export class DurableHintStore implements HintStore {
 
   constructor(
     readonly file: LogFile,
-    options: DurableHintStoreOptions = {},
+    given: DurableHintStoreOptions = {},
   ) {
-    this.compactMin = options.compactMinDeadRecords ?? 1024;
-    this.repair = options.repair ?? false;
+    const allowed = 'a LogFile (read, append, sync, truncate, replace, keepCopy, reopen, close), e.g. a NodeLogFile';
+    if (file === null || typeof file !== 'object') throw new InvalidArgumentError('file', file, allowed);
+    const names = ['read', 'append', 'sync', 'truncate', 'replace', 'keepCopy', 'reopen', 'close'] as const;
+    const methods = readOptions('file', file, names, allowed);
+    const missing = names.find((m) => typeof methods[m] !== 'function');
+    if (missing !== undefined) throw new InvalidArgumentError('file', file, `${allowed} (${missing} is not a function)`);
+    const options = readOptions('options', given, ['compactMinDeadRecords', 'repair']);
+    this.compactMin = requireInt('compactMinDeadRecords', options.compactMinDeadRecords ?? 1024, 0);
+    const repair = options.repair ?? false;
+    if (typeof repair !== 'boolean') throw new InvalidArgumentError('repair', repair, 'true or false');
+    this.repair = repair;
     this.load();
   }
 
@@ -143,8 +152,9 @@ export class DurableHintStore implements HintStore {
   }
 
   add(hint: NewHint): Hint {
+    const checked = readNewHint(hint);
     this.usable();
-    const h: Hint = { ...hint, id: this.nextId };
+    const h: Hint = { ...checked, id: this.nextId };
     this.commit(encodeRecord({ type: 'add', hint: h }));
     this.nextId++;
     this.index.add(h);
@@ -152,8 +162,9 @@ export class DurableHintStore implements HintStore {
   }
 
   remove(ids: readonly number[]): number {
+    const list = readHintIds(ids);
     this.usable();
-    const present = [...new Set(ids)].filter((id) => this.index.has(id));
+    const present = [...new Set(list)].filter((id) => this.index.has(id));
     if (present.length === 0) return 0;
     this.commit(encodeRecord({ type: 'remove', ids: present }));
     for (const id of present) this.index.remove(id);
@@ -193,10 +204,12 @@ export class DurableHintStore implements HintStore {
   }
 
   forTarget(target: string): IterableIterator<Hint> {
+    assertTarget(target);
     return this.index.forTarget(target);
   }
 
   countFor(target: string): number {
+    assertTarget(target);
     return this.index.countFor(target);
   }
 

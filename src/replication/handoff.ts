@@ -9,7 +9,8 @@
  * from `startHolder` so none starves the others. Cost per step: O(nodes ×
  * targets) map lookups plus O(hints delivered or expired).
  */
-import type { ClusterNode, ReplicaCluster } from './cluster.js';
+import { ReplicaCluster, type ClusterNode } from './cluster.js';
+import { InvalidArgumentError, isInstance, readOptions, requireInt } from '../errors.js';
 import { isHintExpired } from './hint.js';
 import type { ExpiredHint, HandoffReport, HintDelivery } from './reports.js';
 
@@ -31,7 +32,18 @@ export interface HandoffStep {
  * that drops every expired one; a hint with a shorter TTL behind a longer
  * one is dropped when it reaches the front or at delivery time).
  */
-export function handoffStep(cluster: ReplicaCluster, step: HandoffStep): HandoffReport {
+export function handoffStep(cluster: ReplicaCluster, given: HandoffStep): HandoffReport {
+  if (!isInstance(cluster, ReplicaCluster)) throw new InvalidArgumentError('cluster', cluster, 'a ReplicaCluster');
+  const allowed = 'a handoff step { nowMs, ratePerTarget, startHolder, onlyTarget? }';
+  if (given === undefined) throw new InvalidArgumentError('step', given, allowed);
+  const o = readOptions('step', given, ['nowMs', 'ratePerTarget', 'startHolder', 'onlyTarget'], allowed);
+  if (typeof o.nowMs !== 'number' || !Number.isFinite(o.nowMs)) throw new InvalidArgumentError('nowMs', o.nowMs, 'a finite number of milliseconds');
+  const step: HandoffStep = {
+    nowMs: o.nowMs,
+    ratePerTarget: requireInt('ratePerTarget', o.ratePerTarget, 0),
+    startHolder: requireInt('startHolder', o.startHolder, 0),
+    ...(o.onlyTarget === undefined ? {} : { onlyTarget: cluster.node(o.onlyTarget).id }),
+  };
   const nodes = cluster.all();
   const budget = new Map<string, number>();
   const deliveries: HintDelivery[] = [];

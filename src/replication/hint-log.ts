@@ -22,9 +22,10 @@
  * the decoder skips each damaged range instead and reports it, so a repair
  * keeps every valid record before and after the damage.
  */
-import { CorruptionError } from '../errors.js';
+import { CorruptionError, InvalidArgumentError, isInstance, readOptions } from '../errors.js';
 import { crc32cBytes as crc32c } from '../hash/crc32c-bytes.js';
-import { type Hint, assertHint } from './hint.js';
+import { type Hint, assertHint, readHint } from './hint.js';
+import { readHintIds } from './hint-store.js';
 
 /** Name written in the header record. */
 export const HINT_LOG_FORMAT = 'shardkit-hints';
@@ -83,9 +84,33 @@ function fromJson(o: unknown, offset: number): HintLogRecord {
   throw bad(`unknown record type ${JSON.stringify(j.t)}`);
 }
 
+/**
+ * A validated copy of a record from outside, each field read once: a header
+ * (format string, version number, optional next id ≥ 1), an add (a whole
+ * hint, id included) or a remove (hint ids). Throws InvalidArgumentError. O(record).
+ */
+function readRecord(r: unknown): HintLogRecord {
+  const allowed = "a hint log record: { type: 'header', format, version, nextId? }, { type: 'add', hint } or { type: 'remove', ids }";
+  if (r === null || typeof r !== 'object') throw new InvalidArgumentError('record', r, allowed);
+  const o = readOptions('record', r as { type?: unknown; format?: unknown; version?: unknown; nextId?: unknown; hint?: unknown; ids?: unknown }, ['type', 'format', 'version', 'nextId', 'hint', 'ids'], allowed);
+  switch (o.type) {
+    case 'header':
+      if (typeof o.format !== 'string' || typeof o.version !== 'number' || !Number.isSafeInteger(o.version)) throw new InvalidArgumentError('header record', r, 'a format string and an integer version');
+      if (o.nextId !== undefined && !(typeof o.nextId === 'number' && Number.isSafeInteger(o.nextId) && o.nextId >= 1)) throw new InvalidArgumentError('header nextId', o.nextId, 'an integer ≥ 1 or undefined');
+      return o.nextId === undefined ? { type: 'header', format: o.format, version: o.version } : { type: 'header', format: o.format, version: o.version, nextId: o.nextId };
+    case 'add': {
+      return { type: 'add', hint: readHint(o.hint) };
+    }
+    case 'remove':
+      return { type: 'remove', ids: readHintIds(o.ids) };
+    default:
+      throw new InvalidArgumentError('record type', o.type, '"header", "add" or "remove"');
+  }
+}
+
 /** Encode one record with its length and checksum. O(record size). */
 export function encodeRecord(r: HintLogRecord): Uint8Array {
-  const payload = encoder.encode(JSON.stringify(toJson(r)));
+  const payload = encoder.encode(JSON.stringify(toJson(readRecord(r))));
   const out = new Uint8Array(8 + payload.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, payload.length, true);
@@ -217,7 +242,10 @@ function isTornTail(bytes: Uint8Array, view: DataView, off: number): boolean {
  * skips and reports every damaged range), CorruptionError for a foreign file
  * or a future format version.
  */
-export function decodeLog(bytes: Uint8Array, options: { resync?: boolean } = {}): DecodedLog {
+export function decodeLog(bytes: Uint8Array, given: { resync?: boolean } = {}): DecodedLog {
+  if (!isInstance(bytes, Uint8Array)) throw new InvalidArgumentError('bytes', bytes, 'a Uint8Array (the whole file)');
+  const options = readOptions('options', given, ['resync']);
+  if (options.resync !== undefined && options.resync !== null && typeof options.resync !== 'boolean') throw new InvalidArgumentError('resync', options.resync, 'true or false');
   const records: HintLogRecord[] = [];
   const damage: DamagedRange[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -5,7 +5,20 @@
  * append-only checksummed records, fsync per change, survives restarts).
  */
 import type { Hint, NewHint } from './hint.js';
-import { HintIndex } from './hint.js';
+import { HintIndex, readNewHint } from './hint.js';
+import { InvalidArgumentError, readArray } from '../errors.js';
+
+/** Validated hint ids from outside: an array of integers ≥ 1 (read once). O(ids). */
+export function readHintIds(ids: unknown): number[] {
+  const list = readArray('hint ids', ids, 'an array of hint ids (integers ≥ 1)');
+  for (const id of list) if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError('hint id', id, 'an integer ≥ 1');
+  return list as number[];
+}
+
+/** Throw InvalidArgumentError unless `target` is a string (a node id). O(1). */
+export function assertTarget(target: unknown): asserts target is string {
+  if (typeof target !== 'string') throw new InvalidArgumentError('target', target, 'a node id (a string)');
+}
 
 /** What a store found when it restarted. */
 export interface RestartReport {
@@ -58,22 +71,24 @@ export class MemoryHintStore implements HintStore {
   }
 
   add(hint: NewHint): Hint {
-    const h: Hint = { ...hint, id: this.nextId++ };
+    const h: Hint = { ...readNewHint(hint), id: this.nextId++ };
     this.index.add(h);
     return h;
   }
 
   remove(ids: readonly number[]): number {
     let n = 0;
-    for (const id of ids) if (this.index.remove(id)) n++;
+    for (const id of readHintIds(ids)) if (this.index.remove(id)) n++;
     return n;
   }
 
   forTarget(target: string): IterableIterator<Hint> {
+    assertTarget(target);
     return this.index.forTarget(target);
   }
 
   countFor(target: string): number {
+    assertTarget(target);
     return this.index.countFor(target);
   }
 

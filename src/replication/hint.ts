@@ -3,8 +3,8 @@
  * node outside the key's preference list on behalf of a preferred node that
  * was unavailable, to be handed off when that node comes back.
  */
-import { InvalidArgumentError, invariant } from '../errors.js';
-import { type Version, assertVersion } from './version.js';
+import { InvalidArgumentError, describeThrown, invariant } from '../errors.js';
+import { type Version, readVersion } from './version.js';
 
 /** A hint before a store has given it an id. */
 export interface NewHint {
@@ -26,25 +26,70 @@ export interface Hint extends NewHint {
 
 /** Expiry time of a hint: created at t with TTL d, it expires at t + d. O(1). */
 export function hintExpiresAtMs(h: NewHint): number {
-  return h.createdAtMs + h.ttlMs;
+  const { createdAtMs, ttlMs } = readTimes(h);
+  return createdAtMs + ttlMs;
+}
+
+/** The two times of a hint from outside, each read once and checked. O(1). */
+function readTimes(h: unknown): { createdAtMs: number; ttlMs: number } {
+  if (h === null || typeof h !== 'object') throw new InvalidArgumentError('hint', h, 'a hint { createdAtMs, ttlMs, ... }');
+  let createdAtMs: unknown;
+  let ttlMs: unknown;
+  try {
+    ({ createdAtMs, ttlMs } = h as Partial<NewHint>);
+  } catch (e) {
+    throw new InvalidArgumentError('hint', h, `a hint whose fields can be read (reading them threw: ${describeThrown(e)})`);
+  }
+  if (typeof createdAtMs !== 'number' || !Number.isFinite(createdAtMs)) throw new InvalidArgumentError('hint createdAtMs', createdAtMs, 'a finite number');
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) throw new InvalidArgumentError('hint ttlMs', ttlMs, 'a finite number > 0');
+  return { createdAtMs, ttlMs };
 }
 
 /** True when the hint has expired at `nowMs` (now ≥ createdAt + TTL). O(1). */
 export function isHintExpired(h: NewHint, nowMs: number): boolean {
-  return nowMs >= h.createdAtMs + h.ttlMs;
+  if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) throw new InvalidArgumentError('nowMs', nowMs, 'a number of milliseconds (not NaN)');
+  const { createdAtMs, ttlMs } = readTimes(h);
+  return nowMs >= createdAtMs + ttlMs;
 }
 
 /** Validate a hint from outside (a file, the network). Throws InvalidArgumentError. */
 export function assertHint(h: unknown): asserts h is Hint {
-  const o = h as Partial<Hint> | null;
-  if (o === null || typeof o !== 'object') throw new InvalidArgumentError('hint', h, 'an object');
-  if (typeof o.id !== 'number' || !Number.isSafeInteger(o.id) || o.id < 1) throw new InvalidArgumentError('hint id', o.id, 'an integer ≥ 1');
+  readHint(h);
+}
+
+/** A validated copy of a stored hint from outside (id included), each field read once. Throws InvalidArgumentError. O(1). */
+export function readHint(h: unknown): Hint {
+  const fields = readNewHint(h);
+  let id: unknown;
+  try {
+    id = (h as Partial<Hint>).id;
+  } catch (e) {
+    throw new InvalidArgumentError('hint', h, `a hint whose fields can be read (reading them threw: ${describeThrown(e)})`);
+  }
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError('hint id', id, 'an integer ≥ 1');
+  return { ...fields, id };
+}
+
+/**
+ * A validated copy of a hint from outside (before a store gives it an id),
+ * each field read exactly once: what a store keeps, so a getter cannot store
+ * one thing and log another. Throws InvalidArgumentError. O(1).
+ */
+export function readNewHint(h: unknown): NewHint {
+  if (h === null || typeof h !== 'object') throw new InvalidArgumentError('hint', h, 'an object { target, key, value, version, createdAtMs, ttlMs }');
+  let o: Partial<NewHint>;
+  try {
+    const { target, key, value, version, createdAtMs, ttlMs } = h as Partial<NewHint>;
+    o = { target, key, value, version, createdAtMs, ttlMs };
+  } catch (e) {
+    throw new InvalidArgumentError('hint', h, `a hint whose fields can be read (reading them threw: ${describeThrown(e)})`);
+  }
   if (typeof o.target !== 'string' || o.target.length === 0) throw new InvalidArgumentError('hint target', o.target, 'a non-empty node id');
   if (typeof o.key !== 'string') throw new InvalidArgumentError('hint key', o.key, 'a string');
   if (typeof o.value !== 'string') throw new InvalidArgumentError('hint value', o.value, 'a string');
-  assertVersion(o.version, 'hint version');
-  if (typeof o.createdAtMs !== 'number' || !Number.isFinite(o.createdAtMs)) throw new InvalidArgumentError('hint createdAtMs', o.createdAtMs, 'a finite number');
-  if (typeof o.ttlMs !== 'number' || !Number.isFinite(o.ttlMs) || o.ttlMs <= 0) throw new InvalidArgumentError('hint ttlMs', o.ttlMs, 'a finite number > 0');
+  const version = readVersion(o.version, 'hint version');
+  const { createdAtMs, ttlMs } = readTimes(o);
+  return { target: o.target, key: o.key, value: o.value, version, createdAtMs, ttlMs };
 }
 
 /**

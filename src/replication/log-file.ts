@@ -6,9 +6,14 @@
  * or only partly written (a torn tail), which is what the simulation and the
  * tests use.
  */
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync, existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { InvalidArgumentError, StateError, asDiskFull } from '../errors.js';
+import { InvalidArgumentError, StateError, asDiskFull, isInstance, requireInt } from '../errors.js';
+
+/** Throw InvalidArgumentError unless `bytes` is a Uint8Array (a Buffer is one). O(1). */
+function assertBytes(parameter: string, bytes: unknown): asserts bytes is Uint8Array {
+  if (!isInstance(bytes, Uint8Array)) throw new InvalidArgumentError(parameter, bytes, 'a Uint8Array');
+}
 
 /** An append-only byte file. */
 export interface LogFile {
@@ -47,11 +52,24 @@ export class NodeLogFile implements LogFile {
   private readonly tmp: string;
 
   constructor(readonly path: string) {
-    if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', path, 'a non-empty file path');
+    const allowed = 'a non-empty file path: well-formed UTF-16 (a lone surrogate would name another file), without NUL';
+    if (typeof path !== 'string' || path.length === 0 || !(path as unknown as { isWellFormed(): boolean }).isWellFormed() || path.includes('\0')) throw new InvalidArgumentError('path', path, allowed);
     this.tmp = `${path}.tmp`;
-    rmSync(this.tmp, { force: true });
+    const tooLong = (e: unknown): unknown =>
+      (e as { code?: unknown } | null)?.code === 'ENAMETOOLONG' ? new InvalidArgumentError('path', path, `${allowed}, short enough for the file system (ENAMETOOLONG)`) : e;
+    try {
+      rmSync(this.tmp, { force: true });
+    } catch (e) {
+      throw tooLong(e);
+    }
     const created = !existsSync(path);
-    this.fd = io(path, 'creating', () => openSync(path, 'a+'));
+    this.fd = io(path, 'creating', () => {
+      try {
+        return openSync(path, 'a+');
+      } catch (e) {
+        throw tooLong(e);
+      }
+    });
     // A new file's directory entry must be durable too, or a crash could lose the whole file.
     if (created) syncDirectory(dirname(path));
   }
@@ -71,6 +89,7 @@ export class NodeLogFile implements LogFile {
   }
 
   append(bytes: Uint8Array): void {
+    assertBytes('bytes', bytes);
     const fd = this.handle();
     let off = 0;
     io(this.path, 'appending to', () => {
@@ -85,6 +104,7 @@ export class NodeLogFile implements LogFile {
 
   truncate(length: number): void {
     const fd = this.handle();
+    requireInt('length', length, 0, fstatSync(fd).size);
     io(this.path, 'truncating', () => {
       ftruncateSync(fd, length);
       fsyncSync(fd);
@@ -92,6 +112,7 @@ export class NodeLogFile implements LogFile {
   }
 
   replace(bytes: Uint8Array): void {
+    assertBytes('bytes', bytes);
     this.handle();
     try {
       writeDurably(this.tmp, bytes, 'w');
@@ -107,6 +128,7 @@ export class NodeLogFile implements LogFile {
   }
 
   keepCopy(bytes: Uint8Array): string {
+    assertBytes('bytes', bytes);
     let n = 1;
     while (existsSync(`${this.path}.damaged-${n}`)) n++;
     const copy = `${this.path}.damaged-${n}`;
@@ -184,10 +206,12 @@ export class MemoryLogFile implements LogFile {
   readonly name: string;
 
   constructor(name = 'memory log file') {
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('name', name, 'a non-empty string');
     this.name = name;
   }
 
   keepCopy(bytes: Uint8Array): string {
+    assertBytes('bytes', bytes);
     const name = `${this.name}.damaged-${this.copies.size + 1}`;
     this.copies.set(name, bytes.slice());
     return name;
@@ -199,6 +223,7 @@ export class MemoryLogFile implements LogFile {
   }
 
   append(bytes: Uint8Array): void {
+    assertBytes('bytes', bytes);
     this.open();
     if (this.length + bytes.length > this.buf.length) {
       const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes.length));
@@ -217,12 +242,13 @@ export class MemoryLogFile implements LogFile {
 
   truncate(length: number): void {
     this.open();
-    if (!(length >= 0 && length <= this.length)) throw new InvalidArgumentError('length', length, `0 … ${this.length}`);
+    requireInt('length', length, 0, this.length);
     this.length = length;
     this.syncedLength = length;
   }
 
   replace(bytes: Uint8Array): void {
+    assertBytes('bytes', bytes);
     this.open();
     this.buf = new Uint8Array(Math.max(256, bytes.length));
     this.buf.set(bytes);

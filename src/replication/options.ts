@@ -2,7 +2,7 @@
  * Coordinator options and their validation: every bad value is rejected with
  * a typed error before any state is created (ARCHITECTURE.md, principle 8).
  */
-import { InvalidArgumentError, requireInt } from '../errors.js';
+import { InvalidArgumentError, readArray, readOptions, requireInt } from '../errors.js';
 import type { Placement } from '../partitioning/placement.js';
 import type { Clock } from '../util/clock.js';
 import type { Random } from '../util/random.js';
@@ -68,13 +68,13 @@ export interface ResolvedOptions {
 }
 
 function bool(name: string, v: unknown, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
+  if (v === undefined || v === null) return dflt;
   if (typeof v !== 'boolean') throw new InvalidArgumentError(name, v, 'true or false');
   return v;
 }
 
 /** Validate everything that does not depend on the cluster; `nodeCount` bounds n. */
-export function resolveOptions(o: CoordinatorOptions, nodeCount: number): ResolvedOptions {
+export function resolveOptions(o: Readonly<Partial<CoordinatorOptions>>, nodeCount: number): ResolvedOptions {
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options', o, 'an object with n, w, r, hintTtlMs and clock');
   if (typeof o.n !== 'number' || !Number.isInteger(o.n) || o.n < 1 || o.n > nodeCount) {
     throw new InvalidArgumentError('n (replication factor)', o.n, `an integer from 1 to the node count (${nodeCount})`);
@@ -86,10 +86,11 @@ export function resolveOptions(o: CoordinatorOptions, nodeCount: number): Resolv
     throw new InvalidArgumentError('hintTtlMs', o.hintTtlMs, 'a finite number of milliseconds > 0');
   }
   const hintTtlMs = o.hintTtlMs;
-  if (o.clock === null || typeof o.clock !== 'object' || typeof o.clock.now !== 'function') {
-    throw new InvalidArgumentError('clock', o.clock, 'a Clock ({ now(): number }), e.g. new ManualClock()');
+  const clockAllowed = 'a Clock ({ now(): number }), e.g. new ManualClock()';
+  if (o.clock === null || typeof o.clock !== 'object' || typeof readOptions('clock', o.clock, ['now'], clockAllowed).now !== 'function') {
+    throw new InvalidArgumentError('clock', o.clock, clockAllowed);
   }
-  if (o.random !== undefined && typeof o.random !== 'function') throw new InvalidArgumentError('random', o.random, 'a Random (() => number in [0, 1))');
+  if (o.random !== undefined && o.random !== null && typeof o.random !== 'function') throw new InvalidArgumentError('random', o.random, 'a Random (() => number in [0, 1))');
   const coordinatorId = o.coordinatorId ?? 'c0';
   if (typeof coordinatorId !== 'string' || coordinatorId.length === 0) throw new InvalidArgumentError('coordinatorId', coordinatorId, 'a non-empty string');
   return {
@@ -99,8 +100,8 @@ export function resolveOptions(o: CoordinatorOptions, nodeCount: number): Resolv
     hintTtlMs,
     sloppyQuorum: bool('sloppyQuorum', o.sloppyQuorum, true),
     hintedHandoff: bool('hintedHandoff', o.hintedHandoff, true),
-    hintsMax: o.hintsMax === undefined ? 100_000 : requireInt('hintsMax', o.hintsMax, 0),
-    handoffRatePerTick: o.handoffRatePerTick === undefined ? 1_000 : requireInt('handoffRatePerTick', o.handoffRatePerTick, 1),
+    hintsMax: o.hintsMax === undefined || o.hintsMax === null ? 100_000 : requireInt('hintsMax', o.hintsMax, 0),
+    handoffRatePerTick: o.handoffRatePerTick === undefined || o.handoffRatePerTick === null ? 1_000 : requireInt('handoffRatePerTick', o.handoffRatePerTick, 1),
     readRepair: bool('readRepair', o.readRepair, true),
     coordinatorId,
   };
@@ -108,9 +109,14 @@ export function resolveOptions(o: CoordinatorOptions, nodeCount: number): Resolv
 
 /** Check that a placement covers exactly the cluster's nodes. */
 export function checkPlacementNodes(placement: Placement, nodeIds: readonly string[]): void {
-  const a = [...placement.nodeIds].sort();
+  const allowed = 'a Placement (see partitioning/placement.ts)';
+  const p = readOptions('placement', placement, ['nodeIds', 'preferenceList', 'checkInvariants'], allowed);
+  if (typeof p.preferenceList !== 'function' || typeof p.checkInvariants !== 'function') throw new InvalidArgumentError('placement', placement, allowed);
+  const ids = readArray('placement.nodeIds', p.nodeIds, 'an array of node ids');
+  if (ids.some((x) => typeof x !== 'string')) throw new InvalidArgumentError('placement.nodeIds', p.nodeIds, 'an array of node id strings');
+  const a = [...(ids as string[])].sort();
   const b = [...nodeIds].sort();
   if (a.length !== b.length || a.some((x, i) => x !== b[i])) {
-    throw new InvalidArgumentError('placement', `nodes [${placement.nodeIds.join(', ')}]`, `a placement over exactly the cluster's nodes [${nodeIds.join(', ')}]`);
+    throw new InvalidArgumentError('placement', `nodes [${a.join(', ')}]`, `a placement over exactly the cluster's nodes [${nodeIds.join(', ')}]`);
   }
 }

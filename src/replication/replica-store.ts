@@ -3,8 +3,27 @@
  * runs the same over memory (tests, simulation, benchmarks) and over a real
  * store later (the networked cluster).
  */
-import { type Version, areConcurrent, compareVersions } from './version.js';
-import { invariant } from '../errors.js';
+import { type Version, areConcurrent, compareVersions, readVersion } from './version.js';
+import { InvalidArgumentError, describeThrown, invariant } from '../errors.js';
+
+/** A validated copy of a versioned value from outside, each field read once. O(1). */
+export function readVersioned(v: unknown, parameter = 'versioned value'): Versioned {
+  const allowed = '{ value: string, version: { counter, coordinator } }';
+  if (v === null || typeof v !== 'object') throw new InvalidArgumentError(parameter, v, allowed);
+  let value: unknown;
+  let version: unknown;
+  try {
+    ({ value, version } = v as Partial<Versioned>);
+  } catch (e) {
+    throw new InvalidArgumentError(parameter, v, `${allowed} whose fields can be read (reading them threw: ${describeThrown(e)})`);
+  }
+  if (typeof value !== 'string') throw new InvalidArgumentError(`${parameter}.value`, value, 'a string');
+  return { value, version: readVersion(version, `${parameter}.version`) };
+}
+
+function assertKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw new InvalidArgumentError('key', key, 'a string');
+}
 
 /** A value and the version that wrote it. */
 export interface Versioned {
@@ -45,7 +64,9 @@ export interface ReplicaStore {
 
 /** Newest-wins decision shared by every ReplicaStore implementation. O(1). */
 export function decidePut(held: Versioned | undefined, v: Versioned): PutResult {
+  readVersioned(v);
   if (held === undefined) return APPLIED_NEW;
+  readVersioned(held, 'held value');
   const c = compareVersions(v.version, held.version);
   return {
     outcome: c > 0 ? 'applied' : c === 0 ? 'same' : 'superseded',
@@ -67,10 +88,13 @@ export class MemoryReplicaStore implements ReplicaStore {
   }
 
   get(key: string): Versioned | undefined {
+    assertKey(key);
     return this.data.get(key);
   }
 
-  put(key: string, v: Versioned): PutResult {
+  put(key: string, given: Versioned): PutResult {
+    assertKey(key);
+    const v = readVersioned(given);
     const held = this.data.get(key);
     if (held === undefined) {
       this.data.set(key, { value: v.value, version: v.version });

@@ -21,7 +21,7 @@
  * 3. durable hint stores lose nothing in a restart, and no hint is left
  *    undelivered after the drain.
  */
-import { InvalidArgumentError, requireInt } from '../errors.js';
+import { InvalidArgumentError, readArray, readOptions, requireInt } from '../errors.js';
 import type { Placement } from '../partitioning/placement.js';
 import { ManualClock } from '../util/clock.js';
 import { type Random, mulberry32, randomInt } from '../util/random.js';
@@ -108,7 +108,48 @@ function prob(name: string, v: number | undefined, dflt: number): number {
 }
 
 /** Run one seeded history; O(steps × N) plus the drain. Throws only on bad options. */
-export function simulateReplication(o: SimulationOptions): SimulationResult {
+const SIMULATION_KEYS = [
+  'seed',
+  'nodes',
+  'n',
+  'w',
+  'r',
+  'sloppyQuorum',
+  'hintedHandoff',
+  'hintTtlMs',
+  'hintsMax',
+  'handoffRatePerTick',
+  'steps',
+  'keys',
+  'stepMs',
+  'failureRate',
+  'recoveryRate',
+  'crashShare',
+  'maxDown',
+  'durableHints',
+  'coordinators',
+  'placement',
+  'replicaStore',
+  'checkInvariants',
+] as const;
+
+function flag(name: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(name, v, 'true or false');
+  return v;
+}
+
+function callback<T>(name: string, v: T | undefined | null): T | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'function') throw new InvalidArgumentError(name, v, 'a function of the node id(s), or undefined for the default');
+  return v;
+}
+
+export function simulateReplication(given: SimulationOptions): SimulationResult {
+  if (given === undefined) throw new InvalidArgumentError('options', given, 'an object with at least a seed');
+  // Each option is read once (a changing getter cannot give two answers; one that throws is an InvalidArgumentError).
+  const read = readOptions('options', given, SIMULATION_KEYS, 'an object with at least a seed');
+  const o = { ...read, placement: callback('placement', read.placement), replicaStore: callback('replicaStore', read.replicaStore) };
   const seed = requireInt('seed', o.seed, 0, 0xffffffff);
   const nodeCount = requireInt('nodes', o.nodes ?? 6, 1, 1000);
   const steps = requireInt('steps', o.steps ?? 300, 0, 10_000_000);
@@ -119,8 +160,8 @@ export function simulateReplication(o: SimulationOptions): SimulationResult {
   const failureRate = prob('failureRate', o.failureRate, 0.05);
   const recoveryRate = prob('recoveryRate', o.recoveryRate, 0.06);
   const crashShare = prob('crashShare', o.crashShare, 0.5);
-  const durable = o.durableHints ?? true;
-  const check = o.checkInvariants ?? true;
+  const durable = flag('durableHints', o.durableHints, true);
+  const check = flag('checkInvariants', o.checkInvariants, true);
 
   const rnd: Random = mulberry32(seed);
   const clock = new ManualClock(0);
@@ -278,9 +319,16 @@ export interface SimulationTotals {
   readonly violations: readonly string[];
 }
 
-function addInto<T extends object>(into: T, from: T): void {
+function addInto<T extends object>(into: T, from: unknown, parameter: string): void {
   const a = into as Record<string, number>;
-  for (const [k, v] of Object.entries(from as Record<string, number>)) a[k] = (a[k] ?? 0) + v;
+  const allowed = 'an object of counts, as simulateReplication returns';
+  if (from === null || typeof from !== 'object') throw new InvalidArgumentError(parameter, from, allowed);
+  const counts = readOptions(parameter, from as Record<string, unknown>, Object.keys(a), allowed);
+  for (const k of Object.keys(a)) {
+    const v = counts[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArgumentError(`${parameter}.${k}`, v, 'a finite number');
+    a[k] = (a[k] ?? 0) + v;
+  }
 }
 
 /** Sum results field by field; O(results). */
@@ -293,16 +341,22 @@ export function sumSimulations(results: readonly SimulationResult[]): Simulation
     final: { writesChecked: 0, replicasChecked: 0, missingExpired: 0, missingRejected: 0, missingLostInRestart: 0, writesWithExpiredHint: 0 },
   };
   const violations: string[] = [];
-  for (const r of results) {
-    addInto(t.writes, r.writes);
-    addInto(t.reads, r.reads);
-    addInto(t.hints, r.hints);
-    addInto(t.failures, r.failures);
-    addInto(t.final, r.final);
-    violations.push(...r.violations);
-  }
+  const list = readArray('results', results, 'an array of simulation results');
+  list.forEach((given, i) => {
+    const allowed = 'a simulation result';
+    if (given === null || typeof given !== 'object') throw new InvalidArgumentError(`results[${i}]`, given, allowed);
+    const r = readOptions(`results[${i}]`, given as SimulationResult, ['writes', 'reads', 'hints', 'failures', 'final', 'violations'], allowed);
+    addInto(t.writes, r.writes, `results[${i}].writes`);
+    addInto(t.reads, r.reads, `results[${i}].reads`);
+    addInto(t.hints, r.hints, `results[${i}].hints`);
+    addInto(t.failures, r.failures, `results[${i}].failures`);
+    addInto(t.final, r.final, `results[${i}].final`);
+    const v = readArray(`results[${i}].violations`, r.violations, 'an array of strings');
+    if (v.some((x) => typeof x !== 'string')) throw new InvalidArgumentError(`results[${i}].violations`, r.violations, 'an array of strings');
+    violations.push(...(v as string[]));
+  });
   return {
-    seeds: results.length,
+    seeds: list.length,
     ...t,
     writeSuccessShare: t.writes.attempted === 0 ? 0 : t.writes.succeeded / t.writes.attempted,
     staleReadShare: t.reads.succeeded === 0 ? 0 : t.reads.stale / t.reads.succeeded,
@@ -311,7 +365,8 @@ export function sumSimulations(results: readonly SimulationResult[]): Simulation
 }
 
 /** Run seeds `firstSeed … firstSeed + seeds − 1` with the same options and sum them. O(seeds × steps × N). */
-export function simulateSeeds(options: Omit<SimulationOptions, 'seed'>, seeds: number, firstSeed = 1): SimulationTotals {
+export function simulateSeeds(given: Omit<SimulationOptions, 'seed'>, seeds: number, firstSeed = 1): SimulationTotals {
+  const options = readOptions('options', given, SIMULATION_KEYS.filter((k): k is Exclude<(typeof SIMULATION_KEYS)[number], 'seed'> => k !== 'seed'));
   requireInt('seeds', seeds, 1, 1_000_000);
   requireInt('firstSeed', firstSeed, 0, 0xffffffff - seeds);
   const results: SimulationResult[] = [];

@@ -24,7 +24,7 @@
  * rule 1 without being counted as concurrent. Keeping siblings (version
  * vectors) is out of scope for this module.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, describeThrown } from '../errors.js';
 
 /** A Lamport timestamp: `counter` ≥ 1 issued by coordinator `coordinator`. */
 export interface Version {
@@ -37,6 +37,8 @@ export interface Version {
  * than `b`, 0 when equal, positive when newer. O(length of the ids) at worst.
  */
 export function compareVersions(a: Version, b: Version): number {
+  assertVersion(a, 'version');
+  assertVersion(b, 'version');
   if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1;
   if (a.coordinator === b.coordinator) return 0;
   return a.coordinator < b.coordinator ? -1 : 1;
@@ -44,6 +46,8 @@ export function compareVersions(a: Version, b: Version): number {
 
 /** True when `a` and `b` were issued concurrently: same counter, different coordinators. O(1). */
 export function areConcurrent(a: Version, b: Version): boolean {
+  assertVersion(a, 'version');
+  assertVersion(b, 'version');
   return a.counter === b.counter && a.coordinator !== b.coordinator;
 }
 
@@ -54,23 +58,35 @@ export function newerVersion(a: Version, b: Version): Version {
 
 /** `counter@coordinator`, for reports and error messages. */
 export function formatVersion(v: Version): string {
+  assertVersion(v);
   return `${v.counter}@${v.coordinator}`;
 }
 
 /** Validate a version from outside (files, network): positive integer counter, non-empty coordinator id. */
 export function assertVersion(v: unknown, parameter = 'version'): asserts v is Version {
-  const o = v as Partial<Version> | null;
-  if (
-    o === null ||
-    typeof o !== 'object' ||
-    typeof o.counter !== 'number' ||
-    !Number.isSafeInteger(o.counter) ||
-    o.counter < 1 ||
-    typeof o.coordinator !== 'string' ||
-    o.coordinator.length === 0
-  ) {
-    throw new InvalidArgumentError(parameter, v, '{ counter: integer ≥ 1, coordinator: non-empty string }');
+  readVersion(v, parameter);
+}
+
+/**
+ * A validated copy of a version from outside, each field read once (a getter
+ * cannot answer differently the second time; one that throws, or a proxy
+ * trap, is an InvalidArgumentError). O(1).
+ */
+export function readVersion(v: unknown, parameter = 'version'): Version {
+  const allowed = '{ counter: integer ≥ 1, coordinator: non-empty string }';
+  if (typeof parameter !== 'string') throw new InvalidArgumentError('parameter', parameter, 'a parameter name (a string)');
+  if (v === null || typeof v !== 'object') throw new InvalidArgumentError(parameter, v, allowed);
+  let counter: unknown;
+  let coordinator: unknown;
+  try {
+    ({ counter, coordinator } = v as Partial<Version>);
+  } catch (e) {
+    throw new InvalidArgumentError(parameter, v, `${allowed} whose fields can be read (reading them threw: ${describeThrown(e)})`);
   }
+  if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 1 || typeof coordinator !== 'string' || coordinator.length === 0) {
+    throw new InvalidArgumentError(parameter, v, allowed);
+  }
+  return { counter, coordinator };
 }
 
 /**
@@ -95,6 +111,7 @@ export class LamportClock {
   }
   /** Raise the counter to at least `v.counter`, so later versions are newer than `v`. */
   observe(v: Version): void {
-    if (v.counter > this.counter) this.counter = v.counter;
+    const { counter } = readVersion(v);
+    if (counter > this.counter) this.counter = counter;
   }
 }

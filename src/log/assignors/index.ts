@@ -2,8 +2,9 @@
  * The assignor registry and `assign()`, a pure function the lab and tools use
  * to measure partitions moved per membership change.
  */
-import { InvalidArgumentError, NotFoundError, requireInt } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, describeThrown, isArraySafe, isInstance, readArray, readOptions, requireInt } from '../../errors.js';
 import { compareTopicPartitions, type TopicPartition } from '../types.js';
+import { readTopicPartitions } from '../message.js';
 import { diffAssignments, handovers, type Assignment, type Assignor, type MemberSubscription, type PartitionMove } from './assignor.js';
 import { rangeAssignor } from './range.js';
 import { roundRobinAssignor } from './round-robin.js';
@@ -16,13 +17,22 @@ export { stickyAssignor, cooperativeStickyAssignor, stickyAssign } from './stick
 
 const registry = new Map<string, Assignor>([rangeAssignor, roundRobinAssignor, stickyAssignor, cooperativeStickyAssignor].map((a) => [a.name, a]));
 
+/**
+ * Most partitions of one topic `assign()` takes: ten times a topic's limit
+ * (MAX_PARTITIONS), for studies of how assignors scale (`shardkit log assign`
+ * goes this far); an unbounded count such as 2^31 would build that many
+ * partitions and run out of memory.
+ */
+export const MAX_ASSIGN_PARTITIONS = 100_000;
+
 /** Names of the built-in assignors. */
 export const assignorNames: readonly string[] = [...registry.keys()];
 
 /** The assignor called `name`; NotFoundError (listing the known ones) otherwise. O(1). */
 export function assignorByName(name: string): Assignor {
-  const a = typeof name === 'string' ? registry.get(name) : undefined;
-  if (a === undefined) throw new NotFoundError('assignor', String(name), assignorNames);
+  if (typeof name !== 'string') throw new InvalidArgumentError('assignor', name, `an assignor name: ${assignorNames.join(', ')}`);
+  const a = registry.get(name);
+  if (a === undefined) throw new NotFoundError('assignor', name, assignorNames);
   return a;
 }
 
@@ -53,11 +63,47 @@ export function assign(
 ): AssignResult {
   const assignor = assignorByName(assignorName);
   const perTopic = new Map<string, number>();
-  if (typeof partitions === 'number') perTopic.set('topic', requireInt('partitions', partitions, 0));
-  else if (partitions !== null && typeof partitions === 'object') for (const [t, n] of Object.entries(partitions)) perTopic.set(t, requireInt(`partitions of ${t}`, n, 0));
-  else throw new InvalidArgumentError('partitions', partitions, 'a partition count or an object of topic → count');
+  const countsAllowed = 'a partition count or an object of topic → count';
+  if (typeof partitions === 'number') perTopic.set('topic', requireInt('partitions', partitions, 0, MAX_ASSIGN_PARTITIONS));
+  else if (partitions !== null && typeof partitions === 'object' && !isArraySafe(partitions)) {
+    let entries: [string, unknown][];
+    try {
+      entries = Object.entries(partitions);
+    } catch (e) {
+      throw new InvalidArgumentError('partitions', partitions, `${countsAllowed} whose entries can be read (reading them threw: ${describeThrown(e)})`);
+    }
+    for (const [t, n] of entries) perTopic.set(t, requireInt(`partitions of ${JSON.stringify(t)}`, n, 0, MAX_ASSIGN_PARTITIONS));
+  } else throw new InvalidArgumentError('partitions', partitions, countsAllowed);
   const allTopics = [...perTopic.keys()];
-  const subs: MemberSubscription[] = members.map((m) => (typeof m === 'string' ? { memberId: m, topics: allTopics } : m));
+  const memberAllowed = 'a member id (a non-empty string) or { memberId, topics }';
+  const subs: MemberSubscription[] = readArray('members', members, 'an array of member ids or { memberId, topics }').map((m, i) => {
+    if (typeof m === 'string') {
+      if (m.length === 0) throw new InvalidArgumentError(`members[${i}]`, m, memberAllowed);
+      return { memberId: m, topics: allTopics };
+    }
+    if (m === null || typeof m !== 'object') throw new InvalidArgumentError(`members[${i}]`, m, memberAllowed);
+    const o = readOptions(`members[${i}]`, m as MemberSubscription, ['memberId', 'topics'], memberAllowed);
+    if (typeof o.memberId !== 'string' || o.memberId.length === 0) throw new InvalidArgumentError(`members[${i}].memberId`, o.memberId, 'a non-empty string');
+    const topics = readArray(`members[${i}].topics`, o.topics, 'an array of topic names');
+    if (topics.some((t) => typeof t !== 'string')) throw new InvalidArgumentError(`members[${i}].topics`, o.topics, 'an array of topic names');
+    return { memberId: o.memberId, topics: topics as string[] };
+  });
+  const previousAllowed = 'a Map of member id → owned topic-partitions';
+  if (!isInstance(previous, Map)) throw new InvalidArgumentError('previous', previous, previousAllowed);
+  const owned = new Map<string, TopicPartition[]>();
+  let entries: [unknown, unknown][];
+  try {
+    entries = [...(previous as ReadonlyMap<unknown, unknown>)];
+  } catch (e) {
+    throw new InvalidArgumentError('previous', previous, `${previousAllowed} whose entries can be read (reading them threw: ${describeThrown(e)})`);
+  }
+  for (const [member, list] of entries) {
+    if (typeof member !== 'string') throw new InvalidArgumentError('previous member id', member, 'a string');
+    const tps = readTopicPartitions(list);
+    for (const tp of tps) if (typeof tp.topic !== 'string' || !Number.isSafeInteger(tp.partition) || tp.partition < 0) throw new InvalidArgumentError(`previous partitions of ${JSON.stringify(member)}`, list, 'an array of { topic: string, partition: integer ≥ 0 }');
+    owned.set(member, tps);
+  }
+  previous = owned;
   if (new Set(subs.map((s) => s.memberId)).size !== subs.length) throw new InvalidArgumentError('members', members, 'distinct member ids');
   const assignment = assignor.assign({ members: subs, partitionsPerTopic: perTopic, previous });
   let revokeRound: Assignment | null = null;

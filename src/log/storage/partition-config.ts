@@ -2,7 +2,7 @@
  * A partition's storage settings and its small metadata file
  * (`partition.json`: log start offset, recovery point, clean-shutdown flag).
  */
-import { CorruptionError, InvalidArgumentError, requireInt } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, readOptions, requireInt } from '../../errors.js';
 import type { FsyncPolicy } from '../types.js';
 import { openJson, sealJson } from './json-file.js';
 
@@ -19,6 +19,9 @@ export interface PartitionLogConfig {
   fsyncIntervalMs: number;
 }
 
+/** Every setting of a partition (PartitionLogConfig's fields). */
+export const PARTITION_CONFIG_KEYS = ['segmentBytes', 'segmentMs', 'indexIntervalBytes', 'fsync', 'fsyncIntervalMs'] as const satisfies readonly (keyof PartitionLogConfig)[];
+
 /** Defaults (Kafka's, except a 64 MiB segment). */
 export const DEFAULT_PARTITION_CONFIG: PartitionLogConfig = {
   segmentBytes: 64 * 1024 * 1024,
@@ -30,7 +33,8 @@ export const DEFAULT_PARTITION_CONFIG: PartitionLogConfig = {
 
 /** Validate a partial config against the defaults; typed errors name the field. */
 export function partitionConfig(c: Partial<PartitionLogConfig> = {}): PartitionLogConfig {
-  const out = { ...DEFAULT_PARTITION_CONFIG, ...c };
+  // Each setting read once (absent or undefined: the default); one that throws when read is an InvalidArgumentError.
+  const out = { ...DEFAULT_PARTITION_CONFIG, ...readOptions('partition settings', c, PARTITION_CONFIG_KEYS, 'an object of partition settings') };
   requireInt('segmentBytes', out.segmentBytes, 64, 2 ** 31);
   requireInt('segmentMs', out.segmentMs, 1);
   requireInt('indexIntervalBytes', out.indexIntervalBytes, 1);

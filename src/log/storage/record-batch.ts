@@ -25,7 +25,7 @@
  * except after a compaction gap, where the batch carries `GAP_BEFORE` and its
  * base offset only has to be larger.
  */
-import { CorruptionError, InvalidArgumentError } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, isInstance, requireInt } from '../../errors.js';
 import { crc32cRange } from '../../hash/crc32c-bytes.js';
 import type { RecordInput, StoredRecord } from '../types.js';
 
@@ -141,6 +141,8 @@ export function encodeBatch(baseOffset: number, records: readonly RecordInput[],
  * remain. Does not check the CRC. O(1).
  */
 export function readBatchHeader(buf: Buffer, pos: number): BatchHeader | null {
+  if (!isInstance(buf, Buffer)) throw new InvalidArgumentError('buf', buf, 'a Buffer');
+  requireInt('pos', pos, 0, buf.length);
   if (buf.length - pos < BATCH_HEADER_BYTES) return null;
   return {
     baseOffset: buf.readDoubleLE(pos),

@@ -6,7 +6,7 @@
  * offset of that batch). The layout and the names are Kafka's (the log
  * section of Kafka's design docs; DDIA ch. 11, "Log-based message brokers").
  */
-import { CorruptionError, invariant } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, invariant, requireInt } from '../../errors.js';
 import type { StorageDirectory } from './directory.js';
 import { crc32cRange } from '../../hash/crc32c-bytes.js';
 import type { BatchHeader } from './record-batch.js';
@@ -22,11 +22,13 @@ const NAME_DIGITS = 20;
 
 /** `00000000000000000042` for 42. */
 export function segmentName(baseOffset: number): string {
+  requireInt('baseOffset', baseOffset, 0);
   return String(baseOffset).padStart(NAME_DIGITS, '0');
 }
 
 /** The base offset encoded in a segment file name, or `null` if it is not one. */
 export function parseSegmentName(file: string): number | null {
+  if (typeof file !== 'string') throw new InvalidArgumentError('file', file, 'a file name (a string)');
   const m = /^(\d{20})\.log$/.exec(file);
   if (m === null) return null;
   const n = Number(m[1]);
