@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, run, freePorts, waitUntilServing } from '../src/cluster/testing/harness.js';
+import { Harness, run, freePorts, timeLimitFor, waitUntilServing } from '../src/cluster/testing/harness.js';
 import { RespClient } from '../src/cluster/testing/resp-client.js';
 import { QUICK, median, size, writeSuite, type BenchResult } from './harness.js';
 
@@ -40,7 +40,8 @@ interface Run {
 /** One redis-benchmark run; parses its CSV line for `test`. */
 async function benchmark(port: number, test: 'set' | 'get', pipeline: number, cluster = true): Promise<Run> {
   const args = [...(cluster ? ['--cluster'] : []), '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(REQUESTS), '-d', String(VALUE_BYTES), '-r', '1000000', '-t', test, '-P', String(pipeline), '--csv'];
-  const { stdout } = await run('redis-benchmark', args);
+  // 200,000 requests at P=1 can take longer than run's default limit of 30 s on a busy machine.
+  const { stdout } = await run('redis-benchmark', args, { timeoutMs: timeLimitFor(REQUESTS) });
   const line = stdout.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
   if (line === undefined) throw new Error(`no ${test} line in redis-benchmark output:\n${stdout}`);
   const cols = line.split(',').map((c) => Number(c.replace(/"/g, '')));
