@@ -20,8 +20,8 @@
  * Redis's appendfsync everysec).
  *
  * Durable writes are then applied to LMDB in large batches, one transaction
- * at a time (the batch is whatever became durable while the previous one
- * committed), which is what makes the store cheap: LMDB rewrites a whole
+ * at a time (once APPLY_MIN_WRITES wait, or APPLY_DELAY_MS after the first),
+ * which is what makes the store cheap: LMDB rewrites a whole
  * page per key touched in a commit, so a commit per group of 16 writes costs
  * a page write and an fsync per write. An entry leaves the overlay when its
  * batch has committed. Once LMDB has flushed a batch, log files whose writes
@@ -102,8 +102,17 @@ const PUT = 1;
 const DEL = 0;
 const LOG_PREFIX = 'wal-';
 const LOG_SUFFIX = '.log';
+/**
+ * Durable writes are applied to LMDB once this many wait, or this long after
+ * the first of them: a commit costs about a page write per key it touches, so
+ * larger, rarer commits cost less per write (reads meanwhile hit the overlay).
+ */
+const APPLY_MIN_WRITES = 4096;
+const APPLY_DELAY_MS = 50;
 
 interface Pending {
+  /** `key` as a latin1 string: the overlay's key. */
+  readonly k: string;
   readonly key: Buffer;
   readonly value: Buffer | null;
   readonly seq: number;
@@ -202,6 +211,9 @@ export class NodeStore {
   /** Durable, waiting to be applied to LMDB. */
   private unapplied: Pending[] = [];
   private applying = false;
+  private applyTimer: NodeJS.Timeout | undefined;
+  /** drain() or close() waits: apply at once, however few writes wait. */
+  private draining = false;
   private appliedSeq = 0;
   private closed = false;
   private failure: Error | undefined;
@@ -299,7 +311,7 @@ export class NodeStore {
 
   /** The stored record of `key` (overlay first), or undefined. O(log n). */
   get(key: Buffer): Buffer | undefined {
-    const p = this.overlay.get(key.toString('latin1'));
+    const p = this.overlay.size === 0 ? undefined : this.overlay.get(key.toString('latin1'));
     if (p !== undefined) {
       if (p.seq > this.observed) this.observed = p.seq;
       return p.value ?? undefined;
@@ -316,8 +328,8 @@ export class NodeStore {
     if (this.closed) throw new StateError('store is closed');
     if (this.failure !== undefined) throw new StateError(`store failed: ${this.failure.message}`);
     const seq = ++this.lastSeqValue;
-    const p: Pending = { key, value, seq };
-    this.overlay.set(key.toString('latin1'), p);
+    const p: Pending = { k: key.toString('latin1'), key, value, seq };
+    this.overlay.set(p.k, p);
     this.frame.add(key, value);
     this.unsynced.push(p);
     this.observed = seq;
@@ -434,14 +446,32 @@ export class NodeStore {
     for (const w of ready) w.cb();
   }
 
+  private get applyThreshold(): number {
+    return this.draining ? 1 : Math.min(APPLY_MIN_WRITES, this.maxUnapplied);
+  }
+
+  /** Apply now if enough writes wait (or a drain waits), else once APPLY_DELAY_MS has passed. */
   private startApply(): void {
+    if (this.applying || this.unapplied.length === 0 || this.failure !== undefined) return;
+    if (this.unapplied.length >= this.applyThreshold) return this.applyNow();
+    this.applyTimer ??= setTimeout(() => {
+      this.applyTimer = undefined;
+      this.applyNow();
+    }, APPLY_DELAY_MS);
+  }
+
+  private applyNow(): void {
+    if (this.applyTimer !== undefined) {
+      clearTimeout(this.applyTimer);
+      this.applyTimer = undefined;
+    }
     if (this.applying || this.unapplied.length === 0 || this.failure !== undefined) return;
     this.applying = true;
     void this.applyLoop();
   }
 
   private async applyLoop(): Promise<void> {
-    while (this.unapplied.length > 0 && this.failure === undefined) {
+    do {
       const batch = this.unapplied;
       this.unapplied = [];
       try {
@@ -457,16 +487,14 @@ export class NodeStore {
       }
       this.stats.applied++;
       this.stats.maxApplied = Math.max(this.stats.maxApplied, batch.length);
-      for (const p of batch) {
-        const k = p.key.toString('latin1');
-        if (this.overlay.get(k) === p) this.overlay.delete(k);
-      }
+      for (const p of batch) if (this.overlay.get(p.k) === p) this.overlay.delete(p.k);
       const last = (batch[batch.length - 1] as Pending).seq;
       this.appliedSeq = last;
       this.release();
       void Promise.resolve(this.db.flushed).then(() => this.dropLogsUpTo(last));
-    }
+    } while (this.unapplied.length > 0 && this.unapplied.length >= this.applyThreshold && this.failure === undefined);
     this.applying = false;
+    this.startApply();
     this.settleIdle();
   }
 
@@ -489,6 +517,7 @@ export class NodeStore {
 
   private settleIdle(): void {
     if (this.busy && this.failure === undefined) return;
+    this.draining = false;
     const idle = this.idleWaiters;
     this.idleWaiters = [];
     for (const cb of idle) cb();
@@ -542,6 +571,8 @@ export class NodeStore {
   /** Resolves when every queued write is durable and applied to LMDB. */
   drain(): Promise<void> {
     if (!this.busy || this.failure !== undefined) return Promise.resolve();
+    this.draining = true;
+    this.applyNow();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
