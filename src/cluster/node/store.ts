@@ -19,11 +19,11 @@
  * (`always`). `interval` syncs the log every `syncIntervalMs` (1 s, as
  * Redis's appendfsync everysec).
  *
- * Durable writes are then applied to LMDB in large batches, one transaction
- * at a time (once APPLY_MIN_WRITES wait, or APPLY_DELAY_MS after the first),
- * which is what makes the store cheap: LMDB rewrites a whole
- * page per key touched in a commit, so a commit per group of 16 writes costs
- * a page write and an fsync per write. An entry leaves the overlay when its
+ * Durable writes are then applied to LMDB in large batches, one at a time
+ * (once APPLY_MIN_WRITES wait, or APPLY_DELAY_MS after the first), on
+ * LMDB's write thread, which is what makes the store cheap: LMDB rewrites a
+ * whole page per key touched in a commit, so a commit per group of 16 writes
+ * costs a page write and an fsync per write. An entry leaves the overlay when its
  * batch has committed. Once LMDB has flushed a batch, log files whose writes
  * it covers are deleted. Opening replays every log file left into LMDB, in
  * order (replaying a write LMDB already has is harmless: later ones follow),
@@ -107,8 +107,8 @@ const LOG_SUFFIX = '.log';
  * the first of them: a commit costs about a page write per key it touches, so
  * larger, rarer commits cost less per write (reads meanwhile hit the overlay).
  */
-const APPLY_MIN_WRITES = 4096;
-const APPLY_DELAY_MS = 50;
+const APPLY_MIN_WRITES = 16384;
+const APPLY_DELAY_MS = 100;
 
 interface Pending {
   /** `key` as a latin1 string: the overlay's key. */
@@ -475,12 +475,15 @@ export class NodeStore {
       const batch = this.unapplied;
       this.unapplied = [];
       try {
-        await this.db.transaction(() => {
-          for (const p of batch) {
-            if (p.value === null) this.db.removeSync(p.key);
-            else this.db.putSync(p.key, p.value);
-          }
-        });
+        // Asynchronous puts, applied and committed on LMDB's write thread (lmdb-js makes the puts of one
+        // event-loop turn one transaction and gives them one promise), so a large batch does not stall
+        // the event loop for the length of its B-tree inserts.
+        const commits: Array<Promise<boolean>> = [];
+        for (const p of batch) {
+          const done = p.value === null ? this.db.remove(p.key) : this.db.put(p.key, p.value);
+          if (commits[commits.length - 1] !== done) commits.push(done);
+        }
+        await Promise.all(commits);
       } catch (e) {
         this.fail(e as Error);
         break;
