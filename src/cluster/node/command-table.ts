@@ -36,14 +36,23 @@ export interface CommandSpec {
 
 const TABLE = new Map<string, CommandSpec>();
 
+/** Names as clients send them (`SET`, `get`, ...) to their specs: saves lowercasing known names. Bounded. */
+const AS_SENT = new Map<string, CommandSpec>();
+const AS_SENT_MAX = 1024;
+
 /** Add commands to the table (at module load of each command file). */
 export function defineCommands(specs: readonly CommandSpec[]): void {
   for (const s of specs) TABLE.set(s.name, s);
+  AS_SENT.clear();
 }
 
 /** The spec of `name` (any case), or undefined. */
 export function lookupCommand(name: string): CommandSpec | undefined {
-  return TABLE.get(name.toLowerCase());
+  const hit = AS_SENT.get(name);
+  if (hit !== undefined) return hit;
+  const spec = TABLE.get(name.toLowerCase());
+  if (spec !== undefined && AS_SENT.size < AS_SENT_MAX) AS_SENT.set(name, spec);
+  return spec;
 }
 
 /** Every command, in name order. */
