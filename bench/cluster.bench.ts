@@ -125,11 +125,14 @@ function rssBytes(pid: number): number {
   return kb * 1024;
 }
 
-function dirBytes(dir: string): number {
+/** Bytes of the files in `dir` whose names pass `keep`. */
+function dirBytes(dir: string, keep: (name: string) => boolean = () => true): number {
   let total = 0;
-  for (const f of fs.readdirSync(dir)) total += fs.statSync(path.join(dir, f)).size;
+  for (const f of fs.readdirSync(dir)) if (keep(f)) total += fs.statSync(path.join(dir, f)).size;
   return total;
 }
+
+const isLog = (name: string) => /^wal-\d+\.log$/.test(name);
 
 async function fill(port: number, keys: number): Promise<void> {
   const c = await RespClient.connect(port);
@@ -152,10 +155,12 @@ async function memoryPerKey(h: Harness, rows: BenchResult[]): Promise<void> {
   const dataDir = path.join(sk.dir, 'n1');
   await fill(sk.ports[0] as number, 1000); // warm up allocations
   const rss0 = rssBytes(proc?.pid as number);
-  const disk0 = dirBytes(dataDir);
+  const disk0 = dirBytes(dataDir, (f) => !isLog(f));
+  const log0 = dirBytes(dataDir, isLog);
   await fill(sk.ports[0] as number, MEMORY_KEYS);
   const rss1 = rssBytes(proc?.pid as number);
-  const disk1 = dirBytes(dataDir);
+  const disk1 = dirBytes(dataDir, (f) => !isLog(f));
+  const log1 = dirBytes(dataDir, isLog);
   const [redisPort] = await freePorts(1);
   const rdir = h.tempDir('shardkit-redis-');
   const rp = h.spawn('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', rdir]);
@@ -176,7 +181,7 @@ async function memoryPerKey(h: Harness, rows: BenchResult[]): Promise<void> {
     name: `memory per key (${MEMORY_KEYS} keys, ${VALUE_BYTES}-byte values)`,
     nsPerOp: NaN,
     opsPerSec: NaN,
-    extra: { rss_bytes_per_key: perKey, store_file_bytes_per_key: (disk1 - disk0) / MEMORY_KEYS, redis_used_memory_bytes_per_key: (u1 - u0) / MEMORY_KEYS },
+    extra: { rss_bytes_per_key: perKey, store_file_bytes_per_key: (disk1 - disk0) / MEMORY_KEYS, write_ahead_log_bytes_per_key: (log1 - log0) / MEMORY_KEYS, redis_used_memory_bytes_per_key: (u1 - u0) / MEMORY_KEYS },
   });
   await h.stopAll();
 }
