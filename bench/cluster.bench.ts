@@ -154,10 +154,13 @@ async function memoryPerKey(h: Harness, rows: BenchResult[]): Promise<void> {
   const proc = sk.procs[0];
   const dataDir = path.join(sk.dir, 'n1');
   await fill(sk.ports[0] as number, 1000); // warm up allocations
+  await new Promise((r) => setTimeout(r, 500));
   const rss0 = rssBytes(proc?.pid as number);
   const disk0 = dirBytes(dataDir, (f) => !isLog(f));
   const log0 = dirBytes(dataDir, isLog);
   await fill(sk.ports[0] as number, MEMORY_KEYS);
+  // Acknowledged writes reach LMDB in batches (16,384 writes or 100 ms): let the last batch land.
+  await new Promise((r) => setTimeout(r, 500));
   const rss1 = rssBytes(proc?.pid as number);
   const disk1 = dirBytes(dataDir, (f) => !isLog(f));
   const log1 = dirBytes(dataDir, isLog);
