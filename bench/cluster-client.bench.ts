@@ -14,7 +14,7 @@
  */
 import Redis from 'ioredis';
 import { ClusterClient } from '../src/cluster/client/client.js';
-import { Harness, run } from '../src/cluster/testing/harness.js';
+import { Harness, run, timeLimitFor } from '../src/cluster/testing/harness.js';
 import { QUICK, median, size, writeSuite, type BenchResult } from './harness.js';
 
 const SUITE = 'cluster-client';
@@ -98,7 +98,7 @@ interface BenchRun {
 
 async function redisBenchmark(port: number, cluster: boolean): Promise<BenchRun> {
   const args = [...(cluster ? ['--cluster'] : []), '-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(OPS), '-d', '100', '-r', String(KEYSPACE), '-t', 'get', '-P', '16', '--csv'];
-  const { stdout } = await run('redis-benchmark', args);
+  const { stdout } = await run('redis-benchmark', args, { timeoutMs: timeLimitFor(OPS) });
   const line = stdout.split('\n').find((l) => l.startsWith('"GET"'));
   if (line === undefined) throw new Error(`no GET line in redis-benchmark output:\n${stdout}`);
   const cols = line.split(',').map((c) => Number(c.replace(/"/g, '')));

@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Harness, run, freePorts, waitUntilServing } from '../src/cluster/testing/harness.js';
+import { Harness, run, freePorts, timeLimitFor, waitUntilServing } from '../src/cluster/testing/harness.js';
 import { RespClient } from '../src/cluster/testing/resp-client.js';
 import { QUICK, median, size, writeSuite, type BenchResult } from './harness.js';
 
@@ -40,7 +40,8 @@ interface Run {
 /** One redis-benchmark run; parses its CSV line for `test`. */
 async function benchmark(port: number, test: 'set' | 'get', pipeline: number, cluster = true): Promise<Run> {
   const args = [...(cluster ? ['--cluster'] : []), '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(REQUESTS), '-d', String(VALUE_BYTES), '-r', '1000000', '-t', test, '-P', String(pipeline), '--csv'];
-  const { stdout } = await run('redis-benchmark', args);
+  // 200,000 requests at P=1 can take longer than run's default limit of 30 s on a busy machine.
+  const { stdout } = await run('redis-benchmark', args, { timeoutMs: timeLimitFor(REQUESTS) });
   const line = stdout.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
   if (line === undefined) throw new Error(`no ${test} line in redis-benchmark output:\n${stdout}`);
   const cols = line.split(',').map((c) => Number(c.replace(/"/g, '')));
@@ -124,11 +125,14 @@ function rssBytes(pid: number): number {
   return kb * 1024;
 }
 
-function dirBytes(dir: string): number {
+/** Bytes of the files in `dir` whose names pass `keep`. */
+function dirBytes(dir: string, keep: (name: string) => boolean = () => true): number {
   let total = 0;
-  for (const f of fs.readdirSync(dir)) total += fs.statSync(path.join(dir, f)).size;
+  for (const f of fs.readdirSync(dir)) if (keep(f)) total += fs.statSync(path.join(dir, f)).size;
   return total;
 }
+
+const isLog = (name: string) => /^wal-\d+\.log$/.test(name);
 
 async function fill(port: number, keys: number): Promise<void> {
   const c = await RespClient.connect(port);
@@ -150,11 +154,16 @@ async function memoryPerKey(h: Harness, rows: BenchResult[]): Promise<void> {
   const proc = sk.procs[0];
   const dataDir = path.join(sk.dir, 'n1');
   await fill(sk.ports[0] as number, 1000); // warm up allocations
+  await new Promise((r) => setTimeout(r, 500));
   const rss0 = rssBytes(proc?.pid as number);
-  const disk0 = dirBytes(dataDir);
+  const disk0 = dirBytes(dataDir, (f) => !isLog(f));
+  const log0 = dirBytes(dataDir, isLog);
   await fill(sk.ports[0] as number, MEMORY_KEYS);
+  // Acknowledged writes reach LMDB in batches (16,384 writes or 100 ms): let the last batch land.
+  await new Promise((r) => setTimeout(r, 500));
   const rss1 = rssBytes(proc?.pid as number);
-  const disk1 = dirBytes(dataDir);
+  const disk1 = dirBytes(dataDir, (f) => !isLog(f));
+  const log1 = dirBytes(dataDir, isLog);
   const [redisPort] = await freePorts(1);
   const rdir = h.tempDir('shardkit-redis-');
   const rp = h.spawn('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', rdir]);
@@ -175,7 +184,7 @@ async function memoryPerKey(h: Harness, rows: BenchResult[]): Promise<void> {
     name: `memory per key (${MEMORY_KEYS} keys, ${VALUE_BYTES}-byte values)`,
     nsPerOp: NaN,
     opsPerSec: NaN,
-    extra: { rss_bytes_per_key: perKey, store_file_bytes_per_key: (disk1 - disk0) / MEMORY_KEYS, redis_used_memory_bytes_per_key: (u1 - u0) / MEMORY_KEYS },
+    extra: { rss_bytes_per_key: perKey, store_file_bytes_per_key: (disk1 - disk0) / MEMORY_KEYS, write_ahead_log_bytes_per_key: (log1 - log0) / MEMORY_KEYS, redis_used_memory_bytes_per_key: (u1 - u0) / MEMORY_KEYS },
   });
   await h.stopAll();
 }

@@ -38,12 +38,17 @@ const TABLE = new Map<string, CommandSpec>();
 /** Commands flagged `write`: refused while the node is fenced. */
 const WRITES = new Set<CommandSpec>();
 
+/** Names as clients send them (`SET`, `get`, ...) to their specs: saves lowercasing known names. Bounded. */
+const AS_SENT = new Map<string, CommandSpec>();
+const AS_SENT_MAX = 1024;
+
 /** Add commands to the table (at module load of each command file). */
 export function defineCommands(specs: readonly CommandSpec[]): void {
   for (const s of specs) {
     TABLE.set(s.name, s);
     if (s.flags.includes('write')) WRITES.add(s);
   }
+  AS_SENT.clear();
 }
 
 /** The reply to a write while the node's lease could have expired. */
@@ -51,7 +56,11 @@ export const FENCED_REPLY = 'CLUSTERDOWN this node cannot renew its lease with t
 
 /** The spec of `name` (any case), or undefined. */
 export function lookupCommand(name: string): CommandSpec | undefined {
-  return TABLE.get(name.toLowerCase());
+  const hit = AS_SENT.get(name);
+  if (hit !== undefined) return hit;
+  const spec = TABLE.get(name.toLowerCase());
+  if (spec !== undefined && AS_SENT.size < AS_SENT_MAX) AS_SENT.set(name, spec);
+  return spec;
 }
 
 /** Every command, in name order. */

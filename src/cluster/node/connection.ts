@@ -32,6 +32,8 @@ export class Connection {
   private readonly segments: Segment[] = [];
   private unreplied = 0;
   private pendingCommands = 0;
+  /** Highest write sequence number the replies not yet cut into a segment depend on. */
+  private pendingSeq = 0;
   private closing = false;
   private waitingSeq = 0;
   private paused = false;
@@ -119,7 +121,10 @@ export class Connection {
 
   private run(args: Buffer[]): void {
     this.unreplied++;
+    const store = this.ctx.store;
+    store.resetObserved();
     const outcome = dispatch(this.ctx, this.session, args, this.writer);
+    if (store.observedSeq > this.pendingSeq) this.pendingSeq = store.observedSeq;
     if (outcome !== undefined && outcome !== 'close') {
       if (this.forwarder === undefined) this.writer.error('ERR forwarding is not enabled on this node');
       else return this.forwardCommand(outcome.forwardTo, args);
@@ -138,11 +143,16 @@ export class Connection {
     });
   }
 
-  /** Move written replies into a segment that waits for the writes made so far. */
+  /**
+   * Move written replies into a segment that waits for the writes its
+   * commands made or read (a read of a durable value waits for nothing but
+   * the segments before it: replies leave in request order).
+   */
   private cut(): void {
     if (this.writer.pendingBytes === 0) return;
-    this.segments.push({ bytes: this.writer.take(), waitSeq: this.ctx.store.lastSeq, commands: this.pendingCommands });
+    this.segments.push({ bytes: this.writer.take(), waitSeq: this.pendingSeq, commands: this.pendingCommands });
     this.pendingCommands = 0;
+    this.pendingSeq = 0;
   }
 
   private drain(): void {

@@ -100,7 +100,7 @@ describe('shardkit against a real Redis Cluster, same seeded sequences', () => {
     const input = cmds.map((c) => c.join(' ')).join('\n') + '\n';
     const outs: string[] = [];
     for (const ports of [redisPorts, skPorts]) {
-      const { stdout } = await run('redis-cli', ['-c', '-p', String(ports[0])], input);
+      const { stdout } = await run('redis-cli', ['-c', '-p', String(ports[0])], { input });
       outs.push(stdout.replace(/127\.0\.0\.1:(\d+)/g, (_m, p: string) => `node${ports.indexOf(Number(p))}`));
     }
     const a = (outs[0] as string).split('\n');

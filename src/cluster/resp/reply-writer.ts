@@ -10,6 +10,7 @@
 export type Protocol = 2 | 3;
 
 const CRLF = Buffer.from('\r\n');
+const OK = Buffer.from('+OK\r\n');
 const INITIAL_BYTES = 16 * 1024;
 
 /** Appends encoded replies; `take()` returns what was written since the last take. O(bytes) per reply. */
@@ -25,7 +26,12 @@ export class ReplyWriter {
     return this.len - this.start;
   }
 
-  /** Everything written since the last take, as one Buffer (a copy, safe to keep). */
+  /**
+   * Everything written since the last take, as one Buffer (a copy, safe to
+   * keep). Small copies come from Node's buffer pool: cheaper than handing out
+   * views and allocating a fresh buffer per 16 KiB of replies, which cost GETs
+   * about a fifth more CPU in GC.
+   */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(this.start, this.len));
     if (this.buf.length > INITIAL_BYTES * 4) this.buf = Buffer.allocUnsafe(INITIAL_BYTES);
@@ -56,7 +62,15 @@ export class ReplyWriter {
 
   /** +OK style status. The text must not contain CR or LF. */
   simple(text: string): void {
+    if (text === 'OK') return this.ok();
     this.line('+', text);
+  }
+
+  /** +OK, the commonest reply, copied from constant bytes. */
+  ok(): void {
+    this.reserve(OK.length);
+    this.buf.set(OK, this.len);
+    this.len += OK.length;
   }
 
   /** An error reply, e.g. "ERR syntax error" or "MOVED 3999 127.0.0.1:7002". CR/LF are replaced by spaces. */

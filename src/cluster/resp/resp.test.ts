@@ -157,6 +157,32 @@ describe('reply encoder and parser', () => {
     }
   });
 
+  it('a taken chunk of replies keeps its bytes while the writer goes on, past its buffer and after a large reply', () => {
+    const w = new ReplyWriter(2);
+    w.simple('OK');
+    w.bulk('first');
+    const a = w.take();
+    const taken: Array<[Buffer, string]> = [[a, '+OK\r\n$5\r\nfirst\r\n']];
+    for (let i = 0; i < 3000; i++) {
+      w.integer(i);
+      if (i % 7 === 0) {
+        const before = w.pendingBytes;
+        const chunk = w.take();
+        expect(chunk.length).toBe(before);
+        taken.push([chunk, chunk.toString('latin1')]);
+      }
+    }
+    const rest = w.take();
+    taken.push([rest, rest.toString('latin1')]);
+    w.bulk('x'.repeat(200_000));
+    const big = w.take();
+    w.simple('after');
+    expect(w.take().toString()).toBe('+after\r\n');
+    expect(big.toString()).toBe(`$200000\r\n${"x".repeat(200_000)}\r\n`);
+    for (const [chunk, text] of taken) expect(chunk.toString('latin1')).toBe(text);
+    expect(w.pendingBytes).toBe(0);
+  });
+
   it('replyEnd finds the end of nested replies and reports incomplete ones', () => {
     const r = b('*2\r\n*1\r\n$1\r\na\r\n:1\r\n+next\r\n');
     expect(replyEnd(r, 0)).toBe(r.indexOf('+next'));

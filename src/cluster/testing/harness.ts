@@ -280,13 +280,53 @@ export class Harness {
   }
 }
 
-/** Run a command to completion; rejects with its output on a non-zero exit. */
-export function run(command: string, args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string }> {
+/** Options of `run`. */
+export interface RunOptions {
+  /** Written to the command's stdin, then closed. */
+  readonly input?: string;
+  /**
+   * The command is killed (SIGTERM) after this long and `run` rejects saying
+   * so (default 30 s). A benchmark's time grows with its request count: give
+   * it a limit that grows too (`timeLimitFor`).
+   */
+  readonly timeoutMs?: number;
+}
+
+/** The default time limit of `run`. */
+export const RUN_TIMEOUT_MS = 30_000;
+
+/**
+ * A time limit for a command that performs `operations` at no less than
+ * `floorPerSecond` (a rate well below any healthy run), plus `baseMs` of
+ * start-up: a slow machine slows the run, it does not kill it.
+ */
+export function timeLimitFor(operations: number, floorPerSecond = 500, baseMs = RUN_TIMEOUT_MS): number {
+  return baseMs + Math.ceil((operations / floorPerSecond) * 1000);
+}
+
+/**
+ * Run a command to completion; rejects with its output when it exits
+ * non-zero, dies of a signal, or is killed at its time limit (the message
+ * says which).
+ */
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  const timeoutMs = options.timeoutMs ?? RUN_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { timeout: 30000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${command} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve({ stdout, stderr });
+    const t0 = systemClock.now();
+    const child = execFile(command, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve({ stdout, stderr });
+      const e = err as Error & { code?: number | string; signal?: string | null; killed?: boolean };
+      const elapsed = systemClock.now() - t0;
+      const why =
+        e.killed === true && elapsed >= timeoutMs
+          ? `killed at its time limit of ${timeoutMs} ms (still running after ${elapsed} ms)`
+          : typeof e.signal === 'string'
+            ? `killed by ${e.signal}`
+            : typeof e.code === 'number'
+              ? `exited with status ${e.code}`
+              : e.message;
+      reject(new Error(`${command} ${args.join(' ')}: ${why}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     });
-    if (input !== undefined) child.stdin?.end(input);
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

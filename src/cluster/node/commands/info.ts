@@ -2,7 +2,8 @@
  * INFO's text: `server`, `clients`, `cluster`, `keyspace` and `shardkit`
  * sections (Redis's `# Section` and `field:value` lines, CRLF-separated).
  * The shardkit section reports the map (epoch, strategy), durability (fsync
- * mode, durable sequence, group-commit batch sizes) and routing counters.
+ * mode, durable sequence, group-commit batch sizes of the write-ahead log,
+ * its syncs, the LMDB transactions that apply it) and routing counters.
  */
 import type { NodeContext } from '../context.js';
 import { REDIS_COMPAT_VERSION } from './server.js';
@@ -35,6 +36,9 @@ function sections(ctx: NodeContext): Section[] {
         `commit_batch_max:${c.maxBatch}`,
         `commit_batch_mean:${c.batches === 0 ? 0 : (c.writes / c.batches).toFixed(2)}`,
         `commit_batch_hist:1=${c.histogram[0]},2-3=${c.histogram[1]},4-15=${c.histogram[2]},16-63=${c.histogram[3]},64-255=${c.histogram[4]},256+=${c.histogram[5]}`,
+        `log_syncs:${c.syncs}`,
+        `store_applies:${c.applied}`,
+        `store_apply_max:${c.maxApplied}`,
         `commands_processed:${ctx.counters.commands}`,
         `protocol_errors:${ctx.counters.protocolErrors}`,
         `moved_replies:${ctx.counters.moved}`,

@@ -76,6 +76,11 @@ function parseSetOptions(ctx: NodeContext, args: Buffer[], w: ReplyWriter): SetO
 }
 
 function set(ctx: NodeContext, args: Buffer[], w: ReplyWriter): void {
+  if (args.length === 3) {
+    // Plain SET: no option needs the old value, so it is not read.
+    if (writeKey(ctx, w, args[1] as Buffer, args[2] as Buffer)) w.simple('OK');
+    return;
+  }
   const o = parseSetOptions(ctx, args, w);
   if (o === undefined) return;
   const key = args[1] as Buffer;
