@@ -4,7 +4,8 @@
  * contiguous ranges that can be counted and scanned; a reopened store has
  * every acknowledged write; and a model check (a Map) over seeded random
  * writes, deletes and reopens. The write-ahead log: replayed at open up to
- * a torn or corrupt frame, files deleted once LMDB has them; reads record the
+ * a torn last frame (kept aside), damage anywhere else refused with its
+ * offset, files deleted once LMDB has them; reads record the
  * write they observe; acknowledgements wait for LMDB when it falls behind.
  */
 import { describe, it, expect, afterEach } from 'vitest';
@@ -125,6 +126,50 @@ describe('NodeStore', () => {
     const fromC = NodeStore.open({ path: c, fsync: 'never' });
     expect([fromC.get(k(1, 'a'))?.toString(), fromC.get(k(1, 'b'))?.toString(), fromC.get(k(2, 'c'))]).toEqual(['1', '2', undefined]);
     await fromC.close();
+  });
+
+  it('damage in the write-ahead log is reported with its file and offset, never replayed as a shorter log: the store does not open and nothing changes', async () => {
+    // A log of two frames (two drains), copied without LMDB's files.
+    const a = tempDir();
+    const store = NodeStore.open({ path: a, fsync: 'never' });
+    store.write(k(1, 'a'), Buffer.from('1'));
+    await store.drain();
+    store.write(k(1, 'b'), Buffer.from('2'));
+    await store.drain();
+    const [log] = logFiles(a);
+    const bytes = fs.readFileSync(path.join(a, log as string));
+    await store.close();
+    const firstLen = bytes.readUInt32BE(0) + 8;
+    expect(firstLen).toBeLessThan(bytes.length);
+    const damaged = (mutate: (b: Buffer) => void, name = log as string, extra?: [string, Buffer]): string => {
+      const d = tempDir();
+      const b = Buffer.from(bytes);
+      mutate(b);
+      fs.writeFileSync(path.join(d, name), b);
+      if (extra !== undefined) fs.writeFileSync(path.join(d, extra[0]), extra[1]);
+      return d;
+    };
+    const cases: [string, string, RegExp][] = [
+      ['a flipped payload bit in the first of two frames', damaged((b) => void (b[firstLen - 1] = (b[firstLen - 1] as number) ^ 1)), /checksum does not match at offset 0, followed by an intact frame at offset \d+/],
+      ['a first frame length that now runs past the end', damaged((b) => void (b[0] = 0x7f)), /length that runs past the end of the file at offset 0, followed by an intact frame/],
+      ['a checksum bit flipped in the first frame', damaged((b) => void (b[5] = (b[5] as number) ^ 0x10)), /checksum does not match at offset 0, followed by an intact frame/],
+      ['a bad last frame in a sealed log file, a newer one after it', damaged((b) => void (b[b.length - 1] = (b[b.length - 1] as number) ^ 1), 'wal-1.log', ['wal-2.log', bytes]), /wal-1\.log: a frame whose checksum does not match at offset \d+ in a sealed/],
+    ];
+    for (const [what, dir, message] of cases) {
+      const before = fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('hex')]);
+      expect(() => NodeStore.open({ path: dir, fsync: 'never' }), what).toThrow(message);
+      const after = fs.readdirSync(dir).filter((f) => /^wal-/.test(f)).sort().map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('hex')]);
+      expect(after, `${what}: the log files changed`).toEqual(before.filter(([f]) => /^wal-/.test(f as string)));
+    }
+    // A torn last frame is cut, and its bytes kept beside the data.
+    const t = tempDir();
+    fs.writeFileSync(path.join(t, log as string), bytes.subarray(0, bytes.length - 3));
+    const reopened = NodeStore.open({ path: t, fsync: 'never' });
+    expect([reopened.get(k(1, 'a'))?.toString(), reopened.get(k(1, 'b'))]).toEqual(['1', undefined]);
+    const kept = fs.readdirSync(t).filter((f) => f.includes('.torn-at-'));
+    expect(kept).toEqual([`${log as string}.torn-at-${firstLen}`]);
+    expect(fs.readFileSync(path.join(t, kept[0] as string))).toEqual(bytes.subarray(firstLen, bytes.length - 3));
+    await reopened.close();
   });
 
   it('log files are deleted once LMDB has flushed their writes, and a clean close leaves none', async () => {

@@ -27,8 +27,11 @@
  * batch has committed. Once LMDB has flushed a batch, log files whose writes
  * it covers are deleted. Opening replays every log file left into LMDB, in
  * order (replaying a write LMDB already has is harmless: later ones follow),
- * stopping at a torn or corrupt frame (a frame is written whole before any
- * of its writes is acknowledged), then deletes them.
+ * then deletes them. A torn last frame of the newest file (a frame is written
+ * whole before any of its writes is acknowledged) is cut, its bytes kept in a
+ * `.torn-at-<offset>` file; any other bad frame is damage and the store
+ * refuses to open (CorruptionError with the file and offset), changing
+ * nothing.
  *
  * Reads need only wait for the write they observe: `get` records the
  * sequence number of the overlay entry it returned (`observedSeq`), and the
@@ -38,7 +41,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { InvalidArgumentError, StateError } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, StateError } from '../../errors.js';
 import { crc32cRange } from '../../hash/crc32c-bytes.js';
 
 /** When a write is acknowledged. */
@@ -167,26 +170,66 @@ class FrameBuffer {
   }
 }
 
-/** The writes of a log file's intact frames, in order; stops at the first torn or corrupt frame. */
-function* readLog(file: string): Generator<{ key: Buffer; value: Buffer | null }> {
+interface LogWrite {
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+}
+
+/** True when a whole, checksummed frame starts at `o`. */
+function frameAt(bytes: Buffer, o: number): boolean {
+  if (o + FRAME_HEADER > bytes.length) return false;
+  const len = bytes.readUInt32BE(o);
+  const end = o + FRAME_HEADER + len;
+  return len >= RECORD_HEADER && end <= bytes.length && crc32cRange(bytes, o + FRAME_HEADER, end) === bytes.readUInt32BE(o + 4);
+}
+
+/**
+ * The writes of one log file, in order, checked. A bad frame (a header cut
+ * short, a length running past the end, a checksum that does not match) is
+ * a **torn tail** only in the newest file and only when no intact frame
+ * follows it anywhere: the frame the process was writing when it stopped,
+ * never acknowledged with `always`. Anything else — a bad frame followed by
+ * an intact one, any bad frame in an older (sealed) file, records that do not
+ * fill their frame exactly — is damage: CorruptionError naming the file and
+ * the offset, and nothing is replayed or deleted. O(file); the search for an
+ * intact frame after a bad one is O(bytes after it × frame size) at worst.
+ */
+function readLog(file: string, newest: boolean): { writes: LogWrite[]; tornAt?: number } {
   const bytes = fs.readFileSync(file);
+  const writes: LogWrite[] = [];
+  const name = path.basename(file);
   let o = 0;
-  while (o + FRAME_HEADER <= bytes.length) {
-    const len = bytes.readUInt32BE(o);
-    const end = o + FRAME_HEADER + len;
-    if (end > bytes.length || crc32cRange(bytes, o + FRAME_HEADER, end) !== bytes.readUInt32BE(o + 4)) return;
+  while (o < bytes.length) {
+    if (!frameAt(bytes, o)) {
+      let next = -1;
+      for (let p = o + 1; p + FRAME_HEADER <= bytes.length; p++) {
+        if (frameAt(bytes, p)) {
+          next = p;
+          break;
+        }
+      }
+      if (newest && next < 0) return { writes, tornAt: o };
+      const why = o + FRAME_HEADER > bytes.length ? 'a frame header cut short' : bytes.readUInt32BE(o) + FRAME_HEADER + o > bytes.length ? 'a frame length that runs past the end of the file' : 'a frame whose checksum does not match';
+      const after = next >= 0 ? `, followed by an intact frame at offset ${next}` : ' in a sealed (not the newest) log file';
+      throw new CorruptionError(`node write-ahead log ${name}: ${why} at offset ${o}${after}; acknowledged writes may be behind it, so the store does not open (nothing was changed; the file is left as it is)`);
+    }
+    const end = o + FRAME_HEADER + bytes.readUInt32BE(o);
     let r = o + FRAME_HEADER;
-    while (r + RECORD_HEADER <= end) {
+    while (r < end) {
       const op = bytes[r] as number;
-      const keyLen = bytes.readUInt16BE(r + 1);
-      const valueLen = bytes.readUInt32BE(r + 3);
-      const key = bytes.subarray(r + RECORD_HEADER, r + RECORD_HEADER + keyLen);
+      const keyLen = r + RECORD_HEADER <= end ? bytes.readUInt16BE(r + 1) : -1;
+      const valueLen = r + RECORD_HEADER <= end ? bytes.readUInt32BE(r + 3) : -1;
       const valueStart = r + RECORD_HEADER + keyLen;
-      yield { key, value: op === PUT ? bytes.subarray(valueStart, valueStart + valueLen) : null };
+      if (keyLen < 0 || (op !== PUT && op !== DEL) || valueStart + valueLen > end) {
+        throw new CorruptionError(`node write-ahead log ${name}: the frame at offset ${o} has a malformed record at offset ${r} (its checksum matched: written so by a different version?); the store does not open`);
+      }
+      const key = bytes.subarray(r + RECORD_HEADER, valueStart);
+      writes.push({ key, value: op === PUT ? bytes.subarray(valueStart, valueStart + valueLen) : null });
       r = valueStart + valueLen;
     }
     o = end;
   }
+  return { writes };
 }
 
 function fsyncDir(dir: string): void {
@@ -269,15 +312,32 @@ export class NodeStore {
       .filter((f) => Number.isSafeInteger(f.n))
       .sort((a, b) => a.n - b.n);
     if (logs.length > 0) {
+      // Every file is read and checked before anything is applied: damage leaves LMDB and the logs as they were.
+      let read: { writes: LogWrite[]; tornAt?: number }[];
+      try {
+        read = logs.map((f, i) => readLog(path.join(options.path, f.name), i === logs.length - 1));
+      } catch (e) {
+        db.close();
+        throw e;
+      }
       // One synchronous LMDB commit (flushed before it returns), then the logs are no longer needed.
       db.transactionSync(() => {
-        for (const f of logs) {
-          for (const { key, value } of readLog(path.join(options.path, f.name))) {
+        for (const r of read) {
+          for (const { key, value } of r.writes) {
             if (value === null) db.removeSync(key);
             else db.putSync(key, value);
           }
         }
       });
+      const torn = read.at(-1)?.tornAt;
+      const last = logs.at(-1) as { name: string };
+      if (torn !== undefined) {
+        // Keep the cut bytes beside the data, then say so.
+        const file = path.join(options.path, last.name);
+        const copy = `${file}.torn-at-${torn}`;
+        fs.writeFileSync(copy, fs.readFileSync(file).subarray(torn));
+        process.stderr.write(`node store ${options.path}: cut a torn last frame of ${last.name} at offset ${torn} (never acknowledged with fsync always); its bytes are kept in ${path.basename(copy)}\n`);
+      }
       for (const f of logs) fs.rmSync(path.join(options.path, f.name));
     }
     const onFailure = options.onFailure ?? ((e: Error) => process.stderr.write(`store failed: ${e.message}\n`));
