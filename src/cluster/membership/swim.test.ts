@@ -254,6 +254,17 @@ describe('local health awareness (Lifeguard)', () => {
   });
 });
 
+describe('stalls', () => {
+  it('a tick that finds the probe timer overdue by more than a probe interval asks one member for full state', () => {
+    const s = node('a', peers(5));
+    const p = nextPing(s);
+    ack(s, p.to, p.seq, p.at + 1);
+    expect(only(s.tick(p.at + 1000), 'sync')).toEqual([]);
+    const late = s.tick(p.at + 1000 + 5000);
+    expect(only(late, 'sync')).toEqual([{ to: expect.any(String), message: expect.objectContaining({ type: 'sync', reply: true }) }]);
+  });
+});
+
 describe('dissemination', () => {
   it('each update is piggybacked retransmitMult * ceil(log10(N + 1)) times, then no more', () => {
     const s = node('a', peers(9));

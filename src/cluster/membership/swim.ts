@@ -22,7 +22,9 @@
  * - updates ride on every ping, ack, ping-req and nack, and on gossip
  *   messages to a few random members, each sent about
  *   retransmitMult·log10(N+1) times, least-sent first;
- * - every push/pull interval, full state is exchanged with one random member;
+ * - every push/pull interval, full state is exchanged with one random member,
+ *   and at once when a tick finds the probe timer overdue by more than a
+ *   probe interval (the process was stalled; memberlist has no such rule);
  * - local health (Lifeguard): missed acks/nacks and refutations raise a score,
  *   successful probes lower it, and probe interval and timeout are multiplied
  *   by (score + 1).
@@ -226,6 +228,13 @@ export class Swim {
   tick(nowMs: number): SwimOutput {
     this.advance(nowMs);
     if (this.left) return this.flush();
+    // A probe timer overdue by more than a probe interval means this process was stalled (paused,
+    // starved): others may suspect it, so ask one member for full state now, to learn and refute.
+    const due = this.probe === null ? this.nextProbeAtMs : this.probe.direct ? this.probe.ackDeadlineMs : this.probe.deadlineMs;
+    if (nowMs - due > this.options.probeIntervalMs) {
+      const peers = this.live();
+      if (peers.length > 0) this.send(peers[randomInt(this.random, peers.length)] as string, this.syncMessage(true));
+    }
     for (const [seq, relay] of this.relays) {
       if (relay.deadlineMs > nowMs) continue;
       this.relays.delete(seq);

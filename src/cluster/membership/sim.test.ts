@@ -1,0 +1,176 @@
+/**
+ * Seeded histories of SWIM members on the simulated network. Each property
+ * runs over many seeds; a failure names its seed, and
+ * `SWIM_SIM_SEED=<seed> npx vitest run src/cluster/membership/sim.test.ts`
+ * replays that one history.
+ */
+import { describe, expect, it } from 'vitest';
+import { mulberry32, randomInt, shuffle } from '../../util/random.js';
+import { DEFAULT_SWIM_OPTIONS, suspicionMaxTimeoutMs, suspicionMinTimeoutMs, type SwimOptions } from './options.js';
+import { Simulation, type SimOptions } from './sim.js';
+
+const ONE_SEED = process.env['SWIM_SIM_SEED'];
+
+/** Seeds base+0 .. base+count-1, or just the one in SWIM_SIM_SEED. */
+function seeds(base: number, count: number): number[] {
+  if (ONE_SEED !== undefined) return [Number(ONE_SEED)];
+  return Array.from({ length: count }, (_, i) => base + i);
+}
+
+/** Run `check` for each seed; on failure, rethrow with the seed to replay. */
+function forSeeds(base: number, count: number, check: (seed: number) => void): void {
+  for (const seed of seeds(base, count)) {
+    try {
+      check(seed);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new Error(`seed ${seed} (replay: SWIM_SIM_SEED=${seed}): ${msg}`, { cause: e });
+    }
+  }
+}
+
+/**
+ * Upper bound on the time from a crash until every live member has declared
+ * the crashed member dead, with no help from gossip: each member probes every
+ * member it believes alive at least once in two shuffled rounds (at most 2N - 1
+ * probe slots), a probe slot lasts at most awarenessMaxMultiplier probe
+ * intervals (full health scaling), and its failure starts a suspicion that runs
+ * out within the maximum suspicion timeout for N members.
+ */
+function crashDetectionBoundMs(o: SwimOptions, n: number): number {
+  return (2 * n - 1) * o.probeIntervalMs * o.awarenessMaxMultiplier + suspicionMaxTimeoutMs(o, n);
+}
+
+/** Until every up member sees every up member alive: a group that has converged. */
+function converged(sim: Simulation): boolean {
+  const up = sim.upIds();
+  return up.every((o) => up.every((m) => sim.swim(o).statusOf(m) === 'alive'));
+}
+
+/** Run in steps of `stepMs` until `done` or `limitMs` more have passed; returns the time taken or Infinity. */
+function runUntilTrue(sim: Simulation, done: () => boolean, limitMs: number, stepMs = 250): number {
+  const start = sim.nowMs;
+  while (!done()) {
+    if (sim.nowMs - start >= limitMs) return Infinity;
+    sim.runFor(stepMs);
+  }
+  return sim.nowMs - start;
+}
+
+function network(seed: number, r: () => number, lossMax: number): SimOptions {
+  return { seed, lossRate: r() * lossMax, delayMinMs: 1, delayMaxMs: 1 + Math.floor(r() * 100), duplicateRate: r() * 0.05 };
+}
+
+/** Start n members joined through m0 and wait until they all see each other (asserted). */
+function startGroup(sim: Simulation, n: number): string[] {
+  const ids = sim.addMany(n);
+  const took = runUntilTrue(sim, () => converged(sim), 60_000);
+  if (took === Infinity) throw new Error(`${n} members did not converge within 60 s of joining`);
+  return ids;
+}
+
+describe('simulated histories (SWIM + Lifeguard)', () => {
+  it('a seed replays its history exactly, and another seed gives another history', () => {
+    const run = (seed: number) => {
+      const sim = new Simulation({ seed, lossRate: 0.05, delayMinMs: 1, delayMaxMs: 80, duplicateRate: 0.02, encode: true });
+      sim.addMany(12);
+      sim.runFor(5000);
+      sim.crash('m4');
+      sim.pause('m7');
+      sim.runFor(2000);
+      sim.resume('m7');
+      sim.runFor(30_000);
+      return JSON.stringify(sim.events) + sim.sent;
+    };
+    expect(run(5)).toBe(run(5));
+    expect(run(5)).not.toBe(run(6));
+  });
+
+  it('every crashed member is declared dead by every live member within the parameters\' bound', () => {
+    const observed: number[] = [];
+    forSeeds(1000, 100, (seed) => {
+      const r = mulberry32(seed);
+      const n = 10 + randomInt(r, 21);
+      const sim = new Simulation(network(seed, r, 0.1));
+      const ids = startGroup(sim, n);
+      const crashed = shuffle(r, [...ids]).slice(0, 1 + randomInt(r, 3));
+      sim.runFor(randomInt(r, 5000));
+      for (const id of crashed) sim.crash(id);
+      const bound = crashDetectionBoundMs(DEFAULT_SWIM_OPTIONS, n);
+      const took = runUntilTrue(sim, () => sim.upIds().every((o) => crashed.every((c) => sim.swim(o).statusOf(c) === 'dead')), bound);
+      expect(took, `crash of ${crashed.join(',')} among ${n} members not detected by all within ${bound} ms`).toBeLessThanOrEqual(bound);
+      observed.push(took);
+    });
+    observed.sort((a, b) => a - b);
+    console.log(`crash detected by all: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories`);
+  });
+
+  it('no live, reachable member is declared dead while loss stays at or below 10%', () => {
+    forSeeds(2000, 100, (seed) => {
+      const r = mulberry32(seed);
+      const n = 10 + randomInt(r, 21);
+      const sim = new Simulation(network(seed, r, 0.1));
+      startGroup(sim, n);
+      sim.runFor(120_000);
+      const falseDeaths = sim.events.filter((e) => e.type === 'dead');
+      expect(falseDeaths, `false positives at loss ${sim.lossRate.toFixed(3)}`).toEqual([]);
+    });
+  });
+
+  it('a member paused for less than the minimum suspicion timeout is suspected, then refutes, and is never declared dead', () => {
+    let suspected = 0;
+    let runs = 0;
+    forSeeds(3000, 100, (seed) => {
+      const r = mulberry32(seed);
+      const n = 10 + randomInt(r, 21);
+      const sim = new Simulation(network(seed, r, 0.02));
+      const ids = startGroup(sim, n);
+      const victim = ids[1 + randomInt(r, n - 1)] as string;
+      const minMs = suspicionMinTimeoutMs(DEFAULT_SWIM_OPTIONS, n);
+      const pauseMs = 2000 + randomInt(r, minMs - 3500);
+      const before = sim.swim(victim).incarnationOf(victim) as number;
+      const mark = sim.events.length;
+      sim.pause(victim);
+      sim.runFor(pauseMs);
+      sim.resume(victim);
+      const took = runUntilTrue(sim, () => converged(sim), 30_000);
+      expect(took, 'group did not converge after the pause').toBeLessThan(Infinity);
+      const after = sim.events.slice(mark);
+      expect(after.filter((e) => e.type === 'dead' || e.type === 'left'), `pause of ${pauseMs} ms (min suspicion ${minMs} ms)`).toEqual([]);
+      runs++;
+      if (after.some((e) => e.type === 'suspect' && e.member === victim)) {
+        suspected++;
+        expect(sim.swim(victim).incarnationOf(victim)).toBeGreaterThan(before);
+        for (const o of sim.upIds()) expect(sim.swim(o).incarnationOf(victim)).toBe(sim.swim(victim).incarnationOf(victim));
+      }
+    });
+    // The property must be exercised: most pauses of 2 s or more lead to a suspicion.
+    if (ONE_SEED === undefined) expect(suspected).toBeGreaterThanOrEqual(runs * 0.75);
+  });
+
+  it('after a partition heals, all members converge to one view', () => {
+    const observed: number[] = [];
+    forSeeds(4000, 60, (seed) => {
+      const r = mulberry32(seed);
+      const n = 10 + randomInt(r, 21);
+      const sim = new Simulation(network(seed, r, 0.05));
+      const ids = startGroup(sim, n);
+      const cut = 1 + randomInt(r, n - 1);
+      const order = shuffle(r, [...ids]);
+      sim.partition([order.slice(0, cut), order.slice(cut)]);
+      sim.runFor(5000 + randomInt(r, 120_000));
+      sim.heal();
+      const bound = 3 * DEFAULT_SWIM_OPTIONS.reconnectIntervalMs;
+      const took = runUntilTrue(sim, () => converged(sim), bound);
+      expect(took, `no single view ${bound} ms after healing a ${cut}/${n - cut} partition`).toBeLessThanOrEqual(bound);
+      // One view: every member holds the same incarnation for every member.
+      for (const m of ids) {
+        const incs = new Set(ids.map((o) => sim.swim(o).incarnationOf(m)));
+        expect(incs.size, `incarnations of ${m} differ`).toBe(1);
+      }
+      observed.push(took);
+    });
+    observed.sort((a, b) => a - b);
+    console.log(`converged after heal: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories`);
+  });
+});
