@@ -150,6 +150,7 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
 
   it('after a partition heals, all members converge to one view', () => {
     const observed: number[] = [];
+    let withDeaths = 0;
     forSeeds(4000, 60, (seed) => {
       const r = mulberry32(seed);
       const n = 10 + randomInt(r, 21);
@@ -158,7 +159,9 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
       const cut = 1 + randomInt(r, n - 1);
       const order = shuffle(r, [...ids]);
       sim.partition([order.slice(0, cut), order.slice(cut)]);
+      const mark = sim.events.length;
       sim.runFor(5000 + randomInt(r, 120_000));
+      if (sim.events.slice(mark).some((e) => e.type === 'dead')) withDeaths++;
       sim.heal();
       const bound = 3 * DEFAULT_SWIM_OPTIONS.reconnectIntervalMs;
       const took = runUntilTrue(sim, () => converged(sim), bound);
@@ -171,6 +174,9 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
       observed.push(took);
     });
     observed.sort((a, b) => a - b);
-    console.log(`converged after heal: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories`);
+    console.log(`converged after heal: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories, ${withDeaths} with members declared dead across the cut`);
+    // Both cases must occur: partitions short enough to be refuted and long enough to declare the other side dead.
+    if (ONE_SEED === undefined) expect(withDeaths).toBeGreaterThan(10);
+    if (ONE_SEED === undefined) expect(withDeaths).toBeLessThan(observed.length);
   });
 });
