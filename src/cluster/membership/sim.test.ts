@@ -179,4 +179,26 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
     if (ONE_SEED === undefined) expect(withDeaths).toBeGreaterThan(10);
     if (ONE_SEED === undefined) expect(withDeaths).toBeLessThan(observed.length);
   });
+
+  it('Lifeguard: a slow member with local health awareness raises far fewer suspicions of healthy members than without', () => {
+    // m3 reads and answers 600 ms late each way (a CPU-starved process): its probes time out.
+    const suspicionsOfHealthy = (awarenessMaxMultiplier: number): number => {
+      let count = 0;
+      forSeeds(5000, 10, (seed) => {
+        const sim = new Simulation({ seed, lossRate: 0.01, delayMinMs: 1, delayMaxMs: 10, swim: { awarenessMaxMultiplier } });
+        startGroup(sim, 20);
+        const mark = sim.events.length;
+        sim.slow('m3', 600);
+        sim.runFor(60_000);
+        const healthy = sim.events.slice(mark).filter((e) => e.member !== 'm3' && e.observer !== 'm3');
+        expect(healthy.filter((e) => e.type === 'dead'), 'a healthy member declared dead').toEqual([]);
+        count += healthy.filter((e) => e.type === 'suspect').length;
+      });
+      return count;
+    };
+    const without = suspicionsOfHealthy(1);
+    const withAwareness = suspicionsOfHealthy(DEFAULT_SWIM_OPTIONS.awarenessMaxMultiplier);
+    console.log(`suspicions of healthy members over 10 histories: ${without} without awareness, ${withAwareness} with`);
+    expect(withAwareness * 10).toBeLessThan(without);
+  });
 });

@@ -118,6 +118,8 @@ export class Simulation {
   private readonly heap = new EventHeap();
   private order = 0;
   private groupOf: Map<string, number> | null = null;
+  /** Extra delay on every message to or from a member, in ms (a CPU-starved process). */
+  private readonly slowMs = new Map<string, number>();
   private t = 0;
   /** Every membership event, in order. */
   readonly events: SimEvent[] = [];
@@ -224,6 +226,17 @@ export class Simulation {
     this.groupOf = g;
   }
 
+  /**
+   * Make `id` slow: every message to or from it takes `extraDelayMs` more (0
+   * to undo), like a process starved of CPU that reads and answers late.
+   */
+  slow(id: string, extraDelayMs: number): void {
+    this.member(id);
+    if (!(extraDelayMs >= 0 && Number.isFinite(extraDelayMs))) throw new InvalidArgumentError('extraDelayMs', extraDelayMs, 'a finite number of ms >= 0');
+    if (extraDelayMs === 0) this.slowMs.delete(id);
+    else this.slowMs.set(id, extraDelayMs);
+  }
+
   /** Remove the partition. */
   heal(): void {
     this.groupOf = null;
@@ -278,7 +291,8 @@ export class Simulation {
       if (this.random() < this.lossRate) continue;
       const copies = this.random() < this.duplicateRate ? 2 : 1;
       for (let c = 0; c < copies; c++) {
-        const delay = this.delayMinMs + this.random() * (this.delayMaxMs - this.delayMinMs);
+        const extra = (this.slowMs.get(id) ?? 0) + (this.slowMs.get(to) ?? 0);
+        const delay = extra + this.delayMinMs + this.random() * (this.delayMaxMs - this.delayMinMs);
         const payload = this.encode ? encodeMessage(message) : message;
         this.heap.push({ at: this.t + delay, order: this.order++, kind: 'deliver', from: id, to, message: payload });
       }
