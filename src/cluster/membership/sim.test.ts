@@ -69,6 +69,53 @@ function startGroup(sim: Simulation, n: number): string[] {
   return ids;
 }
 
+describe('the simulated network', () => {
+  it('messages across a partition are lost, in flight too; inside a group they arrive', () => {
+    const sim = new Simulation({ seed: 1, delayMinMs: 5, delayMaxMs: 5 });
+    sim.addMany(4);
+    sim.runFor(5000);
+    sim.partition([['m0', 'm1']]);
+    expect(sim.reachable('m0', 'm1')).toBe(true);
+    expect(sim.reachable('m2', 'm3')).toBe(true);
+    expect(sim.reachable('m0', 'm2')).toBe(false);
+    sim.runFor(60_000);
+    expect(sim.swim('m0').statusOf('m2')).toBe('dead');
+    expect(sim.swim('m0').statusOf('m1')).toBe('alive');
+    expect(sim.swim('m2').statusOf('m3')).toBe('alive');
+    expect(sim.swim('m3').statusOf('m1')).toBe('dead');
+  });
+
+  it('a paused member receives and sends nothing, runs no timers, and resumes with its old state', () => {
+    const sim = new Simulation({ seed: 2 });
+    sim.addMany(5);
+    sim.runFor(5000);
+    const before = JSON.stringify(sim.swim('m2').snapshot());
+    const delivered = sim.delivered;
+    sim.pause('m2');
+    const eventsBefore = sim.events.filter((e) => e.observer === 'm2').length;
+    sim.runFor(3000);
+    expect(JSON.stringify(sim.swim('m2').snapshot())).toBe(before);
+    expect(sim.events.filter((e) => e.observer === 'm2').length).toBe(eventsBefore);
+    expect(sim.delivered).toBeGreaterThan(delivered);
+    sim.resume('m2');
+    expect(sim.stateOf('m2')).toBe('up');
+    expect(() => sim.resume('m2')).toThrow(/only a paused member/);
+  });
+
+  it('loss drops about lossRate of messages and duplication delivers some twice', () => {
+    const lossy = new Simulation({ seed: 3, lossRate: 0.3 });
+    lossy.addMany(10);
+    lossy.runFor(30_000);
+    expect(lossy.delivered / lossy.sent).toBeGreaterThan(0.6);
+    expect(lossy.delivered / lossy.sent).toBeLessThan(0.8);
+    const dup = new Simulation({ seed: 3, duplicateRate: 0.5 });
+    dup.addMany(10);
+    dup.runFor(30_000);
+    expect(dup.delivered / dup.sent).toBeGreaterThan(1.3);
+    expect(() => new Simulation({ seed: 1, lossRate: 1 })).toThrow(/lossRate.*a probability in \[0, 1\)/);
+  });
+});
+
 describe('simulated histories (SWIM + Lifeguard)', () => {
   it('a seed replays its history exactly, and another seed gives another history', () => {
     const run = (seed: number) => {
