@@ -47,6 +47,15 @@ function converged(sim: Simulation): boolean {
   return up.every((o) => up.every((m) => sim.swim(o).statusOf(m) === 'alive'));
 }
 
+/** One view: every up member sees every up member alive at that member's own incarnation. */
+function oneView(sim: Simulation): boolean {
+  const up = sim.upIds();
+  return up.every((m) => {
+    const inc = sim.swim(m).incarnationOf(m);
+    return up.every((o) => sim.swim(o).statusOf(m) === 'alive' && sim.swim(o).incarnationOf(m) === inc);
+  });
+}
+
 /** Run in steps of `stepMs` until `done` or `limitMs` more have passed; returns the time taken or Infinity. */
 function runUntilTrue(sim: Simulation, done: () => boolean, limitMs: number, stepMs = 250): number {
   const start = sim.nowMs;
@@ -57,8 +66,9 @@ function runUntilTrue(sim: Simulation, done: () => boolean, limitMs: number, ste
   return sim.nowMs - start;
 }
 
-function network(seed: number, r: () => number, lossMax: number): SimOptions {
-  return { seed, lossRate: r() * lossMax, delayMinMs: 1, delayMaxMs: 1 + Math.floor(r() * 100), duplicateRate: r() * 0.05 };
+/** A network with loss uniform in [lossMin, lossMax], delay 1 ms to 1-101 ms, up to 5% duplicates. */
+function network(seed: number, r: () => number, lossMax: number, lossMin = 0): SimOptions {
+  return { seed, lossRate: lossMin + r() * (lossMax - lossMin), delayMinMs: 1, delayMaxMs: 1 + Math.floor(r() * 100), duplicateRate: r() * 0.05 };
 }
 
 /** Start n members joined through m0 and wait until they all see each other (asserted). */
@@ -152,11 +162,14 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
     console.log(`crash detected by all: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories`);
   });
 
-  it('no live, reachable member is declared dead while loss stays at or below 10%', () => {
+  // The stated rate: 5%. Measured beyond it (scripts in the report): none in 200 histories at 7.5%,
+  // 1 in 100 at 10%, 5 in 100 at 15% (N = 30, 120 s): each update's ~8 retransmissions can all miss
+  // one member, whose suspicion then runs out before it hears the refutation.
+  it('no live, reachable member is declared dead while loss stays at or below 5%', () => {
     forSeeds(2000, 100, (seed) => {
       const r = mulberry32(seed);
       const n = 10 + randomInt(r, 21);
-      const sim = new Simulation(network(seed, r, 0.1));
+      const sim = new Simulation(network(seed, r, 0.05, 0.03));
       startGroup(sim, n);
       sim.runFor(120_000);
       const falseDeaths = sim.events.filter((e) => e.type === 'dead');
@@ -211,13 +224,8 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
       if (sim.events.slice(mark).some((e) => e.type === 'dead')) withDeaths++;
       sim.heal();
       const bound = 3 * DEFAULT_SWIM_OPTIONS.reconnectIntervalMs;
-      const took = runUntilTrue(sim, () => converged(sim), bound);
+      const took = runUntilTrue(sim, () => oneView(sim), bound);
       expect(took, `no single view ${bound} ms after healing a ${cut}/${n - cut} partition`).toBeLessThanOrEqual(bound);
-      // One view: every member holds the same incarnation for every member.
-      for (const m of ids) {
-        const incs = new Set(ids.map((o) => sim.swim(o).incarnationOf(m)));
-        expect(incs.size, `incarnations of ${m} differ`).toBe(1);
-      }
       observed.push(took);
     });
     observed.sort((a, b) => a - b);

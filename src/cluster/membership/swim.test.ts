@@ -198,6 +198,27 @@ describe('suspicion and refutation (SWIM §4.2, Lifeguard)', () => {
     expect(a.statusOf('t')).toBe('suspect');
   });
 
+  it('a suspicion at a higher incarnation than the one suspected starts a new suspicion with its own timer', () => {
+    const a = node('a', peers(9));
+    a.receive('p1', { type: 'gossip', from: 'p1', updates: [{ kind: 'suspect', member: 'p0', incarnation: 0, from: 'p1' }] }, 0);
+    a.receive('p2', { type: 'gossip', from: 'p2', updates: [{ kind: 'suspect', member: 'p0', incarnation: 0, from: 'p2' }] }, 10);
+    const out = a.receive('p3', { type: 'gossip', from: 'p3', updates: [{ kind: 'suspect', member: 'p0', incarnation: 2, from: 'p3' }] }, 500);
+    expect(out.events).toEqual([{ type: 'suspect', member: 'p0', incarnation: 2 }]);
+    expect(a.incarnationOf('p0')).toBe(2);
+    expect(a.suspicionDeadlineMs('p0')).toBe(500 + suspicionMaxTimeoutMs(a.options, 10));
+    a.checkInvariants();
+  });
+
+  it('a member that hears an accusation older than its incarnation re-announces its alive update', () => {
+    const t = node('t', ['a', 'b', 'c']);
+    t.receive('a', { type: 'gossip', from: 'a', updates: [{ kind: 'suspect', member: 't', incarnation: 0, from: 'a' }] }, 1);
+    for (let i = 0; i < 20; i++) t.receive('b', { type: 'ping', seq: i, from: 'b', target: 't', updates: [] }, 2 + i); // spend the retransmissions
+    const out = t.receive('c', { type: 'ping', seq: 99, from: 'c', target: 't', updates: [{ kind: 'suspect', member: 't', incarnation: 0, from: 'c' }] }, 30);
+    const m = only(out, 'ack')[0]?.message;
+    expect(m?.type === 'ack' && m.updates).toContainEqual({ kind: 'alive', member: 't', incarnation: 1, from: 't' });
+    expect(t.incarnationOf('t')).toBe(1);
+  });
+
   it('a member declared dead refutes too, and a dead member comes back only with a higher incarnation', () => {
     const t = node('t', ['a', 'b']);
     t.receive('a', { type: 'gossip', from: 'a', updates: [{ kind: 'dead', member: 't', incarnation: 3, from: 'a' }] }, 1);

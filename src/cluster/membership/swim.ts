@@ -18,7 +18,8 @@
  *   timeout starts at its maximum and shrinks toward its minimum as
  *   independent members confirm the suspicion (Lifeguard);
  * - a member that hears itself suspected or declared dead refutes with a
- *   higher incarnation number;
+ *   higher incarnation number, and re-announces it when it hears an
+ *   accusation older than its incarnation (memberlist ignores those);
  * - updates ride on every ping, ack, ping-req and nack, and on gossip
  *   messages to a few random members, each sent about
  *   retransmitMult·log10(N+1) times, least-sent first;
@@ -437,12 +438,18 @@ export class Swim {
 
   private onSuspect(u: MemberUpdate): void {
     const r = this.members.get(u.member);
-    if (r === undefined || u.incarnation < r.incarnation) return;
-    if (r.suspicion !== null) {
+    if (r === undefined) return;
+    if (u.incarnation < r.incarnation) {
+      this.reannounceIfSelf(u);
+      return;
+    }
+    if (r.suspicion !== null && u.incarnation === r.incarnation) {
       if (this.confirm(r.suspicion, u.from)) this.queue.push(u);
       return;
     }
-    if (r.status !== 'alive') return;
+    // A suspicion at a higher incarnation than the one we suspect means the member refuted ours:
+    // this is a new suspicion, with its own timer (memberlist only confirms the old one).
+    if (r.status !== 'alive' && r.status !== 'suspect') return;
     if (u.member === this.self) {
       this.refute(u.incarnation);
       return;
@@ -469,7 +476,12 @@ export class Swim {
 
   private onDead(u: MemberUpdate): void {
     const r = this.members.get(u.member);
-    if (r === undefined || u.incarnation < r.incarnation || r.status === 'dead' || r.status === 'left') return;
+    if (r === undefined) return;
+    if (u.incarnation < r.incarnation) {
+      this.reannounceIfSelf(u);
+      return;
+    }
+    if (r.status === 'dead' || r.status === 'left') return;
     if (u.member === this.self) {
       this.refute(u.incarnation);
       return;
@@ -479,6 +491,14 @@ export class Swim {
     const status = u.from === u.member ? 'left' : 'dead';
     this.setStatus(r, status);
     this.event(status, u.member, u.incarnation);
+  }
+
+  /**
+   * Someone still spreads an accusation of us at an older incarnation: they missed our refutation,
+   * so queue our alive update afresh (it rides first on our answer to them). memberlist ignores these.
+   */
+  private reannounceIfSelf(u: MemberUpdate): void {
+    if (u.member === this.self && !this.left) this.queue.push(this.aliveUpdate());
   }
 
   private refute(accused: number): void {
