@@ -3,7 +3,7 @@ import { InvalidArgumentError, StateError } from '../../errors.js';
 import { mulberry32 } from '../../util/random.js';
 import { decodeMessage, encodeMessage, MembershipMessageError, type SwimMessage } from './messages.js';
 import { DEFAULT_SWIM_OPTIONS, resolveSwimOptions, retransmitLimit, suspicionMaxTimeoutMs, suspicionMinTimeoutMs, suspicionTimeoutMs, type SwimOptions } from './options.js';
-import { Swim, type Outgoing } from './swim.js';
+import { RELAYS_MAX, Swim, type Outgoing } from './swim.js';
 
 /** Only probes: gossip, push/pull and reconnect off, so each test sees exactly the probe traffic. */
 const PROBES_ONLY: Partial<SwimOptions> = { gossipIntervalMs: 0, pushPullIntervalMs: 0, reconnectIntervalMs: 0 };
@@ -102,6 +102,14 @@ describe('probing (SWIM §3.1)', () => {
     expect(only(out2, 'ping')).toHaveLength(1);
     expect(only(r.tick(699), 'nack')).toHaveLength(0);
     expect(only(r.tick(700), 'nack')).toEqual([{ to: 'a', message: expect.objectContaining({ type: 'nack', seq: 42 }) }]);
+  });
+
+  it('a relay holds at most RELAYS_MAX indirect probes; beyond that it nacks at once', () => {
+    const r = node('r', ['a', 't']);
+    for (let i = 0; i < RELAYS_MAX; i++) expect(only(r.receive('a', { type: 'ping-req', seq: i, from: 'a', target: 't', updates: [] }, 1), 'ping')).toHaveLength(1);
+    const over = r.receive('a', { type: 'ping-req', seq: 5000, from: 'a', target: 't', updates: [] }, 1);
+    expect(only(over, 'ping')).toEqual([]);
+    expect(only(over, 'nack')).toEqual([{ to: 'a', message: expect.objectContaining({ seq: 5000 }) }]);
   });
 
   it('a member answers a ping addressed to it with an ack of the same seq, and ignores one meant for another id', () => {

@@ -44,6 +44,9 @@ import {
   type SwimOptions,
 } from './options.js';
 
+/** Most indirect probes relayed at once for others; more ping-reqs get an immediate nack. */
+export const RELAYS_MAX = 1024;
+
 /** A change in what this member believes about another. */
 export interface MembershipEvent {
   readonly type: MemberStatus;
@@ -200,6 +203,11 @@ export class Swim {
         if (message.target === this.self) this.send(message.from, { type: 'ack', seq: message.seq, from: this.self, updates: [] });
         break;
       case 'ping-req': {
+        if (this.relays.size >= RELAYS_MAX) {
+          // Bounded: beyond RELAYS_MAX pending indirect probes, answer at once that we cannot help.
+          this.send(message.from, { type: 'nack', seq: message.seq, from: this.self, updates: [] });
+          break;
+        }
         const seq = ++this.seq;
         this.relays.set(seq, { origin: message.from, originSeq: message.seq, deadlineMs: nowMs + this.options.probeTimeoutMs });
         this.send(message.target, { type: 'ping', seq, from: this.self, target: message.target, updates: [] });
