@@ -17,11 +17,12 @@ function seeds(base: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => base + i);
 }
 
-/** Run `check` for each seed; on failure, rethrow with the seed to replay. */
-function forSeeds(base: number, count: number, check: (seed: number) => void): void {
+/** Run `check` for each seed (it returns its simulation, whose members' invariants are then checked); on failure, rethrow with the seed to replay. */
+function forSeeds(base: number, count: number, check: (seed: number) => Simulation): void {
   for (const seed of seeds(base, count)) {
     try {
-      check(seed);
+      const sim = check(seed);
+      for (const id of sim.ids()) if (sim.stateOf(id) !== 'crashed') sim.swim(id).checkInvariants();
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       throw new Error(`seed ${seed} (replay: SWIM_SIM_SEED=${seed}): ${msg}`, { cause: e });
@@ -157,6 +158,7 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
       const took = runUntilTrue(sim, () => sim.upIds().every((o) => crashed.every((c) => sim.swim(o).statusOf(c) === 'dead')), bound);
       expect(took, `crash of ${crashed.join(',')} among ${n} members not detected by all within ${bound} ms`).toBeLessThanOrEqual(bound);
       observed.push(took);
+      return sim;
     });
     observed.sort((a, b) => a - b);
     console.log(`crash detected by all: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories`);
@@ -174,6 +176,7 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
       sim.runFor(120_000);
       const falseDeaths = sim.events.filter((e) => e.type === 'dead');
       expect(falseDeaths, `false positives at loss ${sim.lossRate.toFixed(3)}`).toEqual([]);
+      return sim;
     });
   });
 
@@ -203,6 +206,7 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
         expect(sim.swim(victim).incarnationOf(victim)).toBeGreaterThan(before);
         for (const o of sim.upIds()) expect(sim.swim(o).incarnationOf(victim)).toBe(sim.swim(victim).incarnationOf(victim));
       }
+      return sim;
     });
     // The property must be exercised: most pauses of 2 s or more lead to a suspicion.
     if (ONE_SEED === undefined) expect(suspected).toBeGreaterThanOrEqual(runs * 0.75);
@@ -227,6 +231,7 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
       const took = runUntilTrue(sim, () => oneView(sim), bound);
       expect(took, `no single view ${bound} ms after healing a ${cut}/${n - cut} partition`).toBeLessThanOrEqual(bound);
       observed.push(took);
+      return sim;
     });
     observed.sort((a, b) => a - b);
     console.log(`converged after heal: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories, ${withDeaths} with members declared dead across the cut`);
@@ -248,6 +253,7 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
         const healthy = sim.events.slice(mark).filter((e) => e.member !== 'm3' && e.observer !== 'm3');
         expect(healthy.filter((e) => e.type === 'dead'), 'a healthy member declared dead').toEqual([]);
         count += healthy.filter((e) => e.type === 'suspect').length;
+        return sim;
       });
       return count;
     };

@@ -117,6 +117,9 @@ export class Swim {
   private nextJoinRetryAtMs = Infinity;
   /** Members (self included) alive or suspect, kept in step by setStatus. */
   private liveN = 1;
+  /** Other members alive or suspect, and each one's index in it (swap-remove), for O(1) sampling. */
+  private readonly liveOthers: string[] = [];
+  private readonly livePos = new Map<string, number>();
   private left = false;
   private lastNowMs: number;
   private nextProbeAtMs: number;
@@ -324,6 +327,8 @@ export class Swim {
     }
     const live = [...this.members.values()].filter((r) => r.status === 'alive' || r.status === 'suspect').length;
     if (live !== this.liveN) throw new InvariantError(`live count ${this.liveN}, counted ${live}`);
+    if (this.liveOthers.length !== live - (this.left ? 0 : 1)) throw new InvariantError(`live list of ${this.liveOthers.length}, counted ${live} with self`);
+    for (const [id, i] of this.livePos) if (this.liveOthers[i] !== id) throw new InvariantError(`live list index of ${id} is stale`);
     if (this.score < 0 || this.score >= this.options.awarenessMaxMultiplier) throw new InvariantError(`health score ${this.score} out of range`);
   }
 
@@ -389,7 +394,7 @@ export class Swim {
     if (o.gossipIntervalMs === 0 || nowMs < this.nextGossipAtMs) return;
     this.nextGossipAtMs = nowMs + o.gossipIntervalMs;
     if (this.queue.size === 0) return;
-    for (const to of shuffle(this.random, this.live()).slice(0, o.gossipFanout)) {
+    for (const to of this.sampleLive(o.gossipFanout)) {
       const updates = this.queue.take(o.maxPiggybackUpdates, retransmitLimit(o, this.liveCount()));
       if (updates.length === 0) break;
       this.send(to, { type: 'gossip', from: this.self, updates }, false);
@@ -429,6 +434,7 @@ export class Swim {
     if (r === undefined) {
       this.members.set(u.member, { id: u.member, incarnation: u.incarnation, status: 'alive', suspicion: null });
       this.liveN++;
+      this.addLive(u.member);
       // New members join the current round at a random later position.
       const at = this.probeIndex + randomInt(this.random, this.probeList.length - this.probeIndex + 1);
       this.probeList.splice(at, 0, u.member);
@@ -531,6 +537,10 @@ export class Swim {
     const wasLive = r.status === 'alive' || r.status === 'suspect';
     const isLive = status === 'alive' || status === 'suspect';
     this.liveN += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
+    if (r.id !== this.self && wasLive !== isLive) {
+      if (isLive) this.addLive(r.id);
+      else this.removeLive(r.id);
+    }
     r.status = status;
     if (status !== 'suspect') {
       r.suspicion = null;
@@ -556,11 +566,34 @@ export class Swim {
     return r;
   }
 
-  /** Other members believed alive or suspect. O(N). */
+  /** Other members believed alive or suspect (a copy, in no particular order). O(N). */
   private live(): string[] {
-    const ids: string[] = [];
-    for (const r of this.members.values()) if (r.id !== this.self && (r.status === 'alive' || r.status === 'suspect')) ids.push(r.id);
-    return ids;
+    return [...this.liveOthers];
+  }
+
+  /** Up to k distinct other live members, uniformly at random. O(k) expected for k much below N, else O(N). */
+  private sampleLive(k: number): string[] {
+    const n = this.liveOthers.length;
+    if (k * 4 >= n) return shuffle(this.random, this.live()).slice(0, k);
+    const picked = new Set<string>();
+    while (picked.size < k) picked.add(this.liveOthers[randomInt(this.random, n)] as string);
+    return [...picked];
+  }
+
+  private addLive(id: string): void {
+    this.livePos.set(id, this.liveOthers.length);
+    this.liveOthers.push(id);
+  }
+
+  private removeLive(id: string): void {
+    const i = this.livePos.get(id);
+    if (i === undefined) return;
+    const last = this.liveOthers.pop() as string;
+    if (last !== id) {
+      this.liveOthers[i] = last;
+      this.livePos.set(last, i);
+    }
+    this.livePos.delete(id);
   }
 
   /** Members (self included) not believed dead or left: memberlist's estNumNodes. */
