@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, StateError } from '../../errors.js';
 import { mulberry32 } from '../../util/random.js';
@@ -373,6 +374,36 @@ describe('bad input', () => {
       expect(JSON.stringify(s.snapshot())).toBe(before);
     }
     expect(() => decodeMessage(te.encode('{"type":"gossip","from":"b","updates":7}'))).toThrow(/updates: got 7; allowed: an array/);
+  });
+
+  it('any JSON value decodes to a valid message or a MembershipMessageError, never another error; valid messages round-trip', () => {
+    const id = fc.string({ minLength: 1, maxLength: 8 });
+    const update = fc.record({ kind: fc.constantFrom('alive' as const, 'suspect' as const, 'dead' as const), member: id, incarnation: fc.nat(), from: id });
+    const message: fc.Arbitrary<SwimMessage> = fc.oneof(
+      fc.record({ type: fc.constantFrom('ping' as const, 'ping-req' as const), seq: fc.nat(), from: id, target: id, updates: fc.array(update, { maxLength: 4 }) }),
+      fc.record({ type: fc.constantFrom('ack' as const, 'nack' as const), seq: fc.nat(), from: id, updates: fc.array(update, { maxLength: 4 }) }),
+      fc.record({ type: fc.constant('gossip' as const), from: id, updates: fc.array(update, { maxLength: 4 }) }),
+      fc.record({ type: fc.constant('sync' as const), from: id, reply: fc.boolean(), members: fc.array(fc.record({ member: id, incarnation: fc.nat(), status: fc.constantFrom('alive' as const, 'suspect' as const, 'dead' as const, 'left' as const) }), { maxLength: 4 }) }),
+    );
+    fc.assert(
+      fc.property(message, (m) => {
+        expect(decodeMessage(encodeMessage(m))).toEqual(m);
+      }),
+      { seed: 1717, numRuns: 300 },
+    );
+    // Mutations of valid messages and arbitrary JSON: a message or the typed error, nothing else.
+    const te = new TextEncoder();
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), message.chain((m) => fc.record({ ...Object.fromEntries(Object.keys(m).map((k) => [k, fc.oneof(fc.constant((m as unknown as Record<string, unknown>)[k]), fc.jsonValue())])) }))), (v) => {
+        try {
+          const got = decodeMessage(te.encode(JSON.stringify(v) ?? 'null'));
+          expect(typeof got.type).toBe('string');
+        } catch (e) {
+          expect(e).toBeInstanceOf(MembershipMessageError);
+        }
+      }),
+      { seed: 1718, numRuns: 500 },
+    );
   });
 
   it('options outside their range give InvalidArgumentError naming the option and what is allowed', () => {
