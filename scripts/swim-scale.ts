@@ -2,7 +2,8 @@
  * SWIM in the deterministic simulation at growing group sizes: messages per
  * member per second in steady state, time until the first member declares a
  * crashed member dead (detection), time until every live member has
- * (dissemination), and false deaths of live members.
+ * (dissemination), time until every member knows of a new member (in 50 ms
+ * steps), and false deaths of live members.
  *
  *   npx tsx scripts/swim-scale.ts [sizes=10,100,1000] [seeds=3] [lossRate=0.01]
  *
@@ -20,7 +21,7 @@ function converged(sim: Simulation): boolean {
 }
 
 console.log(`loss ${lossRate}, delay 1-10 ms, duplicates 0; ${seedCount} seed(s) per size`);
-console.log('N\tseed\tjoin_s\tmsgs/member/s\tdetect_first_s\tdetect_all_s\tfalse_deaths\twall_s');
+console.log('N\tseed\tjoin_s\tmsgs/member/s\tdetect_first_s\tdetect_all_s\tjoiner_known_by_all_s\tfalse_deaths\twall_s');
 for (const n of sizes) {
   for (let seed = 1; seed <= seedCount; seed++) {
     const wall0 = performance.now();
@@ -44,8 +45,14 @@ for (const n of sizes) {
     const deaths = after.filter((e) => e.type === 'dead' && e.member === victim);
     const first = Math.min(...deaths.map((e) => e.atMs)) - crashAt;
     const all = allDead() ? Math.max(...deaths.map((e) => e.atMs)) - crashAt : Infinity;
+    // Dissemination of a join: time until every live member sees a new member alive.
+    const joinAt = sim.nowMs;
+    sim.add('joiner', ['m0']);
+    const allKnow = () => sim.upIds().every((o) => sim.swim(o).statusOf('joiner') === 'alive');
+    while (!allKnow() && sim.nowMs - joinAt < 600_000) sim.runFor(50);
+    const joinSpreadS = allKnow() ? (sim.nowMs - joinAt) / 1000 : Infinity;
     const falseDeaths = sim.events.filter((e) => e.type === 'dead' && e.member !== victim).length;
     const wall = (performance.now() - wall0) / 1000;
-    console.log([n, seed, joinS.toFixed(0), rate.toFixed(2), (first / 1000).toFixed(2), (all / 1000).toFixed(2), falseDeaths, wall.toFixed(1)].join('\t'));
+    console.log([n, seed, joinS.toFixed(0), rate.toFixed(2), (first / 1000).toFixed(2), (all / 1000).toFixed(2), joinSpreadS.toFixed(2), falseDeaths, wall.toFixed(1)].join('\t'));
   }
 }

@@ -171,7 +171,13 @@ describe('suspicion and refutation (SWIM §4.2, Lifeguard)', () => {
     expect(s.suspicionDeadlineMs('p0')).toBe(minMs);
     s.receive('p4', sus('p4'), 40);
     expect(s.suspicionDeadlineMs('p0')).toBe(minMs);
-    expect(s.tick(minMs - 1).events.filter((e) => e.type === 'dead')).toEqual([]);
+    for (;;) {
+      const at = s.nextDeadlineMs();
+      if (at >= minMs) break;
+      const out = s.tick(at);
+      for (const m of only(out, 'ping')) if (m.message.type === 'ping') ack(s, m.to, m.message.seq, at);
+      expect(out.events.filter((e) => e.type === 'dead')).toEqual([]);
+    }
     expect(s.tick(minMs).events).toContainEqual({ type: 'dead', member: 'p0', incarnation: 0 });
   });
 
@@ -292,6 +298,17 @@ describe('stalls', () => {
     expect(only(s.tick(p.at + 1000), 'sync')).toEqual([]);
     const late = s.tick(p.at + 1000 + 5000);
     expect(only(late, 'sync')).toEqual([{ to: expect.any(String), message: expect.objectContaining({ type: 'sync', reply: true }) }]);
+  });
+
+  it('after a stall, suspicions that ran out meanwhile get a probe interval to hear a refutation', () => {
+    const s = node('a', peers(9));
+    s.receive('p1', { type: 'gossip', from: 'p1', updates: [{ kind: 'suspect', member: 'p0', incarnation: 0, from: 'p1' }] }, 0);
+    const deadline = s.suspicionDeadlineMs('p0') as number;
+    const wake = deadline + 5000;
+    expect(s.tick(wake).events.filter((e) => e.type === 'dead')).toEqual([]);
+    expect(s.suspicionDeadlineMs('p0')).toBe(wake + 1000);
+    s.receive('p0', { type: 'gossip', from: 'p0', updates: [{ kind: 'alive', member: 'p0', incarnation: 1, from: 'p0' }] }, wake + 300);
+    expect(s.statusOf('p0')).toBe('alive');
   });
 });
 

@@ -246,6 +246,12 @@ export class Swim {
     if (nowMs - due > this.options.probeIntervalMs) {
       const peers = this.live();
       if (peers.length > 0) this.send(peers[randomInt(this.random, peers.length)] as string, this.syncMessage(true));
+      // Refutations sent while we were stalled never reached us: give our suspicions a probe
+      // interval to hear them before they run out, rather than declaring members dead on waking.
+      for (const id of this.suspects) {
+        const sus = this.record(id).suspicion;
+        if (sus !== null) sus.deadlineMs = Math.max(sus.deadlineMs, nowMs + this.options.probeIntervalMs);
+      }
     }
     for (const [seq, relay] of this.relays) {
       if (relay.deadlineMs > nowMs) continue;
