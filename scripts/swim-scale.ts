@@ -32,9 +32,14 @@ for (const n of sizes) {
     // Steady state: let the join's updates drain, then count a 30 s window.
     sim.runFor(30_000);
     const sent0 = sim.sent;
+    const byType0 = new Map(sim.sentByType);
+    const events0 = sim.events.length;
     const t0 = sim.nowMs;
     sim.runFor(30_000);
-    const rate = (sim.sent - sent0) / n / ((sim.nowMs - t0) / 1000);
+    const windowS = (sim.nowMs - t0) / 1000;
+    const rate = (sim.sent - sent0) / n / windowS;
+    const byType = [...sim.sentByType].map(([k, v]) => `${k}=${((v - (byType0.get(k) ?? 0)) / n / windowS).toFixed(2)}`).join(' ');
+    const suspicions = sim.events.slice(events0).filter((e) => e.type === 'suspect').length;
     const victim = `m${n >> 1}`;
     const mark = sim.events.length;
     const crashAt = sim.nowMs;
@@ -53,6 +58,7 @@ for (const n of sizes) {
     const joinSpreadS = allKnow() ? (sim.nowMs - joinAt) / 1000 : Infinity;
     const falseDeaths = sim.events.filter((e) => e.type === 'dead' && e.member !== victim).length;
     const wall = (performance.now() - wall0) / 1000;
+    console.log(`  window: ${byType}; suspect events ${suspicions} in ${windowS} s`);
     console.log([n, seed, joinS.toFixed(0), rate.toFixed(2), (first / 1000).toFixed(2), (all / 1000).toFixed(2), joinSpreadS.toFixed(2), falseDeaths, wall.toFixed(1)].join('\t'));
   }
 }
