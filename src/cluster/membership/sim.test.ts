@@ -164,8 +164,8 @@ describe('simulated histories (SWIM + Lifeguard)', () => {
     console.log(`crash detected by all: median ${observed[observed.length >> 1]} ms, max ${observed[observed.length - 1]} ms over ${observed.length} histories`);
   });
 
-  // The stated rate: 5%. Measured beyond it (scripts in the report): none in 200 histories at 7.5%,
-  // 1 in 100 at 10%, 5 in 100 at 15% (N = 30, 120 s): each update's ~8 retransmissions can all miss
+  // The stated rate: 5%. Measured beyond it (scripts/swim-false-deaths.ts): none in 200 histories at 7.5%,
+  // 2 in 100 at 10%, 7 in 100 at 15% (N = 30, 120 s): each update's ~8 retransmissions can all miss
   // one member, whose suspicion then runs out before it hears the refutation.
   it('no live, reachable member is declared dead while loss stays at or below 5%', () => {
     forSeeds(2000, 100, (seed) => {
