@@ -38,6 +38,7 @@ export class Connection {
   private waitingSeq = 0;
   private paused = false;
   private processing = false;
+  private drainScheduled = false;
 
   constructor(
     private readonly socket: Socket,
@@ -139,7 +140,13 @@ export class Connection {
     this.segments.push(seg);
     (this.forwarder as Forwarder).forward(to, args, this.session.protocol, (reply) => {
       seg.bytes = reply;
-      this.drain();
+      // Forwarded replies of one peer chunk arrive together: release them in one write, once they are all in.
+      if (this.drainScheduled) return;
+      this.drainScheduled = true;
+      process.nextTick(() => {
+        this.drainScheduled = false;
+        this.drain();
+      });
     });
   }
 

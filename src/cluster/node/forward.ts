@@ -49,7 +49,11 @@ class PeerLink {
   private socket: net.Socket | undefined;
   private parser = new ReplyParser();
   private readonly waiting: Waiting[] = [];
+  private head = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Requests not yet written: each event-loop turn's go out in one write. */
+  private outbox: Buffer[] = [];
+  private flushScheduled = false;
 
   constructor(
     readonly node: MapNode,
@@ -59,19 +63,31 @@ class PeerLink {
   ) {}
 
   get inFlight(): number {
-    return this.waiting.length;
+    return this.waiting.length - this.head;
   }
 
   send(request: Buffer, cb: ReplyCallback): void {
-    if (this.waiting.length >= this.limits.maxForwardInFlight) {
+    if (this.inFlight >= this.limits.maxForwardInFlight) {
       this.counters.forwardErrors++;
       return cb(errorReply(`TRYAGAIN forwarding queue to ${this.node.id} is full (${this.limits.maxForwardInFlight} in flight)`));
     }
-    const socket = this.socket ?? this.connect();
+    if (this.socket === undefined) this.connect();
     this.waiting.push({ cb, sentAtMs: this.nowMs() });
-    socket.write(request);
+    this.outbox.push(request);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
     this.timer ??= setInterval(() => this.checkTimeouts(), Math.max(50, this.limits.forwardTimeoutMs / 4));
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const out = this.outbox;
+    this.outbox = [];
+    if (this.socket === undefined || out.length === 0) return;
+    this.socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+  };
 
   private connect(): net.Socket {
     const socket = net.connect({ host: this.node.host, port: this.node.port });
@@ -88,18 +104,26 @@ class PeerLink {
     try {
       this.parser.push(chunk);
       for (let raw = this.parser.nextRaw(); raw !== undefined; raw = this.parser.nextRaw()) {
-        const w = this.waiting.shift();
+        const w = this.waiting[this.head];
         if (w === undefined) throw new ProtocolError('Protocol error: reply without a request');
+        this.waiting[this.head++] = undefined as unknown as Waiting;
         w.cb(Buffer.from(raw));
+      }
+      if (this.head === this.waiting.length) {
+        this.waiting.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024) {
+        this.waiting.splice(0, this.head);
+        this.head = 0;
       }
     } catch (e) {
       this.fail(`bad reply from ${this.node.id}: ${(e as Error).message}`);
     }
-    if (this.waiting.length === 0) this.stopTimer();
+    if (this.inFlight === 0) this.stopTimer();
   }
 
   private checkTimeouts(): void {
-    const head = this.waiting[0];
+    const head = this.waiting[this.head];
     if (head !== undefined && this.nowMs() - head.sentAtMs > this.limits.forwardTimeoutMs) {
       this.fail(`forward to ${this.node.id} timed out after ${this.limits.forwardTimeoutMs} ms`);
     }
@@ -118,7 +142,10 @@ class PeerLink {
     socket?.on('error', () => undefined);
     socket?.destroy();
     this.stopTimer();
-    const pending = this.waiting.splice(0);
+    this.outbox = [];
+    const pending = this.waiting.splice(this.head);
+    this.waiting.length = 0;
+    this.head = 0;
     if (pending.length > 0) this.counters.forwardErrors += pending.length;
     for (const w of pending) w.cb(errorReply(`ERR ${text}`));
   }
