@@ -13,7 +13,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../util/clock.js';
-import { ShardkitError } from '../errors.js';
 import { expectTypedOrAccepted, hostileValues, isObjectLike, safeIsArray } from '../testing/hostile.js';
 import { checkGroupId, checkTopicName } from './message.js';
 import { rangeAssignor } from './assignors/index.js';

@@ -28,7 +28,8 @@ import type { FetchBuffer } from './fetch-buffer.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 import { CLEANED, commitSwap, loadSegments, writeSwap } from './partition-open.js';
 import { verifySegments, type PartitionVerifyResult } from './partition-verify.js';
-import { encodeBatch, readBatchHeader } from './record-batch.js';
+import { encodeRecords, readBatchHeader } from './record-batch.js';
+import { readRecordInputs } from '../message.js';
 import { readSegmentRecords } from './record-read.js';
 import { Segment } from './segment.js';
 
@@ -171,11 +172,20 @@ export class PartitionLog {
    * is durable when this returns. O(batch bytes). On a write failure the
    * segment is cut back, so the log is unchanged; a full disk is a
    * DiskFullError (retriable) naming the topic and partition.
+   *
+   * `records` is checked before anything is written, each record and field
+   * read once (what is checked is what is stored): a non-empty array of
+   * { key: Uint8Array | null, value: Uint8Array | null, timestampMs: integer
+   * ≥ 0, headers: [well-formed name, Uint8Array][] }; anything else is an
+   * InvalidArgumentError naming the field, and the log is unchanged. The check
+   * copies each record's fields once: O(records + headers), beside the
+   * O(bytes) encoding and CRC.
    */
   append(records: readonly RecordInput[]): number {
     this.ensureOpen();
+    const recs = readRecordInputs(records);
     const base = this.active.nextOffset;
-    const batch = encodeBatch(base, records);
+    const batch = encodeRecords(base, recs);
     const now = this.clock.now();
     this.markDirty();
     const act = this.active;
@@ -191,7 +201,7 @@ export class PartitionLog {
       }
     } catch (e) {
       this.dir.truncate(seg.logPath, position);
-      if (isDiskFull(e)) throw new DiskFullError(this.topic, this.partition, seg.logPath, `appending ${records.length} record(s)`, e);
+      if (isDiskFull(e)) throw new DiskFullError(this.topic, this.partition, seg.logPath, `appending ${recs.length} record(s)`, e);
       throw e;
     }
     seg.onAppend(readBatchHeader(batch, 0)!, position, this.config.indexIntervalBytes);
