@@ -171,7 +171,7 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
         ['append(v)', (log) => log.append(h.make() as never), false],
         ['append([v])', (log) => log.append([h.make() as never]), false],
         ['append([ok, v])', (log) => log.append([rec(), h.make() as never]), false],
-        ['append([{ key: v }])', (log) => log.append([{ ...rec(), key: h.make() as Uint8Array }]), v === null || isU8(h.name)],
+        ['append([{ key: v }])', (log) => log.append([{ ...rec(), key: h.make() as Uint8Array }]), v == null || isU8(h.name)],
         ['append([{ value: v }])', (log) => log.append([{ ...rec(), value: h.make() as Uint8Array }]), v === null || isU8(h.name)],
         ['append([{ timestampMs: v }])', (log) => log.append([{ ...rec(), timestampMs: h.make() as number }]), isInt(v, 0)],
         ['append([{ headers: v }])', (log) => log.append([{ ...rec(), headers: h.make() as never }]), safeIsArray(v) && (v as unknown[]).length === 0],
@@ -231,11 +231,12 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
         ['encodeBatch(0, v)', () => encodeBatch(0, h.make() as never), false],
         ['encodeBatch(0, [v])', () => encodeBatch(0, [h.make() as never]), false],
         ['encodeBatch(0, [{ value: v }])', () => encodeBatch(0, [{ ...rec(), value: h.make() as Uint8Array }]), v === null || isU8(h.name)],
-        ['encodeBatch(0, [{ key: v }])', () => encodeBatch(0, [{ ...rec(), key: h.make() as Uint8Array }]), v === null || isU8(h.name)],
+        // An absent key is no key (null), as for messages.
+        ['encodeBatch(0, [{ key: v }])', () => encodeBatch(0, [{ ...rec(), key: h.make() as Uint8Array }]), v == null || isU8(h.name)],
         ['encodeBatch(0, [{ timestampMs: v }])', () => encodeBatch(0, [{ ...rec(), timestampMs: h.make() as number }]), isInt(v, 0)],
         ['encodeBatch(0, [{ headers: v }])', () => encodeBatch(0, [{ ...rec(), headers: h.make() as never }]), safeIsArray(v) && (v as unknown[]).length === 0],
         ['encodeBatch(0, [r], v)', () => encodeBatch(0, [rec()], h.make() as number[]), v === undefined],
-        ['encodeBatch(0, [r], [v])', () => encodeBatch(0, [rec()], [h.make() as number]), isInt(v, 0, 0)],
+        ['encodeBatch(0, [r], [v])', () => encodeBatch(0, [rec()], [h.make() as number]), isInt(v, 0, 2 ** 32 - 1)],
         ['encodeBatch(0, [r, r], [0, v])', () => encodeBatch(0, [rec(), rec()], [0, h.make() as number]), isInt(v, 1, 2 ** 32 - 1)],
         ['encodeBatch(0, [r], undefined, v)', () => encodeBatch(0, [rec()], undefined, h.make() as number), v === undefined || isInt(v, 0, 2 ** 32 - 1)],
       ];

@@ -17,10 +17,14 @@
  * read checks each batch's base offset (outside the CRC) against its
  * predecessor; `verify` checks every byte. A full disk is a DiskFullError.
  */
-import { CorruptionError, invariant, requireInt, requireNumber } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, invariant, readOptions, requireInt, requireNumber } from '../../errors.js';
+import { checkTopicName, readRecordInputs, requireMethods } from '../message.js';
+import { checkFilePath } from './directory.js';
 import type { Clock } from '../../util/clock.js';
 import type { RecordInput, StoredRecord } from '../types.js';
-import { encodeMeta, parseMeta, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
+import { encodeMeta, parseMeta, partitionConfig, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
+
+const STORAGE_METHODS = ['list', 'exists', 'mkdir', 'size', 'read', 'readInto', 'append', 'sync', 'truncate', 'remove', 'removeDir', 'writeAtomic', 'rename', 'lock', 'close'];
 import type { StorageDirectory } from './directory.js';
 import { readSegmentBatches } from './batch-read.js';
 import type { RecordBatchView } from './batch-view.js';
@@ -29,7 +33,7 @@ import { DiskFullError, isDiskFull } from './disk-full.js';
 import { CLEANED, commitSwap, loadSegments, writeSwap } from './partition-open.js';
 import { verifySegments, type PartitionVerifyResult } from './partition-verify.js';
 import { encodeRecords, readBatchHeader } from './record-batch.js';
-import { readRecordInputs } from '../message.js';
+
 import { readSegmentRecords } from './record-read.js';
 import { Segment } from './segment.js';
 
@@ -76,8 +80,22 @@ export class PartitionLog {
    * tail; with `mustExist` (a partition topics.json lists), also when
    * partition.json is missing.
    */
-  static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, tp: { topic: string; partition: number } = { topic: path, partition: 0 }, options: { mustExist?: boolean } = {}): PartitionLog {
-    const now = clock.now();
+  static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, tp?: { topic: string; partition: number }, options: { mustExist?: boolean } = {}): PartitionLog {
+    // Every argument checked (each option read once) before anything is written.
+    requireMethods('dir', dir, STORAGE_METHODS, 'a StorageDirectory (FsDirectory, MemoryDirectory or your own)');
+    checkFilePath(path);
+    config = partitionConfig(config);
+    requireMethods('clock', clock, ['now'], 'a Clock ({ now(): number })');
+    const now = requireNumber('clock.now()', clock.now(), -Number.MAX_VALUE);
+    const t = readOptions('tp', tp, ['topic', 'partition'], 'a topic-partition { topic, partition }');
+    if (tp !== undefined) {
+      checkTopicName(t.topic);
+      requireInt('partition', t.partition, 0, 2 ** 31 - 1);
+    }
+    tp = tp === undefined ? { topic: path, partition: 0 } : { topic: t.topic as string, partition: t.partition as number };
+    const o = readOptions('options', options, ['mustExist'], 'an options object { mustExist? }');
+    if (o.mustExist !== undefined && typeof o.mustExist !== 'boolean') throw new InvalidArgumentError('mustExist', o.mustExist, 'true or false');
+    options = o;
     const metaPath = `${path}/partition.json`;
     const existed = dir.exists(metaPath);
     if (!existed && options.mustExist === true) throw new CorruptionError(`partition ${path} is recorded in topics.json but ${metaPath} is missing (its directory was deleted or moved)`);
