@@ -12,7 +12,7 @@ import { assignorByName } from './assignors/index.js';
 import { LocalGroup } from './group/local-group.js';
 import { claimDirectory, loadTopics, saveTopics } from './log-dir.js';
 import { OffsetsLog } from './offsets-log.js';
-import { checkGroupId, checkTopicName, readOffsetCommits, readRecordInputs, requireMethods } from './message.js';
+import { checkGroupId, checkTopicName, readOffsetCommits, requireMethods } from './message.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { FsDirectory } from './storage/fs-directory.js';
 import type { VerifyProblem } from './storage/partition-verify.js';
@@ -226,7 +226,7 @@ export class Broker {
   /** Append records (already validated) as one batch; returns the first offset. Durable on return under fsync `always`. */
   append(topic: string, partition: number, records: readonly RecordInput[]): number {
     const log = this.topic(topic).log(partition);
-    return log.append(readRecordInputs(records));
+    return log.append(records); // PartitionLog.append checks the records (each read once)
   }
 
   /** Up to `maxRecords` records from `offset` (clamped to the log start). O(log segments + bytes read). */

@@ -113,6 +113,8 @@ export function readRecordInputs(records: unknown): RecordInput[] {
     const headers = readArray(`${at}.headers`, o.headers, 'an array of [name, Uint8Array] pairs').map((hd, j) => {
       const pair = readArray(`${at}.headers[${j}]`, hd, 'a [name, Uint8Array] pair');
       if (pair.length !== 2 || typeof pair[0] !== 'string' || !isInstance(pair[1], Uint8Array)) throw new InvalidArgumentError(`${at}.headers[${j}]`, hd, 'a [name, Uint8Array] pair');
+      // A lone surrogate would be stored as U+FFFD: a different name than the one given.
+      if (!(pair[0] as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new InvalidArgumentError(`${at}.headers[${j}][0]`, pair[0], 'a header name of well-formed UTF-16 (no lone surrogates)');
       return [pair[0], pair[1]] as const;
     });
     return { key, value, timestampMs: ts, headers };

@@ -24,7 +24,7 @@ import { InvalidArgumentError, invariant, requireInt } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import { compareTopicPartitions, tpKey, type TopicPartition } from '../types.js';
 import { diffAssignments, type Assignment, type Assignor, type PartitionMove } from '../assignors/assignor.js';
-import { intersect } from '../assignors/index.js';
+import { MAX_ASSIGN_PARTITIONS, intersect } from '../assignors/index.js';
 
 /** Error codes the protocol returns (Kafka's names). */
 export type GroupErrorCode = 'UNKNOWN_MEMBER_ID' | 'ILLEGAL_GENERATION' | 'REBALANCE_IN_PROGRESS' | 'FENCED_INSTANCE_ID';
@@ -212,7 +212,17 @@ export class GroupCoordinator {
   private complete(): RebalanceReport {
     const before = this.currentAssignment();
     const partitionsPerTopic = new Map<string, number>();
-    for (const m of this.members.values()) for (const t of m.topics) partitionsPerTopic.set(t, this.partitionsOf(t));
+    for (const m of this.members.values()) {
+      for (const t of m.topics) {
+        if (partitionsPerTopic.has(t)) continue;
+        // The caller's metadata, read once per topic and checked before anything changes (a huge count would hang the assignor).
+        const n: unknown = this.partitionsOf(t);
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_ASSIGN_PARTITIONS) {
+          throw new InvalidArgumentError(`partitionsOf(${JSON.stringify(t.length > 80 ? `${t.slice(0, 77)}...` : t)})`, n, `a partition count: an integer from 0 to ${MAX_ASSIGN_PARTITIONS}`);
+        }
+        partitionsPerTopic.set(t, n);
+      }
+    }
     const members = this.memberIds().map((id) => ({ memberId: id, topics: this.members.get(id)!.topics }));
     const target = this.assignor.assign({ members, partitionsPerTopic, previous: before });
     let next = target;

@@ -10,10 +10,10 @@
  * drops tombstones (null values) older than `deleteRetentionMs`, and keeps
  * offsets unchanged, so the log has gaps and appends continue at the end.
  */
-import { requireInt } from '../../errors.js';
+import { InvalidArgumentError, isInstance, readOptions, requireInt } from '../../errors.js';
 import type { StoredRecord } from '../types.js';
-import type { PartitionLog } from './partition-log.js';
-import { encodeBatch, toInput } from './record-batch.js';
+import { PartitionLog } from './partition-log.js';
+import { encodeRecords, toInput } from './record-batch.js';
 import type { Segment } from './segment.js';
 
 /** Retention limits; `null` means no limit. */
@@ -32,21 +32,32 @@ export interface RetentionResult {
   logStartOffset: number;
 }
 
-/** Apply `policy` at time `nowMs`. O(segments). */
+/**
+ * Apply `policy` at time `nowMs`. O(segments). Every limit is checked (and
+ * read once) before anything is deleted: `log` a PartitionLog, each limit
+ * null/absent (no limit) or an integer ≥ 0, `nowMs` an integer ≥ 0;
+ * InvalidArgumentError otherwise, with the log unchanged.
+ */
 export function applyRetention(log: PartitionLog, policy: RetentionPolicy, nowMs: number): RetentionResult {
+  if (!isInstance(log, PartitionLog as unknown as abstract new () => PartitionLog)) throw new InvalidArgumentError('log', log, 'a PartitionLog');
+  const p = readOptions('policy', policy, ['retentionMs', 'retentionBytes', 'retentionMessages'], 'a retention policy { retentionMs, retentionBytes, retentionMessages } (each null or an integer ≥ 0)');
+  const limit = (name: string, v: unknown): number | null => (v == null ? null : requireInt(name, v, 0));
+  const retentionMessages = limit('retentionMessages', p.retentionMessages);
+  const retentionMs = limit('retentionMs', p.retentionMs);
+  const retentionBytes = limit('retentionBytes', p.retentionBytes);
+  requireInt('nowMs', nowMs, 0);
   let deleted = 0;
-  if (policy.retentionMessages !== null) {
-    requireInt('retentionMessages', policy.retentionMessages, 0);
+  if (retentionMessages !== null) {
     const before = log.segmentCount;
-    log.advanceStartOffset(Math.max(0, log.nextOffset - policy.retentionMessages));
+    log.advanceStartOffset(Math.max(0, log.nextOffset - retentionMessages));
     deleted += before - log.segmentCount;
   }
-  if (policy.retentionMs !== null) {
-    const limit = nowMs - requireInt('retentionMs', policy.retentionMs, 0);
-    deleted += log.deleteOldSegments((s) => s.maxTimestampMs < limit);
+  if (retentionMs !== null) {
+    const cutoff = nowMs - retentionMs;
+    deleted += log.deleteOldSegments((s) => s.maxTimestampMs < cutoff);
   }
-  if (policy.retentionBytes !== null) {
-    let excess = log.sizeBytes - requireInt('retentionBytes', policy.retentionBytes, 0);
+  if (retentionBytes !== null) {
+    let excess = log.sizeBytes - retentionBytes;
     deleted += log.deleteOldSegments((s) => {
       if (excess - s.sizeBytes < 0) return false;
       excess -= s.sizeBytes;
@@ -108,8 +119,15 @@ function avgBytes(seg: { sizeBytes: number; baseOffset: number; nextOffset: numb
  * closed segments) time; memory O(distinct keys + one read chunk + one
  * segment's survivors), never the whole log.
  */
-export function compact(log: PartitionLog, options: { nowMs: number; deleteRetentionMs: number; rollActive?: boolean }): CompactionResult {
+export function compact(log: PartitionLog, given: { nowMs: number; deleteRetentionMs: number; rollActive?: boolean }): CompactionResult {
+  // Checked (each option read once) before anything is rolled or rewritten.
+  if (!isInstance(log, PartitionLog as unknown as abstract new () => PartitionLog)) throw new InvalidArgumentError('log', log, 'a PartitionLog');
+  if (given === undefined) throw new InvalidArgumentError('options', given, 'an options object { nowMs, deleteRetentionMs, rollActive? }');
+  const options = readOptions('options', given, ['nowMs', 'deleteRetentionMs', 'rollActive'], 'an options object { nowMs, deleteRetentionMs, rollActive? }');
+  requireInt('nowMs', options.nowMs, 0);
   requireInt('deleteRetentionMs', options.deleteRetentionMs, 0);
+  if (options.rollActive !== undefined && typeof options.rollActive !== 'boolean') throw new InvalidArgumentError('rollActive', options.rollActive, 'true or false');
+  const checked = { nowMs: options.nowMs as number, deleteRetentionMs: options.deleteRetentionMs as number };
   if (options.rollActive ?? true) log.roll();
   const closed = [...log.closedSegments()];
   const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, tombstonesRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
@@ -121,7 +139,7 @@ export function compact(log: PartitionLog, options: { nowMs: number; deleteReten
   for (const seg of closed) {
     const before = seg.sizeBytes;
     result.bytesBefore += before;
-    const rewritten = compactSegment(log, seg, latest, options, result);
+    const rewritten = compactSegment(log, seg, latest, checked, result);
     result.bytesAfter += rewritten ?? before;
   }
   return result;
@@ -147,13 +165,13 @@ function compactSegment(log: PartitionLog, seg: Segment, latest: ReadonlyMap<str
     if (keep.length === 0) continue;
     // Encode the previous chunk's survivors now (a copy), so this chunk's read buffer is the only one pinned.
     const prev = out.pop();
-    if (prev !== undefined) encoded.push(encodeBatch(prev.base, prev.records.map(toInput), prev.records.map((r) => r.offset - prev.base)));
+    if (prev !== undefined) encoded.push(encodeRecords(prev.base, prev.records.map(toInput), prev.records.map((r) => r.offset - prev.base)));
     out.push({ base: keep[0]!.offset, records: keep });
   }
   if (removed === 0) return undefined;
   const last = out.pop();
   // The last batch keeps the segment's last offset, so the next segment still starts right after it.
-  if (last !== undefined) encoded.push(encodeBatch(last.base, last.records.map(toInput), last.records.map((r) => r.offset - last.base), seg.nextOffset - 1 - last.base));
+  if (last !== undefined) encoded.push(encodeRecords(last.base, last.records.map(toInput), last.records.map((r) => r.offset - last.base), seg.nextOffset - 1 - last.base));
   log.replaceSegment(seg, encoded);
   result.segmentsRewritten++;
   result.recordsRemoved += removed;

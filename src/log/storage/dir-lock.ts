@@ -28,8 +28,20 @@
  * full disk does not stop a read-only open.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
-import { StateError } from '../../errors.js';
+import { isAbsolute, join } from 'node:path';
+import { InvalidArgumentError, StateError } from '../../errors.js';
+
+/**
+ * Validate a data directory's root: an absolute path (a relative one would
+ * land wherever the process happens to run), well-formed, without NUL, at
+ * most 4096 characters. Returns it; InvalidArgumentError otherwise. O(length).
+ */
+export function checkRoot(root: unknown): string {
+  if (typeof root !== 'string' || root.length === 0 || root.length > 4096 || root.includes('\0') || !(root as unknown as { isWellFormed(): boolean }).isWellFormed() || !isAbsolute(root)) {
+    throw new InvalidArgumentError('root', root, 'an absolute directory path (a well-formed string without NUL, at most 4096 characters)');
+  }
+  return root;
+}
 
 /** The single lock file of earlier versions (still honoured when its pid is alive, and removed when dead). */
 export const LEGACY_LOCK_FILE = 'shardkit-log.lock';
@@ -156,9 +168,11 @@ export class DirectoryLock {
 
   /**
    * Take the lock on `root`, or throw StateError `DIRECTORY_LOCKED`
-   * (retriable) naming the live owner's pid. O(lock files in the root).
+   * (retriable) naming the live owner's pid; InvalidArgumentError unless
+   * `root` is an absolute path. O(lock files in the root).
    */
   static acquire(root: string): DirectoryLock {
+    checkRoot(root);
     const start = processStartTime(process.pid) ?? '';
     const ownerFile = join(root, `${OWNER_PREFIX}${process.pid}.${start}.${claimSeq++}`);
     fs.closeSync(fs.openSync(ownerFile, 'wx'));

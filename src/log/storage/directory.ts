@@ -8,7 +8,7 @@
  *
  * Paths are relative, `/`-separated, and never contain `..`.
  */
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, isInstance, requireInt } from '../../errors.js';
 
 /** A directory of files the log stores its data in. All calls are synchronous. */
 export interface StorageDirectory {
@@ -58,15 +58,48 @@ export interface StorageDirectory {
   close(): void;
 }
 
-/** Validate a relative path: no empty segment, no `.`/`..`, no backslash. */
-export function checkPath(path: string): string {
+const PATH_ALLOWED = 'a relative path (a string) of names separated by "/": each name 1 to 255 UTF-8 bytes, well-formed UTF-16, not "." or "..", without "\\" or NUL; at most 4096 characters';
+
+/**
+ * Validate a relative path: a string of names separated by `/` (`''` is the
+ * root), each name 1 to 255 UTF-8 bytes of well-formed UTF-16 (a lone
+ * surrogate would be stored as U+FFFD, a different name), not `.` or `..`,
+ * without a backslash or NUL; at most 4096 characters. Anything else is an
+ * InvalidArgumentError saying so. O(length).
+ */
+export function checkPath(path: unknown, parameter = 'path'): string {
+  if (typeof path !== 'string') throw new InvalidArgumentError(parameter, path, PATH_ALLOWED);
   if (path === '') return path;
+  if (path.length > 4096 || !(path as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new InvalidArgumentError(parameter, path, PATH_ALLOWED);
   for (const part of path.split('/')) {
-    if (part === '' || part === '.' || part === '..' || part.includes('\\')) {
-      throw new InvalidArgumentError('path', path, 'a relative path of names separated by "/", without "." or ".."');
+    if (part === '' || part === '.' || part === '..' || part.includes('\\') || part.includes('\0') || Buffer.byteLength(part) > 255) {
+      throw new InvalidArgumentError(parameter, path, PATH_ALLOWED);
     }
   }
   return path;
+}
+
+/** `checkPath` for a path that names a file (not the root `''`). */
+export function checkFilePath(path: unknown, parameter = 'path'): string {
+  if (path === '') throw new InvalidArgumentError(parameter, path, `the path of a file, not the root: ${PATH_ALLOWED}`);
+  return checkPath(path, parameter);
+}
+
+/** Validate bytes given to a directory: a Uint8Array (a Buffer is one). O(1). */
+export function checkData(parameter: string, data: unknown): Uint8Array {
+  if (!isInstance(data, Uint8Array)) throw new InvalidArgumentError(parameter, data, 'a Uint8Array (or Buffer)');
+  return data;
+}
+
+/**
+ * Validate the arguments of `readInto`: a byte position ≥ 0, a length ≥ 0 that
+ * fits `target`, and a Buffer target. O(1).
+ */
+export function checkReadInto(position: unknown, length: unknown, target: unknown): Buffer {
+  requireInt('position', position, 0);
+  if (!isInstance(target, Buffer)) throw new InvalidArgumentError('target', target, 'a Buffer');
+  requireInt('length', length, 0, target.length);
+  return target;
 }
 
 /** Parent directory of a relative path (`''` for the root). */
@@ -131,24 +164,28 @@ export class MemoryDirectory implements StorageDirectory {
   }
 
   size(path: string): number {
-    return this.file(path).length;
+    return this.file(checkFilePath(path)).length;
   }
 
   read(path: string, position: number, length: number): Buffer {
-    const f = this.file(path);
+    const f = this.file(checkFilePath(path));
+    requireInt('position', position, 0);
+    requireInt('length', length, 0);
     const end = Math.min(f.length, position + length);
     return Buffer.from(this.flat(f).subarray(Math.min(position, end), end));
   }
 
   readInto(path: string, position: number, length: number, target: Buffer): number {
-    const f = this.file(path);
+    const f = this.file(checkFilePath(path));
+    checkReadInto(position, length, target);
     const end = Math.min(f.length, position + length);
     if (end <= position) return 0;
     return this.flat(f).copy(target, 0, position, end);
   }
 
   append(path: string, data: Uint8Array): void {
-    let f = this.files.get(checkPath(path));
+    checkData('data', data);
+    let f = this.files.get(checkFilePath(path));
     if (f === undefined) {
       this.mkdir(parentOf(path));
       f = { chunks: [], length: 0, syncedLength: 0 };
@@ -159,12 +196,13 @@ export class MemoryDirectory implements StorageDirectory {
   }
 
   sync(path: string): void {
-    const f = this.file(path);
+    const f = this.file(checkFilePath(path));
     f.syncedLength = f.length;
   }
 
   truncate(path: string, length: number): void {
-    const f = this.file(path);
+    const f = this.file(checkFilePath(path));
+    requireInt('length', length, 0);
     const b = this.flat(f).subarray(0, Math.min(length, f.length));
     f.chunks = [Buffer.from(b)];
     f.length = b.length;
@@ -172,25 +210,26 @@ export class MemoryDirectory implements StorageDirectory {
   }
 
   remove(path: string): void {
-    this.files.delete(checkPath(path));
+    this.files.delete(checkFilePath(path));
   }
 
   removeDir(path: string): void {
-    checkPath(path);
+    checkFilePath(path);
     const prefix = `${path}/`;
     for (const p of [...this.files.keys()]) if (p.startsWith(prefix)) this.files.delete(p);
     for (const d of [...this.dirs]) if (d === path || d.startsWith(prefix)) this.dirs.delete(d);
   }
 
   writeAtomic(path: string, data: Uint8Array): void {
-    checkPath(path);
+    checkFilePath(path);
+    checkData('data', data);
     this.mkdir(parentOf(path));
     this.files.set(path, { chunks: [Buffer.from(data)], length: data.length, syncedLength: data.length });
   }
 
   rename(from: string, to: string): void {
-    const f = this.file(from);
-    checkPath(to);
+    const f = this.file(checkFilePath(from, 'from'));
+    checkFilePath(to, 'to');
     this.files.delete(from);
     this.files.set(to, f);
   }
@@ -205,10 +244,13 @@ export class MemoryDirectory implements StorageDirectory {
    * bytes plus `tornBytes(path, unsynced)` of its unsynced tail (default 0).
    */
   crashed(tornBytes: (path: string, unsyncedBytes: number) => number = () => 0): MemoryDirectory {
+    if (typeof tornBytes !== 'function') throw new InvalidArgumentError('tornBytes', tornBytes, 'a function (path, unsyncedBytes) => bytes kept');
     const copy = new MemoryDirectory();
     for (const d of this.dirs) copy.dirs.add(d);
     for (const [p, f] of this.files) {
-      const keep = Math.min(f.length, f.syncedLength + Math.max(0, tornBytes(p, f.length - f.syncedLength)));
+      const torn: unknown = tornBytes(p, f.length - f.syncedLength);
+      if (typeof torn !== 'number' || Number.isNaN(torn)) throw new InvalidArgumentError('tornBytes result', torn, 'a number of bytes (clamped to the unsynced tail)');
+      const keep = Math.floor(Math.min(f.length, f.syncedLength + Math.max(0, torn)));
       const b = Buffer.from(this.flat(f).subarray(0, keep));
       copy.files.set(p, { chunks: [b], length: keep, syncedLength: keep });
     }
@@ -217,7 +259,9 @@ export class MemoryDirectory implements StorageDirectory {
 
   /** Overwrite bytes in place (for corruption tests). */
   corrupt(path: string, position: number, bytes: Uint8Array): void {
-    const f = this.file(path);
+    const f = this.file(checkFilePath(path));
+    checkData('bytes', bytes);
+    requireInt('position', position, 0, f.length - bytes.length);
     this.flat(f).set(bytes, position);
   }
 }

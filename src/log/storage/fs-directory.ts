@@ -7,9 +7,36 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { requireInt } from '../../errors.js';
-import { DirectoryLock } from './dir-lock.js';
-import { checkPath, parentOf, type StorageDirectory } from './directory.js';
+import { InvalidArgumentError, NotFoundError, readOptions, requireInt } from '../../errors.js';
+import { DirectoryLock, checkRoot } from './dir-lock.js';
+import { checkData, checkFilePath, checkPath, checkReadInto, parentOf, type StorageDirectory } from './directory.js';
+
+/** The code of a Node file-system error, if it is one. */
+function errCode(e: unknown): unknown {
+  try {
+    return (e as { code?: unknown } | null)?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run a file-system call on `path`, turning the errors a caller's path can
+ * cause into typed ones: a missing file is a NotFoundError, a directory where
+ * a file is expected (or the reverse) an InvalidArgumentError. Others (a full
+ * disk, EIO) pass through for the caller to type. O(1) besides `fn`.
+ */
+function onPath<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = errCode(e);
+    if (code === 'ENOENT') throw new NotFoundError('file', path);
+    if (code === 'EISDIR' || code === 'ERR_FS_EISDIR') throw new InvalidArgumentError('path', path, 'the path of a file (this one names a directory)');
+    if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') throw new InvalidArgumentError('path', path, `a path that does not cross or replace a file where a directory is needed (${String(code)})`);
+    throw e;
+  }
+}
 
 
 /** Options for `FsDirectory`. */
@@ -25,14 +52,27 @@ export class FsDirectory implements StorageDirectory {
   private readonly maxOpenFiles: number;
   private held: DirectoryLock | null = null;
 
+  /**
+   * `root`: an absolute directory path (created if missing); InvalidArgumentError
+   * otherwise. `options` is read once (see FsDirectoryOptions).
+   */
   constructor(root: string, options: FsDirectoryOptions = {}) {
-    this.root = root;
-    this.maxOpenFiles = requireInt('maxOpenFiles', options.maxOpenFiles ?? 128, 1, 1_000_000);
-    fs.mkdirSync(root, { recursive: true });
+    this.root = checkRoot(root);
+    const o = readOptions('options', options, ['maxOpenFiles'], 'an options object { maxOpenFiles? }');
+    this.maxOpenFiles = requireInt('maxOpenFiles', o.maxOpenFiles ?? 128, 1, 1_000_000);
+    onPath(root, () => fs.mkdirSync(root, { recursive: true }));
   }
 
   private abs(path: string): string {
     return path === '' ? this.root : join(this.root, checkPath(path));
+  }
+
+  /** A cached descriptor for an existing file `path` (NotFoundError when it is missing: reads never create files). */
+  private existing(path: string): number {
+    const fd = this.fds.get(checkFilePath(path));
+    if (fd !== undefined) return fd;
+    if (!fs.existsSync(this.abs(path))) throw new NotFoundError('file', path);
+    return onPath(path, () => this.fd(path));
   }
 
   /** A cached read/append descriptor for `path`, creating the file if missing. */
@@ -63,36 +103,42 @@ export class FsDirectory implements StorageDirectory {
   }
 
   list(dir: string): string[] {
-    const p = this.abs(dir);
+    const p = this.abs(checkPath(dir, 'dir'));
     if (!fs.existsSync(p)) return [];
-    return fs.readdirSync(p).sort();
+    return onPath(dir, () => fs.readdirSync(p).sort());
   }
 
   exists(path: string): boolean {
-    return fs.existsSync(this.abs(path));
+    return fs.existsSync(this.abs(checkPath(path)));
   }
 
   mkdir(path: string): void {
-    fs.mkdirSync(this.abs(path), { recursive: true });
+    onPath(path, () => fs.mkdirSync(this.abs(checkPath(path)), { recursive: true }));
   }
 
   size(path: string): number {
-    const fd = this.fds.get(path);
-    return fd !== undefined ? fs.fstatSync(fd).size : fs.statSync(this.abs(path)).size;
+    const fd = this.fds.get(checkFilePath(path));
+    return fd !== undefined ? fs.fstatSync(fd).size : onPath(path, () => fs.statSync(this.abs(path)).size);
   }
 
+  /** Read up to `length` bytes at `position` (the buffer is at most the rest of the file, whatever `length` says). */
   read(path: string, position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
-    const n = this.readInto(path, position, length, buf);
-    return n === length ? buf : buf.subarray(0, n);
+    const fd = this.existing(path);
+    requireInt('position', position, 0);
+    requireInt('length', length, 0);
+    const n0 = Math.max(0, Math.min(length, fs.fstatSync(fd).size - position));
+    const buf = Buffer.allocUnsafe(n0);
+    const n = this.readInto(path, position, n0, buf);
+    return n === n0 ? buf : buf.subarray(0, n);
   }
 
   descriptor(path: string): number {
-    return this.fds.get(path) ?? this.fd(path);
+    return this.existing(path);
   }
 
   readInto(path: string, position: number, length: number, target: Buffer): number {
-    const fd = this.fds.get(path) ?? this.fd(path);
+    const fd = this.existing(path);
+    checkReadInto(position, length, target);
     let done = 0;
     while (done < length) {
       const n = fs.readSync(fd, target, done, length - done, position + done);
@@ -103,27 +149,33 @@ export class FsDirectory implements StorageDirectory {
   }
 
   append(path: string, data: Uint8Array): void {
-    const fd = this.fd(path);
+    checkData('data', data);
+    const fd = onPath(path, () => this.fd(checkFilePath(path)));
     let done = 0;
     while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
   }
 
   sync(path: string): void {
-    fs.fdatasyncSync(this.fd(path));
+    fs.fdatasyncSync(this.existing(path));
   }
 
   truncate(path: string, length: number): void {
-    const fd = this.fd(path);
+    const fd = this.existing(path);
+    requireInt('length', length, 0);
     fs.ftruncateSync(fd, length);
     fs.fsyncSync(fd);
   }
 
   remove(path: string): void {
+    checkFilePath(path);
+    const abs = this.abs(path);
+    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) throw new InvalidArgumentError('path', path, 'the path of a file (this one names a directory: use removeDir)');
     this.drop(path);
-    fs.rmSync(this.abs(path), { force: true });
+    fs.rmSync(abs, { force: true });
   }
 
   removeDir(path: string): void {
+    checkFilePath(path);
     const prefix = `${path}/`;
     for (const p of [...this.fds.keys()]) if (p.startsWith(prefix)) this.drop(p);
     fs.rmSync(this.abs(path), { recursive: true, force: true });
@@ -139,10 +191,13 @@ export class FsDirectory implements StorageDirectory {
   }
 
   writeAtomic(path: string, data: Uint8Array): void {
-    const tmp = `${path}.tmp`;
+    checkFilePath(path);
+    checkData('data', data);
+    const tmp = checkFilePath(`${path}.tmp`);
+    if (fs.existsSync(this.abs(path)) && fs.statSync(this.abs(path)).isDirectory()) throw new InvalidArgumentError('path', path, 'the path of a file (this one names a directory)');
     this.drop(path);
     this.mkdir(parentOf(path));
-    const fd = fs.openSync(this.abs(tmp), 'w');
+    const fd = onPath(path, () => fs.openSync(this.abs(tmp), 'w'));
     try {
       try {
         let done = 0;
@@ -161,9 +216,13 @@ export class FsDirectory implements StorageDirectory {
   }
 
   rename(from: string, to: string): void {
+    checkFilePath(from, 'from');
+    checkFilePath(to, 'to');
+    if (!fs.existsSync(this.abs(from))) throw new NotFoundError('file', from);
+    if (fs.existsSync(this.abs(to)) && fs.statSync(this.abs(to)).isDirectory()) throw new InvalidArgumentError('to', to, 'the path of a file (this one names a directory)');
     this.drop(from);
     this.drop(to);
-    fs.renameSync(this.abs(from), this.abs(to));
+    onPath(from, () => fs.renameSync(this.abs(from), this.abs(to)));
     this.syncDir(parentOf(to));
   }
 

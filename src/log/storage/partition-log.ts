@@ -17,10 +17,14 @@
  * read checks each batch's base offset (outside the CRC) against its
  * predecessor; `verify` checks every byte. A full disk is a DiskFullError.
  */
-import { CorruptionError, invariant, requireInt, requireNumber } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, invariant, readOptions, requireInt, requireNumber } from '../../errors.js';
+import { checkTopicName, readRecordInputs, requireMethods } from '../message.js';
+import { checkFilePath } from './directory.js';
 import type { Clock } from '../../util/clock.js';
 import type { RecordInput, StoredRecord } from '../types.js';
-import { encodeMeta, parseMeta, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
+import { encodeMeta, parseMeta, partitionConfig, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
+
+const STORAGE_METHODS = ['list', 'exists', 'mkdir', 'size', 'read', 'readInto', 'append', 'sync', 'truncate', 'remove', 'removeDir', 'writeAtomic', 'rename', 'lock', 'close'];
 import type { StorageDirectory } from './directory.js';
 import { readSegmentBatches } from './batch-read.js';
 import type { RecordBatchView } from './batch-view.js';
@@ -28,7 +32,8 @@ import type { FetchBuffer } from './fetch-buffer.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 import { CLEANED, commitSwap, loadSegments, writeSwap } from './partition-open.js';
 import { verifySegments, type PartitionVerifyResult } from './partition-verify.js';
-import { encodeBatch, readBatchHeader } from './record-batch.js';
+import { encodeRecords, readBatchHeader } from './record-batch.js';
+
 import { readSegmentRecords } from './record-read.js';
 import { Segment } from './segment.js';
 
@@ -75,8 +80,22 @@ export class PartitionLog {
    * tail; with `mustExist` (a partition topics.json lists), also when
    * partition.json is missing.
    */
-  static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, tp: { topic: string; partition: number } = { topic: path, partition: 0 }, options: { mustExist?: boolean } = {}): PartitionLog {
-    const now = clock.now();
+  static open(dir: StorageDirectory, path: string, config: PartitionLogConfig, clock: Clock, tp?: { topic: string; partition: number }, options: { mustExist?: boolean } = {}): PartitionLog {
+    // Every argument checked (each option read once) before anything is written.
+    requireMethods('dir', dir, STORAGE_METHODS, 'a StorageDirectory (FsDirectory, MemoryDirectory or your own)');
+    checkFilePath(path);
+    config = partitionConfig(config);
+    requireMethods('clock', clock, ['now'], 'a Clock ({ now(): number })');
+    const now = requireNumber('clock.now()', clock.now(), -Number.MAX_VALUE);
+    const t = readOptions('tp', tp, ['topic', 'partition'], 'a topic-partition { topic, partition }');
+    if (tp !== undefined) {
+      checkTopicName(t.topic);
+      requireInt('partition', t.partition, 0, 2 ** 31 - 1);
+    }
+    tp = tp === undefined ? { topic: path, partition: 0 } : { topic: t.topic as string, partition: t.partition as number };
+    const o = readOptions('options', options, ['mustExist'], 'an options object { mustExist? }');
+    if (o.mustExist !== undefined && typeof o.mustExist !== 'boolean') throw new InvalidArgumentError('mustExist', o.mustExist, 'true or false');
+    options = o;
     const metaPath = `${path}/partition.json`;
     const existed = dir.exists(metaPath);
     if (!existed && options.mustExist === true) throw new CorruptionError(`partition ${path} is recorded in topics.json but ${metaPath} is missing (its directory was deleted or moved)`);
@@ -171,11 +190,20 @@ export class PartitionLog {
    * is durable when this returns. O(batch bytes). On a write failure the
    * segment is cut back, so the log is unchanged; a full disk is a
    * DiskFullError (retriable) naming the topic and partition.
+   *
+   * `records` is checked before anything is written, each record and field
+   * read once (what is checked is what is stored): a non-empty array of
+   * { key: Uint8Array | null, value: Uint8Array | null, timestampMs: integer
+   * ≥ 0, headers: [well-formed name, Uint8Array][] }; anything else is an
+   * InvalidArgumentError naming the field, and the log is unchanged. The check
+   * copies each record's fields once: O(records + headers), beside the
+   * O(bytes) encoding and CRC.
    */
   append(records: readonly RecordInput[]): number {
     this.ensureOpen();
+    const recs = readRecordInputs(records);
     const base = this.active.nextOffset;
-    const batch = encodeBatch(base, records);
+    const batch = encodeRecords(base, recs);
     const now = this.clock.now();
     this.markDirty();
     const act = this.active;
@@ -191,7 +219,7 @@ export class PartitionLog {
       }
     } catch (e) {
       this.dir.truncate(seg.logPath, position);
-      if (isDiskFull(e)) throw new DiskFullError(this.topic, this.partition, seg.logPath, `appending ${records.length} record(s)`, e);
+      if (isDiskFull(e)) throw new DiskFullError(this.topic, this.partition, seg.logPath, `appending ${recs.length} record(s)`, e);
       throw e;
     }
     seg.onAppend(readBatchHeader(batch, 0)!, position, this.config.indexIntervalBytes);

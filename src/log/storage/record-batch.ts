@@ -25,9 +25,10 @@
  * except after a compaction gap, where the batch carries `GAP_BEFORE` and its
  * base offset only has to be larger.
  */
-import { CorruptionError, InvalidArgumentError, isInstance, requireInt } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, isInstance, readArray, requireInt } from '../../errors.js';
 import { crc32cRange } from '../../hash/crc32c-bytes.js';
 import type { RecordInput, StoredRecord } from '../types.js';
+import { readRecordInputs } from '../message.js';
 
 /** Bytes of the batch header. */
 export const BATCH_HEADER_BYTES = 35;
@@ -75,8 +76,37 @@ export function recordBytes(r: RecordInput): number {
  * Encode `records` as one batch whose first record has `baseOffset` and whose
  * records have offsets `baseOffset + offsetDeltas[i]` (default: consecutive).
  * O(total bytes). Returns a fresh buffer.
+ *
+ * Everything is checked first, each record and field read once (what is
+ * checked is what is encoded): `baseOffset` an integer from 0 to 2^53 − 1;
+ * `records` a non-empty array of { key: Uint8Array | null, value: Uint8Array
+ * | null, timestampMs: integer ≥ 0, headers: [well-formed name, Uint8Array][]
+ * }; `offsetDeltas` absent or one strictly increasing integer from 0 to
+ * 2^32 − 1 per record; `lastOffsetDelta` absent or an integer from the last
+ * delta to 2^32 − 1. Anything else is an InvalidArgumentError naming the field.
  */
 export function encodeBatch(baseOffset: number, records: readonly RecordInput[], offsetDeltas?: readonly number[], lastOffsetDelta?: number): Buffer {
+  requireInt('baseOffset', baseOffset, 0);
+  const recs = readRecordInputs(records);
+  if (recs.length === 0) throw new InvalidArgumentError('records', records, 'at least one record');
+  let deltas: number[] | undefined;
+  if (offsetDeltas !== undefined) {
+    const list = readArray('offsetDeltas', offsetDeltas, `an array of ${recs.length} strictly increasing offset deltas (one per record)`);
+    if (list.length !== recs.length) throw new InvalidArgumentError('offsetDeltas', offsetDeltas, `an array of ${recs.length} strictly increasing offset deltas (one per record)`);
+    let prev = -1;
+    deltas = list.map((d, i) => (prev = requireInt(`offsetDeltas[${i}]`, d, prev + 1, 2 ** 32 - 1)));
+  }
+  const lastDelta = deltas === undefined ? recs.length - 1 : (deltas[deltas.length - 1] as number);
+  if (lastOffsetDelta !== undefined) requireInt('lastOffsetDelta', lastOffsetDelta, lastDelta, 2 ** 32 - 1);
+  if (baseOffset + (lastOffsetDelta ?? lastDelta) > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError('baseOffset', baseOffset, `at most 2^53 - 1 - ${lastOffsetDelta ?? lastDelta} (the batch's last offset must be a safe integer)`);
+  return encodeRecords(baseOffset, recs, deltas, lastOffsetDelta);
+}
+
+/**
+ * `encodeBatch` for records shardkit built itself (the partition log after
+ * checking them, compaction from records it decoded): no checks. O(total bytes).
+ */
+export function encodeRecords(baseOffset: number, records: readonly RecordInput[], offsetDeltas?: readonly number[], lastOffsetDelta?: number): Buffer {
   if (records.length === 0) throw new InvalidArgumentError('records', records, 'at least one record');
   let size = BATCH_HEADER_BYTES;
   for (const r of records) size += recordBytes(r);
