@@ -1,6 +1,6 @@
 /**
- * Low-level exports of shardkit/log (opening a partition log, appending to
- * it, batch encoding, retention and compaction) against the hostile-value
+ * Low-level exports of shardkit/log (a partition log's opening and every
+ * method, batch encoding, retention and compaction) against the hostile-value
  * generator (src/testing/hostile.ts): every value in every parameter gets a
  * typed ShardkitError or a documented acceptance, and a refused call leaves
  * the structure as it was (end offsets, records read back, file bytes). Each test gathers every failure before reporting,
@@ -15,6 +15,7 @@ import { PartitionLog } from './storage/partition-log.js';
 import { partitionConfig } from './storage/partition-config.js';
 import { applyRetention, compact } from './storage/cleanup.js';
 import { checkBatch, encodeBatch } from './storage/record-batch.js';
+import { FetchBuffer } from './storage/fetch-buffer.js';
 import type { RecordInput } from './types.js';
 
 const HOSTILE = hostileValues();
@@ -119,6 +120,47 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
       open('dir, q, cfg, clock, { partition: v }', () => PartitionLog.open(dir, 'q', cfg, clock, { topic: 'q', partition: h.make() as number }), isInt(v, 0, 2 ** 31 - 1));
       open('dir, q, cfg, clock, tp, v', () => PartitionLog.open(dir, 'q', cfg, clock, { topic: 'q', partition: 0 }, h.make() as never), isOptionsObject(h.name, v));
       open('dir, q, cfg, clock, tp, { mustExist: v }', () => PartitionLog.open(dir, 'q', cfg, clock, { topic: 'q', partition: 0 }, { mustExist: h.make() as boolean }), v === undefined || typeof v === 'boolean');
+    }
+    c.done();
+  });
+
+  it('PartitionLog methods: appends, reads, offsets, retention and segment replacement; the log unchanged on refusal', () => {
+    const c = collector();
+    for (const h of HOSTILE) {
+      const v = h.make();
+      const calls: Array<[string, (log: PartitionLog) => unknown, boolean]> = [
+        ['append(v)', (log) => log.append(h.make() as never), false],
+        ['append([v])', (log) => log.append([h.make() as never]), false],
+        ['append([ok, v])', (log) => log.append([rec(), h.make() as never]), false],
+        ['append([{ key: v }])', (log) => log.append([{ ...rec(), key: h.make() as Uint8Array }]), v == null || isU8(h.name)],
+        ['append([{ value: v }])', (log) => log.append([{ ...rec(), value: h.make() as Uint8Array }]), v === null || isU8(h.name)],
+        ['append([{ timestampMs: v }])', (log) => log.append([{ ...rec(), timestampMs: h.make() as number }]), isInt(v, 0)],
+        ['append([{ headers: v }])', (log) => log.append([{ ...rec(), headers: h.make() as never }]), safeIsArray(v) && (v as unknown[]).length === 0],
+        ['append([{ headers: [v] }])', (log) => log.append([{ ...rec(), headers: [h.make() as never] }]), false],
+        ['append([{ headers: [[v, bytes]] }])', (log) => log.append([{ ...rec(), headers: [[h.make() as string, new Uint8Array([1])]] }]), wellFormed(v)],
+        ['append([{ headers: [[name, v]] }])', (log) => log.append([{ ...rec(), headers: [['h', h.make() as Uint8Array]] }]), isU8(h.name)],
+        ['read(v, 10)', (log) => log.read(h.make() as number, 10), isInt(v, 0)],
+        ['read(0, v)', (log) => log.read(0, h.make() as number), isInt(v, 1)],
+        ['readBatches(v, 10, fetch)', (log) => log.readBatches(h.make() as number, 10, new FetchBuffer()), isInt(v, 0)],
+        ['readBatches(0, v, fetch)', (log) => log.readBatches(0, h.make() as number, new FetchBuffer()), isInt(v, 1)],
+        ['readBatches(0, 10, v)', (log) => log.readBatches(0, 10, h.make() as never), false],
+        ['offsetForTime(v)', (log) => log.offsetForTime(h.make() as number), typeof v === 'number' && Number.isFinite(v)],
+        ['advanceStartOffset(v)', (log) => log.advanceStartOffset(h.make() as number), isInt(v, 0)],
+        ['deleteOldSegments(v)', (log) => log.deleteOldSegments(h.make() as never), typeof v === 'function'],
+        ['deleteOldSegments(() => v)', (log) => log.deleteOldSegments(() => h.make() as boolean), typeof v === 'boolean'],
+        ['segmentPathFor(v)', (log) => log.segmentPathFor(h.make() as number), isInt(v, 0)],
+        ['readSegment(v)', (log) => log.readSegment(h.make() as never), false],
+        ['replaceSegment(v, [])', (log) => log.replaceSegment(h.make() as never, []), false],
+        ['replaceSegment(closed, v)', (log) => log.replaceSegment(log.closedSegments()[0]!, h.make() as never), safeIsArray(v) && (v as unknown[]).length === 0],
+        ['replaceSegment(closed, [v])', (log) => log.replaceSegment(log.closedSegments()[0]!, [h.make() as Buffer]), false],
+      ];
+      for (const [label, call, accepted] of calls) {
+        const { dir, log } = fixtureLog();
+        c.check(`PartitionLog.${label} with ${h.name}`, () => call(log), accepted, () => observeLog(log, dir));
+        log.checkInvariants();
+        expect(log.verify().problems, `PartitionLog.${label} with ${h.name}: verify`).toEqual([]);
+        log.close();
+      }
     }
     c.done();
   });

@@ -17,7 +17,7 @@
  * read checks each batch's base offset (outside the CRC) against its
  * predecessor; `verify` checks every byte. A full disk is a DiskFullError.
  */
-import { CorruptionError, InvalidArgumentError, invariant, readOptions, requireInt, requireNumber } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, invariant, isInstance, readArray, readOptions, requireInt, requireNumber } from '../../errors.js';
 import { checkTopicName, readRecordInputs, requireMethods } from '../message.js';
 import { checkFilePath } from './directory.js';
 import type { Clock } from '../../util/clock.js';
@@ -28,11 +28,11 @@ const STORAGE_METHODS = ['list', 'exists', 'mkdir', 'size', 'read', 'readInto', 
 import type { StorageDirectory } from './directory.js';
 import { readSegmentBatches } from './batch-read.js';
 import type { RecordBatchView } from './batch-view.js';
-import type { FetchBuffer } from './fetch-buffer.js';
+import { FetchBuffer } from './fetch-buffer.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 import { CLEANED, commitSwap, loadSegments, writeSwap } from './partition-open.js';
 import { verifySegments, type PartitionVerifyResult } from './partition-verify.js';
-import { encodeRecords, readBatchHeader } from './record-batch.js';
+import { checkBatch, encodeRecords, readBatchHeader } from './record-batch.js';
 
 import { readSegmentRecords } from './record-read.js';
 import { Segment } from './segment.js';
@@ -172,6 +172,7 @@ export class PartitionLog {
 
   /** Path of the segment file holding `offset` (for tools and corruption tests). */
   segmentPathFor(offset: number): string {
+    requireInt('offset', offset, 0);
     return (this.segments[this.segmentIndexFor(offset)] as Segment).logPath;
   }
 
@@ -314,6 +315,7 @@ export class PartitionLog {
     this.ensureOpen();
     requireInt('offset', offset, 0);
     requireInt('maxRecords', maxRecords, 1);
+    if (!isInstance(fetch, FetchBuffer)) throw new InvalidArgumentError('fetch', fetch, 'a FetchBuffer (new FetchBuffer())');
     const from = Math.max(offset, this.startOffset);
     return readSegmentBatches(this.dir, this.segments, this.segmentIndexFor(from), from, maxRecords, fetch, this.topic, this.partition);
   }
@@ -360,8 +362,16 @@ export class PartitionLog {
    */
   deleteOldSegments(shouldDelete: (seg: { baseOffset: number; nextOffset: number; sizeBytes: number; maxTimestampMs: number }, index: number) => boolean): number {
     this.ensureOpen();
+    if (typeof shouldDelete !== 'function') throw new InvalidArgumentError('shouldDelete', shouldDelete, 'a function (segment, index) => boolean');
+    // Every answer is had (and checked) before anything is deleted.
     let n = 0;
-    while (n < this.segments.length - 1 && shouldDelete(this.segments[n] as Segment, n)) n++;
+    for (;;) {
+      if (n >= this.segments.length - 1) break;
+      const answer: unknown = shouldDelete(this.segments[n] as Segment, n);
+      if (typeof answer !== 'boolean') throw new InvalidArgumentError('shouldDelete(segment)', answer, 'true or false');
+      if (!answer) break;
+      n++;
+    }
     if (n === 0) return 0;
     this.markDirty();
     this.dropOldest(n, (this.segments[n] as Segment).baseOffset);
@@ -394,6 +404,8 @@ export class PartitionLog {
 
   /** Read a whole segment's bytes (compaction). */
   readSegment(seg: Segment): Buffer {
+    this.ensureOpen();
+    if (!this.segments.includes(seg)) throw new InvalidArgumentError('segment', seg, "one of this log's segments (closedSegments())");
     return this.dir.read(seg.logPath, 0, seg.sizeBytes);
   }
 
@@ -411,7 +423,19 @@ export class PartitionLog {
   replaceSegment(seg: Segment, batches: readonly Buffer[]): void {
     this.ensureOpen();
     const i = this.segments.indexOf(seg);
-    invariant(i >= 0 && i < this.segments.length - 1, 'only a closed segment can be replaced');
+    if (i < 0 || i >= this.segments.length - 1) throw new InvalidArgumentError('segment', seg, "one of this log's closed segments (closedSegments())");
+    const list = readArray('batches', batches, 'an array of encoded batches (Buffers), in offset order, within the segment');
+    let floor = seg.baseOffset;
+    list.forEach((b, j) => {
+      const where = `batches[${j}]`;
+      if (!isInstance(b, Buffer)) throw new InvalidArgumentError(where, b, 'a Buffer holding one encoded batch');
+      const problem = checkBatch(b, 0);
+      const h = problem === null ? readBatchHeader(b, 0) : null;
+      if (h === null || h.sizeBytes !== b.length) throw new InvalidArgumentError(where, b, `exactly one valid batch (${problem ?? 'trailing bytes after the batch'})`);
+      if (h.baseOffset < floor || h.baseOffset + h.lastOffsetDelta >= seg.nextOffset) throw new InvalidArgumentError(`${where} base offset`, h.baseOffset, `offsets in [${floor}, ${seg.nextOffset}), increasing across batches`);
+      floor = h.baseOffset + h.lastOffsetDelta + 1;
+    });
+    batches = list as Buffer[];
     this.markDirty();
     const side = `${seg.logPath}${CLEANED}`;
     const fresh = this.io(side, 'writing a compacted segment', () => writeSwap(this.dir, seg, batches, this.config.indexIntervalBytes));
