@@ -1,6 +1,7 @@
 /**
  * Low-level exports of shardkit/log (a partition log's opening and every
- * method, batch encoding, retention and compaction) against the hostile-value
+ * method, batch encoding, retention and compaction, the consumer-offsets
+ * log) against the hostile-value
  * generator (src/testing/hostile.ts): every value in every parameter gets a
  * typed ShardkitError or a documented acceptance, and a refused call leaves
  * the structure as it was (end offsets, records read back, file bytes). Each test gathers every failure before reporting,
@@ -9,7 +10,8 @@
 import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../util/clock.js';
 import { expectTypedOrAccepted, hostileValues, isObjectLike, safeIsArray } from '../testing/hostile.js';
-import { checkTopicName } from './message.js';
+import { checkGroupId, checkTopicName } from './message.js';
+import { OffsetsLog } from './offsets-log.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { PartitionLog } from './storage/partition-log.js';
 import { partitionConfig } from './storage/partition-config.js';
@@ -27,6 +29,14 @@ const isU8 = (name: string): boolean => name === 'Uint8Array';
 const wellFormed = (v: unknown): boolean => typeof v === 'string' && (v as unknown as { isWellFormed(): boolean }).isWellFormed();
 /** One name of a relative path: what every directory method takes. */
 const isPathName = (v: unknown): boolean => wellFormed(v) && (v as string).length > 0 && Buffer.byteLength(v as string) <= 255 && !/[/\\]/.test(v as string) && v !== '.' && v !== '..';
+const validGroup = (v: unknown): boolean => {
+  try {
+    checkGroupId(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const validTopic = (v: unknown): boolean => {
   try {
     checkTopicName(v);
@@ -236,6 +246,46 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
         log.checkInvariants();
         log.close();
       }
+    }
+    c.done();
+  });
+
+  // Not yet run to completion: one of the skipped tests does not finish within 4 minutes (being narrowed down); enable each once it passes.
+  it('OffsetsLog: open, get, lastCommitMs, commit and delete; the table and file unchanged on refusal', () => {
+    const c = collector();
+    for (const h of HOSTILE) {
+      const v = h.make();
+      const dir = new MemoryDirectory();
+      const obs = (): string => snapshot(dir);
+      c.check(`OffsetsLog.open(v, 0) with ${h.name}`, () => OffsetsLog.open(h.make() as never, 0), false);
+      c.check(`OffsetsLog.open(dir, v) with ${h.name}`, () => OffsetsLog.open(dir, h.make() as number), isInt(v, 0), obs);
+      c.check(`OffsetsLog.open(dir, 0, v) with ${h.name}`, () => OffsetsLog.open(dir, 0, h.make() as never), isOptionsObject(h.name, v), obs);
+      c.check(`OffsetsLog.open(dir, 0, { compactFactor: v }) with ${h.name}`, () => OffsetsLog.open(dir, 0, { compactFactor: h.make() as number }), v == null || isInt(v, 2, 1000), obs); // null: the default, as for every optional setting
+      c.check(`OffsetsLog.open(dir, 0, { compactMinBytes: v }) with ${h.name}`, () => OffsetsLog.open(dir, 0, { compactMinBytes: h.make() as number }), v == null || isInt(v, 0), obs);
+      const log = OffsetsLog.open(dir, 0);
+      log.commit('g', [{ topic: 'orders', partition: 0, offset: 3 }], 10);
+      const table = (): string => JSON.stringify({ groups: [...log.groupIds()], g: log.get('g', 'orders', 0), ms: log.lastCommitMs('g'), size: log.sizeBytes, files: snapshot(dir) });
+      const ok = { topic: 'orders', partition: 1, offset: 4 };
+      const calls: Array<[string, () => unknown, boolean]> = [
+        ['get(v, orders, 0)', () => log.get(h.make() as string, 'orders', 0), typeof v === 'string'],
+        ['get(g, v, 0)', () => log.get('g', h.make() as string, 0), typeof v === 'string'],
+        ['get(g, orders, v)', () => log.get('g', 'orders', h.make() as number), isInt(v, 0)],
+        ['lastCommitMs(v)', () => log.lastCommitMs(h.make() as string), typeof v === 'string'],
+        ['commit(v, [ok], 20)', () => log.commit(h.make() as string, [ok], 20), validGroup(v)],
+        ['commit(g, v, 20)', () => log.commit('g', h.make() as never, 20), safeIsArray(v) && (v as unknown[]).length === 0],
+        ['commit(g, [v], 20)', () => log.commit('g', [h.make() as never], 20), false],
+        ['commit(g, [{ topic: v }], 20)', () => log.commit('g', [{ ...ok, topic: h.make() as string }], 20), validTopic(v)],
+        ['commit(g, [{ partition: v }], 20)', () => log.commit('g', [{ ...ok, partition: h.make() as number }], 20), isInt(v, 0)],
+        ['commit(g, [{ offset: v }], 20)', () => log.commit('g', [{ ...ok, offset: h.make() as number }], 20), isInt(v, 0)],
+        ['commit(g, [ok], v)', () => log.commit('g', [ok], h.make() as number), isInt(v, 0)],
+        ['delete(v, 20)', () => log.delete(h.make() as never, 20), safeIsArray(v) && [...(v as unknown[])].every((x) => typeof x === 'string')],
+        ['delete([v], 20)', () => log.delete([h.make() as string], 20), typeof v === 'string'],
+        ['delete([g], v)', () => log.delete(['g'], h.make() as number), isInt(v, 0)],
+      ];
+      for (const [label, call, accepted] of calls) c.check(`OffsetsLog.${label} with ${h.name}`, call, accepted, table);
+      // Still the committed offset of before (unless an accepted delete removed the group).
+      if (log.get('g', 'orders', 0) !== undefined) expect(log.get('g', 'orders', 0)).toBe(3);
+      log.checkInvariants();
     }
     c.done();
   });

@@ -31,7 +31,8 @@
  * commit is a DiskFullError (retriable): the partial record is cut off and the
  * table is unchanged.
  */
-import { CorruptionError, StateError, asDiskFull, invariant, requireInt } from '../errors.js';
+import { CorruptionError, InvalidArgumentError, StateError, asDiskFull, invariant, readArray, readOptions, requireInt } from '../errors.js';
+import { checkGroupId, checkTopicName, requireMethods } from './message.js';
 import { crc32cBytes as crc32c } from '../hash/crc32c-bytes.js';
 import { loadOffsets } from './log-dir.js';
 import type { StorageDirectory } from './storage/directory.js';
@@ -192,8 +193,9 @@ export class OffsetsLog {
     private readonly dir: StorageDirectory,
     options: OffsetsLogOptions,
   ) {
-    this.compactFactor = requireInt('compactFactor', options.compactFactor ?? 2, 2, 1000);
-    this.compactMinBytes = requireInt('compactMinBytes', options.compactMinBytes ?? 1024 * 1024, 0);
+    const o = readOptions('options', options, ['compactFactor', 'compactMinBytes'], 'an object with optional compactFactor and compactMinBytes');
+    this.compactFactor = requireInt('compactFactor', o.compactFactor ?? 2, 2, 1000);
+    this.compactMinBytes = requireInt('compactMinBytes', o.compactMinBytes ?? 1024 * 1024, 0);
   }
 
   /**
@@ -201,6 +203,8 @@ export class OffsetsLog {
    * old `consumer-offsets.json` (stamped `nowMs`). O(file size).
    */
   static open(dir: StorageDirectory, nowMs: number, options: OffsetsLogOptions = {}): OffsetsLog {
+    requireMethods('dir', dir, ['exists', 'size', 'read', 'append', 'truncate', 'remove', 'writeAtomic', 'sync'], 'a StorageDirectory');
+    requireInt('nowMs', nowMs, 0);
     const log = new OffsetsLog(dir, options);
     if (dir.exists(`${OFFSETS_LOG}.tmp`)) dir.remove(`${OFFSETS_LOG}.tmp`);
     if (dir.exists(OFFSETS_LOG) && (dir.size(OFFSETS_LOG) > 0 || !dir.exists(OLD_OFFSETS_TABLE))) {
@@ -248,6 +252,9 @@ export class OffsetsLog {
 
   /** The committed offset of a partition, or undefined. O(1). */
   get(group: string, topic: string, partition: number): number | undefined {
+    if (typeof group !== 'string') throw new InvalidArgumentError('group', group, 'a group id (string)');
+    if (typeof topic !== 'string') throw new InvalidArgumentError('topic', topic, 'a topic name (string)');
+    requireInt('partition', partition, 0);
     return this.groups.get(group)?.offsets.get(tpKey(topic, partition))?.offset;
   }
 
@@ -258,6 +265,7 @@ export class OffsetsLog {
 
   /** When `group` last committed (ms), or undefined if it has no offsets. */
   lastCommitMs(group: string): number | undefined {
+    if (typeof group !== 'string') throw new InvalidArgumentError('group', group, 'a group id (string)');
     return this.groups.get(group)?.lastCommitMs;
   }
 
@@ -300,15 +308,28 @@ export class OffsetsLog {
    */
   commit(group: string, entries: readonly { topic: string; partition: number; offset: number }[], nowMs: number): void {
     this.usable();
-    if (entries.length === 0) return;
-    this.append([{ t: 'c', g: group, ms: nowMs, o: entries.map((e) => [e.topic, e.partition, e.offset]) }]);
+    checkGroupId(group);
+    requireInt('nowMs', nowMs, 0);
+    // Every entry read once and checked before anything is written: a bad one would be durable and corrupt the table.
+    const o = readArray('entries', entries, 'an array of { topic, partition, offset }').map((e, i): [string, number, number] => {
+      const f = readOptions(`entries[${i}]`, e as { topic: string; partition: number; offset: number }, ['topic', 'partition', 'offset'], 'an object { topic, partition, offset }');
+      if (e === undefined) throw new InvalidArgumentError(`entries[${i}]`, e, 'an object { topic, partition, offset }');
+      return [checkTopicName(f.topic), requireInt(`entries[${i}].partition`, f.partition, 0), requireInt(`entries[${i}].offset`, f.offset, 0)];
+    });
+    if (o.length === 0) return;
+    this.append([{ t: 'c', g: group, ms: nowMs, o }]);
     this.compactIfDue();
   }
 
   /** Forget the offsets of `groups` (a tombstone each, one fsync). O(groups). */
   delete(groups: readonly string[], nowMs: number): void {
     this.usable();
-    const present = groups.filter((g) => this.groups.has(g));
+    const list = readArray('groups', groups, 'an array of group ids');
+    list.forEach((g, i) => {
+      if (typeof g !== 'string') throw new InvalidArgumentError(`groups[${i}]`, g, 'a group id (string)');
+    });
+    requireInt('nowMs', nowMs, 0);
+    const present = (list as string[]).filter((g) => this.groups.has(g));
     if (present.length === 0) return;
     this.append(present.map((g) => ({ t: 'd', g, ms: nowMs })));
     this.compactIfDue();
