@@ -47,7 +47,9 @@ import { type ExternalService, startEtcd } from '../src/cluster/meta/external.js
 import { META_KEYS, clusterPrefix } from '../src/cluster/meta/types.js';
 import { clusterUp, stopAll } from '../src/cluster/ops/up.js';
 import { cliBundle, freePorts, Harness, waitUntilServing } from '../src/cluster/testing/harness.js';
-import { RespClient } from '../src/cluster/testing/resp-client.js';
+import { respCall } from '../src/cluster/ops/resp-call.js';
+import { fnv1a64 } from '../src/hash/fnv.js';
+import { mulberry32 } from '../src/util/random.js';
 import { QUICK, median, size, writeSuite, type BenchResult } from './harness.js';
 
 const SUITE = 'routing';
@@ -61,19 +63,6 @@ const CHANGES = QUICK ? 2 : 10;
 const MOVED_SLOTS = 1000;
 
 // ---------------------------------------------------------------- workload
-
-/** xorshift32, seeded: the bench's only randomness. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** YCSB's ZipfianGenerator (Gray et al., "Quickly generating billion-record synthetic databases"), items 0..n-1. */
 function zipfian(n: number, theta: number, random: () => number): () => number {
@@ -91,16 +80,11 @@ function zipfian(n: number, theta: number, random: () => number): () => number {
   };
 }
 
-/** FNV-1a 64 of the rank, as YCSB's ScrambledZipfianGenerator spreads hot items over the key space. */
+/** FNV-1a 64 of the rank's 8 little-endian bytes, as YCSB's ScrambledZipfianGenerator spreads hot items over the key space. */
 function scramble(rank: number, n: number): number {
-  let h = 0xcbf29ce484222325n;
-  let v = BigInt(rank);
-  for (let i = 0; i < 8; i++) {
-    h ^= v & 0xffn;
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-    v >>= 8n;
-  }
-  return Number(h % BigInt(n));
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(rank), true);
+  return Number(fnv1a64(bytes) % BigInt(n));
 }
 
 interface Mix {
@@ -115,7 +99,7 @@ const MIXES: readonly Mix[] = [
 
 /** The seeded operation sequence of a mix: key index and read/update per operation. */
 function operations(mix: Mix, seed: number, count: number): { keys: Uint32Array; reads: Uint8Array } {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const next = zipfian(KEYS, 0.99, random);
   const keys = new Uint32Array(count);
   const reads = new Uint8Array(count);
@@ -224,13 +208,7 @@ function infoField(info: string, field: string): number {
 }
 
 async function infoOf(port: number, section: string): Promise<string> {
-  const c = await RespClient.connect(port);
-  try {
-    const r = await c.call('INFO', section);
-    return Buffer.isBuffer(r) ? r.toString() : String(r);
-  } finally {
-    c.close();
-  }
+  return String(await respCall('127.0.0.1', port, ['INFO', section]));
 }
 
 /** Messages received by every server so far. SK.FWD counts once (dispatch counts the wrapper and the inner command). */
@@ -283,13 +261,7 @@ function mergeRanges(ranges: ClusterMap['owners'] & object): NonNullable<Cluster
 
 /** The epoch of the map a node serves (CLUSTER INFO). */
 async function epochOfNode(port: number): Promise<number> {
-  const c = await RespClient.connect(port);
-  try {
-    const r = await c.call('CLUSTER', 'INFO');
-    return infoField(Buffer.isBuffer(r) ? r.toString() : String(r), 'cluster_current_epoch');
-  } finally {
-    c.close();
-  }
+  return infoField(String(await respCall('127.0.0.1', port, ['CLUSTER', 'INFO'])), 'cluster_current_epoch');
 }
 
 // ---------------------------------------------------------------- the run

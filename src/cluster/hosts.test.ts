@@ -26,7 +26,8 @@ import { checkHistory, explain, type HistoryOp } from './history/linearizable.js
 import { encodeMap, initialMap } from './map.js';
 import { connectMeta } from './meta/connect.js';
 import { META_KEYS, clusterPrefix } from './meta/types.js';
-import { cliBundle, Harness, type Proc } from './testing/harness.js';
+import { respCall } from './ops/resp-call.js';
+import { cliBundle, Harness, type Proc, waitUntilServing } from './testing/harness.js';
 import { type Host, HostNetwork, netnsUnavailable } from './testing/netns.js';
 import { RespClient } from './testing/resp-client.js';
 
@@ -106,18 +107,7 @@ describe.skipIf(unavailable !== undefined)('a cluster across network namespaces 
     for (const [name, { proc, host }] of procs) {
       if (name === 'etcd') continue;
       const port = name === 'router' ? ROUTER_PORT : NODE_PORT;
-      await until(`${name} to answer PING on ${host.address}:${port}`, async () => {
-        try {
-          const c = await RespClient.connect(port, host.address);
-          try {
-            return (await c.call('PING')) === 'PONG';
-          } finally {
-            c.close();
-          }
-        } catch {
-          return false;
-        }
-      }, proc);
+      await waitUntilServing(port, 30_000, proc, host.address);
     }
   }, 120_000);
 
@@ -318,11 +308,5 @@ describe.skipIf(unavailable !== undefined)('a cluster across network namespaces 
 });
 
 async function infoOf(host: string, port: number): Promise<string> {
-  const c = await RespClient.connect(port, host);
-  try {
-    const r = await c.call('INFO', 'shardkit');
-    return Buffer.isBuffer(r) ? r.toString() : String(r);
-  } finally {
-    c.close();
-  }
+  return String(await respCall(host, port, ['INFO', 'shardkit']));
 }

@@ -82,7 +82,11 @@ function readRecord(m: unknown, index: number, nowMs: number): { record: RecordI
     if (msg.headers === null || typeof msg.headers !== 'object' || isArraySafe(msg.headers)) {
       throw new InvalidArgumentError(`messages[${index}].headers`, msg.headers, 'an object of header name → string or Uint8Array');
     }
-    for (const [name, v] of Object.entries(msg.headers)) headers.push([name, toBytes(`messages[${index}].headers[${describeValue(name)}]`, v, false)!]);
+    for (const [name, v] of Object.entries(msg.headers)) {
+      // A lone surrogate would be stored as U+FFFD: a different name than the one given.
+      if (!(name as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new InvalidArgumentError(`messages[${index}].headers`, name, 'header names of well-formed UTF-16 (no lone surrogates)');
+      headers.push([name, toBytes(`messages[${index}].headers[${describeValue(name)}]`, v, false)!]);
+    }
   }
   return { record: { key, value, timestampMs, headers }, partition: msg.partition };
 }

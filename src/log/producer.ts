@@ -85,8 +85,8 @@ export class Producer {
     }
     const offsets = new Float64Array(messages.length);
     for (const [p, idx] of byPartition) {
-      // Records made by toRecord are already checked: append to the partition's log directly.
-      const base = this.broker.topic(topic).log(p).append(idx.length === messages.length ? records : idx.map((i) => records[i] as RecordInput));
+      // Records made by toRecord are already checked: append them as they are.
+      const base = this.broker.topic(topic).log(p).appendChecked(idx.length === messages.length ? records : idx.map((i) => records[i] as RecordInput));
       idx.forEach((i, k) => (offsets[i] = base + k));
     }
     const out: ProduceResult[] = new Array(messages.length);

@@ -1,9 +1,8 @@
 /**
  * One pipelined connection from a client to a node: requests are queued as
- * they come and written once per turn of the event loop, concatenated into
- * one buffer (every request that the callbacks of one I/O phase issued goes
- * out in one `write`: a router relaying many clients' pipelines makes one
- * system call per node per turn, not one per client chunk), replies
+ * they come and written once per turn of the event loop (`Outbox`: a router
+ * relaying many clients' pipelines makes one system call per node per turn,
+ * not one per client chunk), replies
  * are matched to requests in order, and a bounded number may be in flight.
  * A failure (refused, reset, closed, or the oldest request older than
  * `commandTimeoutMs`) rejects everything in flight with a retriable
@@ -12,6 +11,7 @@
 import * as net from 'node:net';
 import { CapacityError } from '../../errors.js';
 import { ReplyParser, type RespValue } from '../resp/reply-parser.js';
+import { Outbox } from '../resp/outbox.js';
 import { ConnectionError } from './errors.js';
 
 /** Limits of one connection. */
@@ -38,9 +38,8 @@ export class NodeConnection {
   private parser = new ReplyParser();
   private pending: Pending[] = [];
   private head = 0;
-  /** Encoded requests not yet written, in order; written by `flushOutbox` at the next check phase. */
-  private outbox: Buffer[] = [];
-  private flushScheduled = false;
+  /** Encoded requests not yet written, in order. */
+  private readonly outbox = new Outbox(() => this.socket);
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly address: string;
@@ -81,22 +80,9 @@ export class NodeConnection {
     return new Promise<RespValue | Buffer>((resolve, reject) => {
       this.pending.push({ raw, resolve, reject, sentAtMs: this.nowMs() });
       this.outbox.push(request);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flushOutbox);
-      }
       this.timer ??= setInterval(() => this.checkTimeout(), Math.max(20, Math.floor(this.limits.commandTimeoutMs / 4)));
     });
   }
-
-  private readonly flushOutbox = (): void => {
-    this.flushScheduled = false;
-    const out = this.outbox;
-    this.outbox = [];
-    const socket = this.socket;
-    if (socket === undefined || out.length === 0) return;
-    socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
-  };
 
   private connect(): net.Socket {
     const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
@@ -164,7 +150,7 @@ export class NodeConnection {
     }
     this.stopTimer();
     // Requests not yet written belong to the failed socket: they are rejected with the rest.
-    this.outbox = [];
+    this.outbox.clear();
     const waiting = this.pending.slice(this.head);
     this.pending = [];
     this.head = 0;

@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShardkitError } from '../../errors.js';
 import { CompactedError, LeaseLostError } from './errors.js';
+import { startProxy } from './external.js';
 import type { MetaStore, WatchEvent } from './types.js';
 
 /** A fresh store and its test hooks. */
@@ -25,6 +26,29 @@ export interface MetaStoreHarness {
   disconnect?(): Promise<void>;
   /** Stop everything `create` started. */
   close(): Promise<void>;
+}
+
+/**
+ * The harness of a store on a server at `serverPort` (etcd, ZooKeeper): the
+ * store under test goes through a proxy the test can cut (`disconnect`), the
+ * second writer connects directly; `open(port, role)` makes a client.
+ */
+export async function proxiedHarness(serverPort: number, open: (port: number, role: 'store' | 'other') => MetaStore & { compact(revision: number): Promise<void> }): Promise<MetaStoreHarness> {
+  const proxy = await startProxy(serverPort);
+  const store = open(proxy.port, 'store');
+  const other = open(serverPort, 'other');
+  return {
+    store,
+    other,
+    compact: (revision) => store.compact(revision),
+    advance: (ms) => new Promise((r) => setTimeout(r, ms)),
+    disconnect: async () => proxy.cut(),
+    close: async () => {
+      await store.close();
+      await other.close();
+      await proxy.close();
+    },
+  };
 }
 
 export interface MetaSuiteOptions {

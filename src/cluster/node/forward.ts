@@ -15,6 +15,7 @@
 import * as net from 'node:net';
 import { ReplyParser } from '../resp/reply-parser.js';
 import { ProtocolError } from '../resp/protocol-error.js';
+import { Outbox } from '../resp/outbox.js';
 import type { Protocol } from '../resp/reply-writer.js';
 import type { MapNode } from '../map.js';
 import type { NodeCounters } from './context.js';
@@ -52,8 +53,7 @@ class PeerLink {
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Requests not yet written: each event-loop turn's go out in one write. */
-  private outbox: Buffer[] = [];
-  private flushScheduled = false;
+  private readonly outbox = new Outbox(() => this.socket);
 
   constructor(
     readonly node: MapNode,
@@ -74,20 +74,8 @@ class PeerLink {
     if (this.socket === undefined) this.connect();
     this.waiting.push({ cb, sentAtMs: this.nowMs() });
     this.outbox.push(request);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
-    }
     this.timer ??= setInterval(() => this.checkTimeouts(), Math.max(50, this.limits.forwardTimeoutMs / 4));
   }
-
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const out = this.outbox;
-    this.outbox = [];
-    if (this.socket === undefined || out.length === 0) return;
-    this.socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
-  };
 
   private connect(): net.Socket {
     const socket = net.connect({ host: this.node.host, port: this.node.port });
@@ -142,7 +130,7 @@ class PeerLink {
     socket?.on('error', () => undefined);
     socket?.destroy();
     this.stopTimer();
-    this.outbox = [];
+    this.outbox.clear();
     const pending = this.waiting.splice(this.head);
     this.waiting.length = 0;
     this.head = 0;

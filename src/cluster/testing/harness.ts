@@ -111,13 +111,13 @@ export class Proc {
   }
 }
 
-/** Wait until something on `port` answers PING with PONG. */
-export async function waitUntilServing(port: number, timeoutMs = 15000, proc?: Proc): Promise<void> {
+/** Wait until something on host:`port` answers PING with PONG. */
+export async function waitUntilServing(port: number, timeoutMs = 15000, proc?: Proc, host = '127.0.0.1'): Promise<void> {
   const deadline = systemClock.now() + timeoutMs;
   for (;;) {
     if (proc !== undefined && !proc.running) throw new Error(`${proc.name} exited before serving\n${proc.logs()}`);
     try {
-      const c = await RespClient.connect(port);
+      const c = await RespClient.connect(port, host);
       try {
         if ((await c.call('PING')) === 'PONG') return;
       } finally {

@@ -202,7 +202,16 @@ export class PartitionLog {
    */
   append(records: readonly RecordInput[]): number {
     this.ensureOpen();
-    const recs = readRecordInputs(records);
+    return this.appendChecked(readRecordInputs(records));
+  }
+
+  /**
+   * `append` for records already checked, each field read once, by
+   * `readRecordInputs` or `toRecord` (the producer): the hot path does not
+   * check and copy every record a second time. Not for outside callers.
+   */
+  appendChecked(recs: readonly RecordInput[]): number {
+    this.ensureOpen();
     const base = this.active.nextOffset;
     const batch = encodeRecords(base, recs);
     const now = this.clock.now();

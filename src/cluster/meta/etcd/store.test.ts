@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LazyMetaStore, connectMeta } from '../connect.js';
 import { LeaseLostError, MetaUnavailableError } from '../errors.js';
-import { type CuttableProxy, type ExternalService, startEtcd, startProxy } from '../external.js';
-import { metaStoreSuite } from '../metastore.suite.js';
+import { type ExternalService, startEtcd } from '../external.js';
+import { metaStoreSuite, proxiedHarness } from '../metastore.suite.js';
 import { EtcdMetaStore } from './store.js';
 
 let etcd: ExternalService | undefined;
@@ -31,22 +31,7 @@ metaStoreSuite('etcd', {
   async create() {
     if (etcd === undefined) throw new Error(`etcd did not start${etcdLog()}`);
     const root = `/suite-${++run}/`;
-    const proxy: CuttableProxy = await startProxy(etcd.port);
-    // The store under test goes through a proxy the test can cut; the second writer connects directly.
-    const store = new EtcdMetaStore(url(proxy.port), { root, requestTimeoutMs: 5000 });
-    const other = new EtcdMetaStore(url(etcd.port), { root });
-    return {
-      store,
-      other,
-      compact: (revision) => store.compact(revision),
-      advance: (ms) => sleep(ms),
-      disconnect: async () => proxy.cut(),
-      close: async () => {
-        await store.close();
-        await other.close();
-        await proxy.close();
-      },
-    };
+    return proxiedHarness(etcd.port, (port, role) => new EtcdMetaStore(url(port), role === 'store' ? { root, requestTimeoutMs: 5000 } : { root }));
   },
 });
 

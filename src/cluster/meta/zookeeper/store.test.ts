@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMeta } from '../connect.js';
 import { CompactedError, LeaseLostError, MetaUnavailableError } from '../errors.js';
-import { type CuttableProxy, type ExternalService, startProxy, startZooKeeper } from '../external.js';
-import { metaStoreSuite } from '../metastore.suite.js';
+import { type ExternalService, startProxy, startZooKeeper } from '../external.js';
+import { metaStoreSuite, proxiedHarness } from '../metastore.suite.js';
 import type { WatchEvent } from '../types.js';
 import { ZooKeeperMetaStore, ZooKeeperSessionExpiredError, keyName, nameKey } from './store.js';
 
@@ -36,22 +36,7 @@ metaStoreSuite('zookeeper', {
   async create() {
     const s = server();
     const root = `/suite-${++run}`;
-    const proxy: CuttableProxy = await startProxy(s.port);
-    // The store under test goes through a proxy the test can cut; the second writer connects directly.
-    const store = new ZooKeeperMetaStore(`127.0.0.1:${proxy.port}`, { root, sessionTimeoutMs: 4000 });
-    const other = new ZooKeeperMetaStore(`127.0.0.1:${s.port}`, { root });
-    return {
-      store,
-      other,
-      compact: (revision) => store.compact(revision),
-      advance: (ms) => sleep(ms),
-      disconnect: async () => proxy.cut(),
-      close: async () => {
-        await store.close();
-        await other.close();
-        await proxy.close();
-      },
-    };
+    return proxiedHarness(s.port, (port, role) => new ZooKeeperMetaStore(`127.0.0.1:${port}`, role === 'store' ? { root, sessionTimeoutMs: 4000 } : { root }));
   },
 });
 
