@@ -41,7 +41,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { ClusterClient } from '../src/cluster/client/client.js';
-import { type ClusterMap, decodeMap, encodeMap } from '../src/cluster/map.js';
+import { type ClusterMap, decodeMap, encodeMap, withPartitionsMoved } from '../src/cluster/map.js';
 import { connectMeta } from '../src/cluster/meta/connect.js';
 import { type ExternalService, startEtcd } from '../src/cluster/meta/external.js';
 import { META_KEYS, clusterPrefix } from '../src/cluster/meta/types.js';
@@ -237,26 +237,10 @@ function changedMap(map: ClusterMap, original: NonNullable<ClusterMap['owners']>
   const a = original.find((r) => r.first === 0);
   const b = a === undefined ? undefined : original.find((r) => r.first === a.last + 1);
   if (a === undefined || b === undefined || a.last - a.first < MOVED_SLOTS || b.last - b.first < MOVED_SLOTS) throw new Error('routing bench: unexpected slot table');
-  const rest = original.filter((r) => r !== a && r !== b);
-  const swapped = [
+  return withPartitionsMoved({ ...map, owners: original }, [
     { first: a.first, last: a.first + MOVED_SLOTS - 1, node: b.node },
-    { first: a.first + MOVED_SLOTS, last: a.last, node: a.node },
     { first: b.first, last: b.first + MOVED_SLOTS - 1, node: a.node },
-    { first: b.first + MOVED_SLOTS, last: b.last, node: b.node },
-  ];
-  return { ...map, epoch: map.epoch + 1, owners: mergeRanges([...swapped, ...rest]) };
-}
-
-/** Adjacent ranges of one node merged, sorted by first partition (the form the map keeps). */
-function mergeRanges(ranges: ClusterMap['owners'] & object): NonNullable<ClusterMap['owners']> {
-  const sorted = [...ranges].sort((a, b) => a.first - b.first);
-  const out: { first: number; last: number; node: number }[] = [];
-  for (const r of sorted) {
-    const prev = out.at(-1);
-    if (prev !== undefined && prev.node === r.node && prev.last + 1 === r.first) prev.last = r.last;
-    else out.push({ ...r });
-  }
-  return out;
+  ]);
 }
 
 /** The epoch of the map a node serves (CLUSTER INFO). */

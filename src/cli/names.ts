@@ -36,4 +36,4 @@ export const STRATEGY_NAMES: readonly string[] = ['mod-n', 'slots', 'redis-slots
 export const ASSIGNOR_NAMES: readonly string[] = ['range', 'round-robin', 'sticky', 'cooperative-sticky'];
 
 /** The ids of src/lab/experiments/index.ts, in report order. */
-export const EXPERIMENT_IDS: readonly string[] = ['rebalancing', 'balance', 'range-skew', 'hot-keys', 'secondary-indexes', 'consumer-groups', 'hinted-handoff'];
+export const EXPERIMENT_IDS: readonly string[] = ['rebalancing', 'balance', 'range-skew', 'hot-keys', 'secondary-indexes', 'consumer-groups', 'hinted-handoff', 'request-routing'];

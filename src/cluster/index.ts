@@ -9,7 +9,7 @@
  */
 export { ClusterClient, type ClusterClientOptions, type ClusterClientStats } from './client/client.js';
 export { ConnectionError, OwnerUnreachableError, RedirectLimitError, ReplyError } from './client/errors.js';
-export { decodeMap, encodeMap, initialMap, mapNode, nextMap, placementOf, validateMap, type ClusterMap, type MapNode, type OwnerRange } from './map.js';
+export { decodeMap, encodeMap, initialMap, mapNode, nextMap, placementOf, validateMap, withPartitionsMoved, type ClusterMap, type MapNode, type OwnerRange } from './map.js';
 export { connectMeta } from './meta/connect.js';
 export { MemoryMetaStore, type MemoryMetaStoreOptions } from './meta/memory.js';
 export { HttpMetaStore, type HttpMetaOptions } from './meta/http/client.js';

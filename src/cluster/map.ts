@@ -167,13 +167,56 @@ function withOwnersOf(map: ClusterMap, placement: Placement): ClusterMap {
   }
   const ids = map.nodes.map((n) => n.id);
   const table = placement.assignment();
-  const owners: OwnerRange[] = [];
+  const byMapIndex = new Int32Array(table.length);
   for (let p = 0; p < table.length; p++) {
     const node = ids.indexOf(placement.nodeIds[table[p] as number] as string);
     if (node < 0) throw new InvalidArgumentError('placement', placement.describe(), `a placement over the map's nodes (${ids.join(', ')})`);
+    byMapIndex[p] = node;
+  }
+  return { ...map, owners: rangesOf(byMapIndex) };
+}
+
+/** A partition → node-index table as contiguous ranges, in partition order. O(partitions). */
+function rangesOf(table: Int32Array): OwnerRange[] {
+  const owners: OwnerRange[] = [];
+  for (let p = 0; p < table.length; p++) {
+    const node = table[p] as number;
     const last = owners[owners.length - 1];
     if (last !== undefined && last.node === node && last.last === p - 1) owners[owners.length - 1] = { ...last, last: p };
     else owners.push({ first: p, last: p, node });
   }
-  return { ...map, owners };
+  return owners;
+}
+
+/**
+ * The next map of a partitioned cluster (`slots`, `redis-slots`) with each
+ * range `first … last` of `moves` given to `nodes[node]`, later moves
+ * overriding earlier ones; same nodes, epoch + 1. The table after the moves
+ * must be one the strategy accepts (slot placements keep every node within
+ * one partition of its share, so moves between nodes come in balanced
+ * pairs). Moving ownership only:
+ * the data of the moved partitions is not this function's business.
+ * InvalidArgumentError, naming the bad move, when the map is not
+ * partitioned or a move is outside its partitions or nodes; the map given
+ * is never changed. O(partitions + moved).
+ */
+export function withPartitionsMoved(map: ClusterMap, moves: readonly OwnerRange[]): ClusterMap {
+  if (map.owners === undefined) throw new InvalidArgumentError('map', map.strategy, 'the map of a partitioned strategy (slots, redis-slots)');
+  if (!Array.isArray(moves)) throw new InvalidArgumentError('moves', moves, 'an array of {first, last, node}');
+  const partitions = (buildPlacement(map) as SlotPlacement).partitionCount;
+  const owners = ownersArray(map.owners, partitions, map.nodes.length);
+  for (const m of moves) {
+    const ok = m !== null && typeof m === 'object' && Number.isInteger(m.first) && Number.isInteger(m.last) && Number.isInteger(m.node);
+    if (!ok || m.first < 0 || m.last < m.first || m.last >= partitions || m.node < 0 || m.node >= map.nodes.length) {
+      throw new InvalidArgumentError('move', m, `{first, last, node} with 0 ≤ first ≤ last ≤ ${partitions - 1} and node 0 … ${map.nodes.length - 1}`);
+    }
+  }
+  for (const m of moves) owners.fill(m.node, m.first, m.last + 1);
+  const next: ClusterMap = { ...map, epoch: map.epoch + 1, owners: rangesOf(owners) };
+  try {
+    buildPlacement(next);
+  } catch (e) {
+    throw new InvalidArgumentError('moves', moves.length, `moves after which the partition table is one the strategy accepts (${(e as Error).message})`);
+  }
+  return next;
 }

@@ -185,6 +185,22 @@ describe('ClusterClient', () => {
     expect(loop.seen.length).toBe(4);
   }, 30_000);
 
+  it('two nodes whose maps disagree (each MOVED to the other) settle instead of spending the budget in a burst, and the request succeeds once they agree', async () => {
+    // a says b owns the key; b, not yet on the new map, says a does, until 50 ms have passed.
+    const t0 = Date.now();
+    let bPort = 0;
+    const a = await fakeNode(() => `-MOVED 866 127.0.0.1:${bPort}\r\n`);
+    const b = await fakeNode(() => (Date.now() - t0 < 50 ? `-MOVED 866 127.0.0.1:${a.port}\r\n` : '+OK\r\n'));
+    bPort = b.port;
+    const map = initialMap('redis-slots', {}, [{ id: 'a', weight: 1, host: '127.0.0.1', port: a.port }]);
+    const c = await ClusterClient.connect({ map, redirectsMax: 5, tryAgainDelayMs: 20 });
+    cleanups.push(() => c.close());
+    // Following every MOVED at once would spend 5 redirects within a millisecond or two and fail.
+    expect(await c.set('k', 'v')).toBe('OK');
+    expect(c.stats().movedBack).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(50);
+  }, 30_000);
+
   it('rejects bad options with typed errors', async () => {
     await expect(ClusterClient.connect({} as never)).rejects.toThrow(/meta/);
     const map = initialMap('redis-slots', {}, [{ id: 'a', weight: 1, host: '127.0.0.1', port: 1 }]);

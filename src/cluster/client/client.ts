@@ -20,7 +20,7 @@ import { keyIndices, keySpecOf, upperName } from './command-keys.js';
 import { NodeConnection, type ConnectionLimits } from './connection.js';
 import { ConnectionError, OwnerUnreachableError, RedirectLimitError, ReplyError } from './errors.js';
 import { parseRedirect } from './redirect.js';
-import { RefreshGate, RoutingTable } from './routing.js';
+import { RedirectBudget, RefreshGate, RoutingTable } from './routing.js';
 
 /** Options of `ClusterClient.connect`. Give `meta` (the usual way) or a fixed `map`. */
 export interface ClusterClientOptions {
@@ -61,6 +61,8 @@ export interface ClusterClientStats {
   moved: number;
   ask: number;
   tryAgain: number;
+  /** MOVED replies leading back to a node the request had been sent to (maps disagreed): settled, not followed. */
+  movedBack: number;
   refreshes: number;
   refreshesJoined: number;
   refreshesSkipped: number;
@@ -87,7 +89,7 @@ export class ClusterClient {
   private readonly routedEpochs: boolean;
   private watchHandle: Watch | undefined;
   private closed = false;
-  private readonly counters = { requests: 0, moved: 0, ask: 0, tryAgain: 0, ownerUnreachable: 0 };
+  private readonly counters = { requests: 0, moved: 0, ask: 0, tryAgain: 0, movedBack: 0, ownerUnreachable: 0 };
 
   private constructor(
     map: ClusterMap,
@@ -278,11 +280,12 @@ export class ClusterClient {
     let request = this.encodeFor(args, routed.epoch, rawProtocol ?? 2);
     let target = key === undefined ? (routed.nodes[0] as { host: string; port: number }) : routed.ownerOf(key);
     let asking = false;
-    let redirects = 0;
+    const budget = new RedirectBudget(this.redirectsMax);
     let last = '';
     let unreachableRetried = false;
     for (;;) {
       const address = `${target.host}:${target.port}`;
+      budget.visit(address);
       const c = this.conn(address, target.host, target.port);
       let reply: RespValue | Buffer;
       try {
@@ -310,7 +313,7 @@ export class ClusterClient {
       const redirect = parseRedirect(message, target.host);
       const tryAgain = redirect === undefined && message.startsWith('TRYAGAIN');
       if (redirect === undefined && !tryAgain) return reply;
-      if (++redirects > this.redirectsMax) throw new RedirectLimitError(this.redirectsMax, last || message, this.table.epoch);
+      if (!budget.take()) throw new RedirectLimitError(this.redirectsMax, last || message, this.table.epoch);
       last = message;
       if (tryAgain) {
         this.counters.tryAgain++;
@@ -328,7 +331,18 @@ export class ClusterClient {
       if (asking) this.counters.ask++;
       else {
         this.counters.moved++;
-        void this.gate.request(routed.epoch, this.table.epoch);
+        const refreshed = this.gate.request(routed.epoch, this.table.epoch);
+        if (key !== undefined && budget.onMoved(`${redirect.host}:${redirect.port}`) === 'settle') {
+          this.counters.movedBack++;
+          await refreshed;
+          if (this.table.epoch > routed.epoch) {
+            routed = this.table;
+            request = this.encodeFor(args, routed.epoch, rawProtocol ?? 2);
+            target = routed.ownerOf(key);
+            continue;
+          }
+          await new Promise((r) => setTimeout(r, this.tryAgainDelayMs));
+        }
       }
       target = { host: redirect.host, port: redirect.port };
     }

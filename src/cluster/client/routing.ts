@@ -56,6 +56,43 @@ export class RoutingTable {
   }
 }
 
+/**
+ * One request's redirects: the budget, and the nodes it has been sent to.
+ * A MOVED back to a node the request has already been sent to means two
+ * nodes' maps disagree (one has not learned the newest map yet): following
+ * it at once would bounce the request between them until the budget is
+ * spent, within a millisecond or two. Such a MOVED "settles" instead: the
+ * client waits for its refresh and re-routes by its newest map when that is
+ * newer than the one the request was routed under; otherwise it waits the
+ * TRYAGAIN delay and then follows the MOVED. The budget then covers
+ * `max` × that delay of disagreement, not `max` round trips.
+ */
+export class RedirectBudget {
+  private readonly visited = new Set<string>();
+  private used = 0;
+  constructor(readonly max: number) {}
+
+  /** Redirects taken so far. */
+  get redirects(): number {
+    return this.used;
+  }
+
+  /** The request is being sent to `address` (host:port). */
+  visit(address: string): void {
+    this.visited.add(address);
+  }
+
+  /** Take one redirect: false when it is one more than the budget allows. */
+  take(): boolean {
+    return ++this.used <= this.max;
+  }
+
+  /** What to do with a MOVED naming `address`: follow it, or settle when the request has been there already. */
+  onMoved(address: string): 'follow' | 'settle' {
+    return this.visited.has(address) ? 'settle' : 'follow';
+  }
+}
+
 /** Counters of the refresh gate. */
 export interface RefreshCounts {
   /** Refreshes started. */

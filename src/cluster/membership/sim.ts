@@ -15,6 +15,7 @@
  */
 import { InvalidArgumentError, NotFoundError, StateError } from '../../errors.js';
 import { mulberry32, randomUint32, type Random } from '../../util/random.js';
+import { EventQueue } from '../../util/event-queue.js';
 import { decodeMessage, encodeMessage, type SwimMessage } from './messages.js';
 import type { SwimOptions } from './options.js';
 import { Swim, type MembershipEvent, type SwimOutput } from './swim.js';
@@ -50,54 +51,8 @@ interface SimMember {
 }
 
 type Item =
-  | { at: number; order: number; kind: 'deliver'; from: string; to: string; message: SwimMessage | Uint8Array }
-  | { at: number; order: number; kind: 'tick'; id: string; gen: number };
-
-/** Binary min-heap on (at, order). O(log n) push and pop. */
-class EventHeap {
-  private readonly items: Item[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  peek(): Item | undefined {
-    return this.items[0];
-  }
-  push(item: Item): void {
-    const a = this.items;
-    a.push(item);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i] as Item, a[p] as Item)) break;
-      [a[i], a[p]] = [a[p] as Item, a[i] as Item];
-      i = p;
-    }
-  }
-  pop(): Item | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l] as Item, a[m] as Item)) m = l;
-        if (r < a.length && less(a[r] as Item, a[m] as Item)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m] as Item, a[i] as Item];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-function less(x: Item, y: Item): boolean {
-  return x.at < y.at || (x.at === y.at && x.order < y.order);
-}
+  | { kind: 'deliver'; from: string; to: string; message: SwimMessage | Uint8Array }
+  | { kind: 'tick'; id: string; gen: number };
 
 function rate(name: string, v: number | undefined): number {
   const x = v ?? 0;
@@ -115,8 +70,7 @@ export class Simulation {
   private readonly swimOptions: Partial<SwimOptions>;
   private readonly random: Random;
   private readonly members = new Map<string, SimMember>();
-  private readonly heap = new EventHeap();
-  private order = 0;
+  private readonly heap = new EventQueue<Item>();
   private groupOf: Map<string, number> | null = null;
   /** Extra delay on every message to or from a member, in ms (a CPU-starved process). */
   private readonly slowMs = new Map<string, number>();
@@ -252,10 +206,10 @@ export class Simulation {
   runUntil(untilMs: number): void {
     if (!(untilMs >= this.t)) throw new InvalidArgumentError('untilMs', untilMs, `a time >= now (${this.t})`);
     for (;;) {
-      const next = this.heap.peek();
-      if (next === undefined || next.at > untilMs) break;
-      this.heap.pop();
-      this.t = next.at;
+      const at = this.heap.peekTime();
+      if (at === undefined || at > untilMs) break;
+      const next = (this.heap.pop() as { value: Item }).value;
+      this.t = at;
       if (next.kind === 'tick') {
         const m = this.members.get(next.id);
         if (m === undefined || m.state !== 'up' || m.tickGen !== next.gen) continue;
@@ -294,7 +248,7 @@ export class Simulation {
         const extra = (this.slowMs.get(id) ?? 0) + (this.slowMs.get(to) ?? 0);
         const delay = extra + this.delayMinMs + this.random() * (this.delayMaxMs - this.delayMinMs);
         const payload = this.encode ? encodeMessage(message) : message;
-        this.heap.push({ at: this.t + delay, order: this.order++, kind: 'deliver', from: id, to, message: payload });
+        this.heap.push(this.t + delay, { kind: 'deliver', from: id, to, message: payload });
       }
     }
     const m = this.members.get(id);
@@ -306,6 +260,6 @@ export class Simulation {
     if (at === m.tickAtMs || at === Infinity) return;
     m.tickAtMs = at;
     m.tickGen++;
-    this.heap.push({ at, order: this.order++, kind: 'tick', id, gen: m.tickGen });
+    this.heap.push(at, { kind: 'tick', id, gen: m.tickGen });
   }
 }

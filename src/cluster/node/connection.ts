@@ -9,18 +9,19 @@
  */
 import type { Socket } from 'node:net';
 import { RequestParser } from '../resp/request-parser.js';
-import { ReplyWriter } from '../resp/reply-writer.js';
+import { type Protocol, ReplyWriter } from '../resp/reply-writer.js';
 import { ProtocolError } from '../resp/protocol-error.js';
 import { dispatch } from './command-table.js';
 import type { NodeContext, Session } from './context.js';
 import { newSession } from './context.js';
 import type { NodeLimits } from './limits.js';
-import type { Forwarder } from './forward.js';
+import { FORWARD_RETRIES, FORWARD_RETRY_DELAY_MS, type Forwarder, isEpochAheadRefusal } from './forward.js';
 import type { MapNode } from '../map.js';
+import { judgeForwardReply } from './ownership.js';
 
 interface Segment {
   bytes: Buffer | undefined;
-  readonly waitSeq: number;
+  waitSeq: number;
   readonly commands: number;
 }
 
@@ -138,15 +139,69 @@ export class Connection {
     this.cut();
     const seg: Segment = { bytes: undefined, waitSeq: 0, commands: 1 };
     this.segments.push(seg);
-    (this.forwarder as Forwarder).forward(to, args, this.session.protocol, (reply) => {
-      seg.bytes = reply;
-      // Forwarded replies of one peer chunk arrive together: release them in one write, once they are all in.
-      if (this.drainScheduled) return;
-      this.drainScheduled = true;
-      process.nextTick(() => {
-        this.drainScheduled = false;
-        this.drain();
-      });
+    const protocol = this.session.protocol;
+    let target = to;
+    let retries = 0;
+    let followed = false;
+    const send = (): void => (this.forwarder as Forwarder).forward(target, args, protocol, (reply) => {
+      if (isEpochAheadRefusal(reply) && retries < FORWARD_RETRIES && !this.socket.destroyed) {
+        // The owner has not learned the map this node forwarded under yet: it will within moments.
+        retries++;
+        this.ctx.counters.forwardRetries++;
+        setTimeout(send, FORWARD_RETRY_DELAY_MS);
+        return;
+      }
+      const judged = judgeForwardReply(reply, this.ctx.ownership());
+      if (judged.kind === 'follow' && !followed && !this.socket.destroyed) {
+        // The owner's map is newer than this node's: forward once more, where it says.
+        followed = true;
+        this.ctx.counters.forwardFollowed++;
+        void this.ctx.refreshMap();
+        target = judged.node;
+        send();
+        return;
+      }
+      if (judged.kind === 'stale') {
+        this.ctx.counters.forwardStale++;
+        return this.runAfterReload(seg, args, protocol, target);
+      }
+      this.settle(seg, reply, 0);
+    });
+    send();
+  }
+
+  /**
+   * The owner said this node owns the key under a newer map: load the map,
+   * and when it is newer, run the request here (as a forwarded request, so it
+   * is served or answered MOVED, never forwarded again); when it is not,
+   * answer TRYAGAIN.
+   */
+  private runAfterReload(seg: Segment, args: Buffer[], protocol: Protocol, owner: MapNode): void {
+    const before = this.ctx.ownership().epoch;
+    void this.ctx.refreshMap(true).then(() => {
+      const epoch = this.ctx.ownership().epoch;
+      if (epoch <= before || this.socket.destroyed) {
+        return this.settle(seg, Buffer.from(`-TRYAGAIN ${owner.id} owns this key under a newer map than this node's (epoch ${epoch}); retry\r\n`), 0);
+      }
+      const w = new ReplyWriter(protocol);
+      const store = this.ctx.store;
+      store.resetObserved();
+      const outcome = dispatch(this.ctx, { ...this.session, protocol, asking: false, forwarded: true }, args, w);
+      if (outcome !== undefined && outcome !== 'close') w.error('ERR forwarding loop');
+      this.settle(seg, w.take(), store.observedSeq);
+    });
+  }
+
+  /** A forwarded request's reply is in: release it (after `waitSeq` is durable) once the replies before it are. */
+  private settle(seg: Segment, bytes: Buffer, waitSeq: number): void {
+    seg.bytes = bytes;
+    seg.waitSeq = waitSeq;
+    // Forwarded replies of one peer chunk arrive together: release them in one write, once they are all in.
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    process.nextTick(() => {
+      this.drainScheduled = false;
+      this.drain();
     });
   }
 

@@ -22,6 +22,12 @@ export interface NodeCounters {
   forwardedIn: number;
   /** Writes refused because the node's lease could have expired (fenced). */
   fencedWrites: number;
+  /** Forwarded requests whose owner named this node (its map was older): answered TRYAGAIN, map reloaded. */
+  forwardStale: number;
+  /** Forwards sent on to the node the owner named in MOVED (the owner's map was newer). */
+  forwardFollowed: number;
+  /** Forwards sent again because the owner's map was older than this node's (it refused with TRYAGAIN). */
+  forwardRetries: number;
 }
 
 /** The node as handlers see it. */
@@ -42,6 +48,12 @@ export interface NodeContext {
   writable(): boolean;
   /** Extra INFO shardkit lines (forwarding pool, map source). */
   infoExtra(): string[];
+  /**
+   * Load the map again now (a sign it is stale); joins a load in flight, and
+   * unless `force`d starts none within 100 ms of the last. Resolves when
+   * done, never rejects.
+   */
+  refreshMap(force?: boolean): Promise<void>;
 }
 
 /** One connection's state. */

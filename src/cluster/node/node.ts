@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { StateError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { ClusterMap } from '../map.js';
+import { RefreshGate } from '../client/routing.js';
 import { monotonicMs } from '../meta/fence.js';
 import { Connection } from './connection.js';
 import type { NodeContext, NodeCounters } from './context.js';
@@ -61,7 +62,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       process.exit(70);
     });
   const store = NodeStore.open({ path: o.dataDir, fsync: o.fsync, onFailure: onFatal });
-  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0, fencedWrites: 0 };
+  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0, fencedWrites: 0, forwardStale: 0, forwardRetries: 0, forwardFollowed: 0 };
   const connections = new Set<Connection>();
   const forwarder = o.forward ? new Forwarder(() => ownership.epoch, limits, counters, () => o.clock.now()) : undefined;
   const ctx: NodeContext = {
@@ -77,10 +78,14 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     clients: () => connections.size,
     writable: () => o.maps.writableUntilMs === undefined || o.maps.writableUntilMs() > monotonicMs(),
     infoExtra: () => [`map_source:${o.maps.describe()}`, `forward_in_flight:${forwarder?.inFlight() ?? 0}`],
+    refreshMap: (force = false) => mapRefresh.request(ownership.epoch, ownership.epoch, force),
   };
-  o.maps.watch((map: ClusterMap) => {
+  const adopt = (map: ClusterMap): void => {
     if (map.epoch > ownership.epoch) ownership = new Ownership(map, o.id);
-  });
+  };
+  // A reload asked for by a stale forward: at most one in flight, and one per 100 ms unless forced by an owner that says this node's map is older.
+  const mapRefresh = new RefreshGate(o.clock, 100, () => o.maps.load().then(adopt));
+  o.maps.watch(adopt);
   let nextId = 1;
   // Connections that arrive before the node has registered (and so holds a
   // lease that lets it accept writes) wait, unread, until it has.

@@ -17,12 +17,43 @@ import { redisKeySlot } from '../../hash/redis-slot.js';
 import { isPartitioned, type Placement } from '../../partitioning/placement.js';
 import { StateError } from '../../errors.js';
 import { type ClusterMap, type MapNode, mapNode, placementOf } from '../map.js';
+import { parseRedirect } from '../client/redirect.js';
 
 /** What to do with a request for a key. */
 export type Route =
   | { readonly kind: 'local' }
   | { readonly kind: 'moved'; readonly slot: number; readonly node: MapNode }
   | { readonly kind: 'ask'; readonly slot: number; readonly node: MapNode };
+
+/** What a forwarding node does with the owner's reply to a request it forwarded. */
+export type ForwardOutcome = { readonly kind: 'relay' } | { readonly kind: 'stale' } | { readonly kind: 'follow'; readonly node: MapNode };
+
+/**
+ * Judge `reply` (RESP bytes), the owner's answer to a request this node
+ * forwarded, under this node's ownership `own`. A forwarded request is
+ * answered MOVED only when the owner's map disagrees with this node's:
+ * - MOVED naming this very node → `stale`: under the owner's newer map the
+ *   key is this node's, and this node has not learned that map yet. Relaying
+ *   it would send the client straight back here to be forwarded again, until
+ *   the map arrives; the node answers TRYAGAIN instead and reloads its map.
+ * - MOVED naming another node of this map → `follow`: the owner knows a newer
+ *   map; the node forwards once more, to the node named, and reloads its map,
+ *   rather than hand a plain client a redirect it cannot follow.
+ * - anything else → `relay`, unchanged.
+ * O(reply + nodes) for a MOVED, O(1) otherwise.
+ */
+export function judgeForwardReply(reply: Buffer, own: Ownership): ForwardOutcome {
+  if (reply.length < 8 || reply[0] !== 0x2d || reply.toString('latin1', 1, 7) !== 'MOVED ') return RELAY;
+  const self = own.self;
+  const r = parseRedirect(reply.toString('latin1', 1, reply.length - 2), self.host);
+  if (r === undefined) return RELAY;
+  if (r.host === self.host && r.port === self.port) return STALE;
+  const node = own.map.nodes.find((n) => n.host === r.host && n.port === r.port);
+  return node === undefined ? RELAY : { kind: 'follow', node };
+}
+
+const RELAY: ForwardOutcome = { kind: 'relay' };
+const STALE: ForwardOutcome = { kind: 'stale' };
 
 /** The error text of a redirection, as Redis words it. */
 export function redirectText(route: Exclude<Route, { kind: 'local' }>): string {

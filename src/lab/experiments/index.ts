@@ -10,6 +10,7 @@ import { hintedHandoff } from './hinted-handoff.js';
 import { hotKeys } from './hot-keys.js';
 import { rangeSkew } from './range-skew.js';
 import { rebalancing } from './rebalancing.js';
+import { requestRouting } from './request-routing.js';
 import { secondaryIndexes } from './secondary-indexes.js';
 
-export const experiments: readonly Experiment[] = [rebalancing, balance, rangeSkew, hotKeys, secondaryIndexes, consumerGroups, hintedHandoff];
+export const experiments: readonly Experiment[] = [rebalancing, balance, rangeSkew, hotKeys, secondaryIndexes, consumerGroups, hintedHandoff, requestRouting];

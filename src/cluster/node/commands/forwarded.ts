@@ -15,6 +15,7 @@
 import type { ReplyWriter, Protocol } from '../../resp/reply-writer.js';
 import type { NodeContext, Session } from '../context.js';
 import { defineCommands, dispatch } from '../command-table.js';
+import { EPOCH_AHEAD_REFUSAL } from '../forward.js';
 
 function forwarded(ctx: NodeContext, s: Session, a: Buffer[], w: ReplyWriter): void {
   const epoch = Number((a[1] as Buffer).toString('latin1'));
@@ -22,7 +23,7 @@ function forwarded(ctx: NodeContext, s: Session, a: Buffer[], w: ReplyWriter): v
   if (!Number.isSafeInteger(epoch) || epoch < 0 || (proto !== '2' && proto !== '3')) return w.error('ERR SK.FWD needs <epoch> <2|3> <command> ...');
   if (s.forwarded) return w.error('ERR SK.FWD inside a forwarded request (forwarding loop)');
   const mine = ctx.ownership().epoch;
-  if (epoch > mine) return w.error(`TRYAGAIN request routed under map epoch ${epoch}; this node's map is epoch ${mine}`);
+  if (epoch > mine) return w.error(`${EPOCH_AHEAD_REFUSAL} ${epoch}; this node's map is epoch ${mine}`);
   ctx.counters.forwardedIn++;
   const saved = w.protocol;
   w.protocol = Number(proto) as Protocol;
