@@ -129,6 +129,8 @@ interface RunResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly failures: number;
+  /** The first failure's message, to say what failed. */
+  readonly firstFailure?: string;
 }
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -143,6 +145,7 @@ async function drive(t: Target, ops: { keys: Uint32Array; reads: Uint8Array }, s
   let next = 0;
   let done = 0;
   let failures = 0;
+  let firstFailure: string | undefined;
   const worker = async (lane: number): Promise<void> => {
     for (;;) {
       if (stop?.() === true) return;
@@ -157,8 +160,9 @@ async function drive(t: Target, ops: { keys: Uint32Array; reads: Uint8Array }, s
       try {
         if (ops.reads[i] === 1) await t.get(lane, key);
         else await t.set(lane, key, VALUE);
-      } catch {
+      } catch (e) {
         failures++;
+        firstFailure ??= e instanceof Error ? e.message : String(e);
       }
       if (done < count) latencies[done] = performance.now() - t0;
       done++;
@@ -170,7 +174,7 @@ async function drive(t: Target, ops: { keys: Uint32Array; reads: Uint8Array }, s
   await Promise.all(workers);
   const seconds = (performance.now() - t0) / 1000;
   const measured = latencies.subarray(0, Math.min(done, count)).sort();
-  return { opsPerSec: done / seconds, p50Ms: quantile(measured, 0.5), p99Ms: quantile(measured, 0.99), failures };
+  return { opsPerSec: done / seconds, p50Ms: quantile(measured, 0.5), p99Ms: quantile(measured, 0.99), failures, ...(firstFailure === undefined ? {} : { firstFailure }) };
 }
 
 async function ioredisCluster(ports: readonly number[]): Promise<Target> {
@@ -365,6 +369,7 @@ async function mapChanges(c: Running, styles: readonly Target[]): Promise<void> 
     const delays = { nodes: [] as number[], router: [] as number[], client: [] as number[], all: [] as number[] };
     let movedTotal = 0;
     let failedTotal = 0;
+    const failedByStyle = new Map<string, number>(styles.map((s) => [s.name, 0]));
     let opsPerSecTotal = 0;
     const mixB = operations(MIXES[1] as Mix, 7, OPS);
     const first = await meta.get(c.mapKey);
@@ -409,6 +414,11 @@ async function mapChanges(c: Running, styles: readonly Target[]): Promise<void> 
       delays.all.push(Math.max(...seen.values()));
       movedTotal += after.moved - before.moved;
       failedTotal += results.reduce((a, r) => a + r.failures, 0);
+      results.forEach((r, i) => {
+        const name = (styles[i] as Target).name;
+        failedByStyle.set(name, (failedByStyle.get(name) ?? 0) + r.failures);
+        if (r.firstFailure !== undefined) say(`${c.kind}: change ${n + 1}: ${r.failures} failed through ${name}, first: ${r.firstFailure}`);
+      });
       opsPerSecTotal += results.reduce((a, r) => a + r.opsPerSec, 0);
     }
     const dist = (xs: number[]): string => {
@@ -431,6 +441,7 @@ async function mapChanges(c: Running, styles: readonly Target[]): Promise<void> 
         client_ms: dist(delays.client),
         moved_replies_per_change: Math.round(movedTotal / CHANGES),
         failed_requests: failedTotal,
+        failed_by_style: [...failedByStyle].map(([name, f]) => `${name} ${f}`).join(', '),
         load_ops_per_sec: Math.round(opsPerSecTotal / CHANGES),
       },
     });

@@ -491,6 +491,7 @@ class OpStream {
 // ---------------------------------------------------------------- the experiment
 
 const f2 = (x: number): string => x.toFixed(2);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
 export const requestRouting: Experiment = {
@@ -545,7 +546,7 @@ export const requestRouting: Experiment = {
       {
         claim: 'Requests routed under an old map during a change are redirected or retried, not failed, when a partition-aware client or the routing tier routes them (they follow MOVED and TRYAGAIN within a budget)',
         held: ch('client').counters.failed === 0 && ch('router').counters.failed === 0,
-        measured: `${changes} changes of ${MOVED_SLOTS.toLocaleString('en-US')} slots each way under workload B: failed ${ch('client').counters.failed} / ${ch('router').counters.failed}, redirects followed ${ch('client').counters.redirectsFollowed} / ${ch('router').counters.redirectsFollowed}, refreshes ${ch('client').refreshes} / ${ch('router').refreshes} (client / tier); with forwarding, ${ch('forwarding').counters.failed} relayed MOVED or TRYAGAIN reached plain clients as errors`,
+        measured: `${plural(changes, 'change')} of ${MOVED_SLOTS.toLocaleString('en-US')} slots each way under workload B: failed ${ch('client').counters.failed} / ${ch('router').counters.failed}, redirects followed ${ch('client').counters.redirectsFollowed} / ${ch('router').counters.redirectsFollowed}, refreshes ${ch('client').refreshes} / ${ch('router').refreshes} (client / tier); with forwarding, ${ch('forwarding').counters.failed} relayed MOVED or TRYAGAIN reached plain clients as errors`,
       },
     ];
 
@@ -585,7 +586,7 @@ export const requestRouting: Experiment = {
       },
       {
         id: 'routing-map-change',
-        title: `After each map change: processes that must learn it, and redirects (${changes} changes)`,
+        title: `After each map change: processes that must learn it, and redirects (${plural(changes, 'change')})`,
         type: 'bar',
         x: { label: 'routing style', unit: 'style', scale: 'category' },
         y: { label: 'count', unit: 'count', min: 0 },
@@ -609,7 +610,7 @@ export const requestRouting: Experiment = {
         ),
       },
       {
-        title: `Map changes under workload B (${changes} changes, every ${CHANGE_EVERY_MS} ms, ${MOVED_SLOTS.toLocaleString('en-US')} slots each way)`,
+        title: `Map changes under workload B (${plural(changes, 'change')}, every ${CHANGE_EVERY_MS} ms, ${MOVED_SLOTS.toLocaleString('en-US')} slots each way)`,
         columns: [
           { label: 'style' },
           { label: 'processes holding the map', format: 'int' },
