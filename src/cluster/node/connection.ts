@@ -143,7 +143,13 @@ export class Connection {
     let target = to;
     let retries = 0;
     let followed = false;
-    const send = (): void => (this.forwarder as Forwarder).forward(target, args, protocol, (reply) => {
+    let sentEpoch = 0;
+    const send = (): void => {
+      // The epoch the forward names (the forwarder reads the same map).
+      sentEpoch = this.ctx.ownership().epoch;
+      (this.forwarder as Forwarder).forward(target, args, protocol, onReply);
+    };
+    const onReply = (reply: Buffer): void => {
       if (isEpochAheadRefusal(reply) && retries < FORWARD_RETRIES && !this.socket.destroyed) {
         // The owner has not learned the map this node forwarded under yet: it will within moments.
         retries++;
@@ -163,24 +169,24 @@ export class Connection {
       }
       if (judged.kind === 'stale') {
         this.ctx.counters.forwardStale++;
-        return this.runAfterReload(seg, args, protocol, target);
+        return this.runUnderNewerMap(seg, args, protocol, target, sentEpoch);
       }
       this.settle(seg, reply, 0);
-    });
+    };
     send();
   }
 
   /**
-   * The owner said this node owns the key under a newer map: load the map,
-   * and when it is newer, run the request here (as a forwarded request, so it
-   * is served or answered MOVED, never forwarded again); when it is not,
-   * answer TRYAGAIN.
+   * The owner said this node owns the key under a map newer than `sentEpoch`,
+   * the one the request was forwarded under. Once this node has a newer map
+   * (it may have arrived meanwhile; else it is loaded now), the request runs
+   * here as a forwarded request: served, or answered MOVED under that map,
+   * never forwarded again. When the load brings none, TRYAGAIN.
    */
-  private runAfterReload(seg: Segment, args: Buffer[], protocol: Protocol, owner: MapNode): void {
-    const before = this.ctx.ownership().epoch;
-    void this.ctx.refreshMap(true).then(() => {
+  private runUnderNewerMap(seg: Segment, args: Buffer[], protocol: Protocol, owner: MapNode, sentEpoch: number): void {
+    const run = (): void => {
       const epoch = this.ctx.ownership().epoch;
-      if (epoch <= before || this.socket.destroyed) {
+      if (epoch <= sentEpoch || this.socket.destroyed) {
         return this.settle(seg, Buffer.from(`-TRYAGAIN ${owner.id} owns this key under a newer map than this node's (epoch ${epoch}); retry\r\n`), 0);
       }
       const w = new ReplyWriter(protocol);
@@ -189,7 +195,9 @@ export class Connection {
       const outcome = dispatch(this.ctx, { ...this.session, protocol, asking: false, forwarded: true }, args, w);
       if (outcome !== undefined && outcome !== 'close') w.error('ERR forwarding loop');
       this.settle(seg, w.take(), store.observedSeq);
-    });
+    };
+    if (this.ctx.ownership().epoch > sentEpoch) return run();
+    void this.ctx.refreshMap(true).then(run);
   }
 
   /** A forwarded request's reply is in: release it (after `waitSeq` is durable) once the replies before it are. */

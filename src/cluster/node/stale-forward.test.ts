@@ -10,6 +10,7 @@
  * the rule itself, on reply bytes.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { redisKeySlot } from '../../hash/redis-slot.js';
 import { systemClock } from '../../util/clock.js';
 import { type ClusterMap, type MapNode, initialMap, withPartitionsMoved } from '../map.js';
 import { RespErrorReply } from '../resp/reply-parser.js';
+import { RequestParser } from '../resp/request-parser.js';
 import { freePorts } from '../testing/harness.js';
 import { RespClient } from '../testing/resp-client.js';
 import type { MapSource } from './map-source.js';
@@ -105,6 +107,34 @@ describe('a forwarding node whose map is older than the owner it forwards to', (
     const d = await RespClient.connect(specs[0]?.port as number);
     cleanups.push(() => d.close());
     expect(String(await d.call('DBSIZE'))).toBe('0'); // stored on n2 only
+  }, 30_000);
+
+  it('when the newer map arrives while the forward is in flight, it runs the request under it, without waiting for a reload', async () => {
+    // n1 is a fake owner that answers every forward, 50 ms late, with MOVED to n2.
+    const [n1Port, n2Port] = (await freePorts(2)) as [number, number];
+    const fake = net.createServer((sock) => {
+      const parser = new RequestParser();
+      sock.on('data', (chunk: Buffer) => {
+        parser.push(chunk);
+        for (let r = parser.next(); r !== undefined; r = parser.next()) setTimeout(() => sock.write(`-MOVED 0 127.0.0.1:${n2Port}\r\n`), 50);
+      });
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => fake.listen(n1Port, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => fake.close(() => resolve())));
+    const specs: MapNode[] = [n1Port, n2Port].map((port, i) => ({ id: `n${i + 1}`, weight: 1, host: '127.0.0.1', port }));
+    const map1 = initialMap('redis-slots', {}, specs);
+    const map2: ClusterMap = { ...map1, epoch: 2, owners: [{ first: 0, last: 8191, node: 1 }, { first: 8192, last: 16383, node: 0 }] };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardkit-stale-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const source = new ManualMapSource(map1); // a reload would still read map 1
+    const node = await startNode({ id: 'n2', host: '127.0.0.1', port: n2Port, dataDir: path.join(dir, 'n2'), maps: source, clock: systemClock, fsync: 'never', forward: true });
+    cleanups.push(() => node.close());
+    const c = await RespClient.connect(n2Port);
+    cleanups.push(() => c.close());
+    setTimeout(() => source.deliver(map2), 20);
+    expect(await c.call('SET', keyIn(0, 8191), 'v')).toBe('OK');
+    expect(String(await c.call('GET', keyIn(0, 8191)))).toBe('v');
   }, 30_000);
 
   it('when its reload brings no newer map (a lagging replica of the metadata), it answers TRYAGAIN, never a MOVED to itself', async () => {

@@ -221,9 +221,11 @@ class SimNode {
     let to = this.all.get(route.node.id) as SimNode;
     let retries = 0;
     let followed = false;
-    const send = (): void =>
+    let sentEpoch = 0;
+    const send = (): void => {
+      sentEpoch = this.ownership.epoch;
       this.world.hop(() =>
-        to.routed(op, this.ownership.epoch, (r) =>
+        to.routed(op, sentEpoch, (r) =>
           this.world.hop(() => {
             if (r.kind === 'tryagain' && retries < FORWARD_RETRIES) {
               retries++;
@@ -233,11 +235,9 @@ class SimNode {
             if (r.kind === 'moved' && r.node.id === this.id) {
               // Reload; under a newer map run it here (never forwarded again), else TRYAGAIN.
               this.counters.forwardStale++;
-              const before = this.ownership.epoch;
-              return this.world.when(this.gate.request(before, before, true), () => {
-                if (this.ownership.epoch <= before) return reply({ kind: 'tryagain' });
-                this.routed(op, this.ownership.epoch, reply);
-              });
+              const run = (): void => (this.ownership.epoch <= sentEpoch ? reply({ kind: 'tryagain' }) : this.routed(op, this.ownership.epoch, reply));
+              if (this.ownership.epoch > sentEpoch) return run();
+              return this.world.when(this.gate.request(this.ownership.epoch, this.ownership.epoch, true), run);
             }
             if (r.kind === 'moved' && !followed) {
               followed = true;
@@ -250,6 +250,7 @@ class SimNode {
           }),
         ),
       );
+    };
     this.cpu.take(this.world, FORWARD_MS, send);
   }
 
