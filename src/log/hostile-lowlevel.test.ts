@@ -12,13 +12,17 @@
  * the pure name, message, partitioner and settings functions — are in
  * hostile.test.ts.)
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ManualClock } from '../util/clock.js';
 import { expectTypedOrAccepted, hostileValues, isObjectLike, safeIsArray } from '../testing/hostile.js';
 import { checkGroupId, checkTopicName } from './message.js';
 import { OffsetsLog } from './offsets-log.js';
 import { Topic, topicConfig } from './topic.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
+import { FsDirectory } from './storage/fs-directory.js';
 import { PartitionLog } from './storage/partition-log.js';
 import { partitionConfig } from './storage/partition-config.js';
 import { FetchBuffer } from './storage/fetch-buffer.js';
@@ -52,6 +56,16 @@ const validGroup = (v: unknown): boolean => {
   }
 };
 
+const tmp: string[] = [];
+afterEach(() => {
+  for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'shardkit-hostile-lowlevel-'));
+  tmp.push(d);
+  return d;
+}
+
 /** Every file of a StorageDirectory with its bytes (hex), for "unchanged" checks. */
 function snapshot(dir: StorageDirectory, at = ''): string {
   const out: string[] = [];
@@ -64,6 +78,16 @@ function snapshot(dir: StorageDirectory, at = ''): string {
       bytes = null;
     }
     out.push(bytes === null ? `${p}/ {${snapshot(dir, p)}}` : `${p}=${bytes}`);
+  }
+  return out.join(';');
+}
+
+/** Every file under a real directory with its bytes. */
+function snapshotFs(root: string): string {
+  const out: string[] = [];
+  for (const name of readdirSync(root).sort()) {
+    const p = join(root, name);
+    out.push(statSync(p).isDirectory() ? `${name}/ {${snapshotFs(p)}}` : `${name}=${readFileSync(p).toString('hex')}`);
   }
   return out.join(';');
 }
@@ -318,6 +342,69 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
       c.check(`Topic.cleanup(v) with ${h.name}`, () => t.cleanup(h.make() as number), isInt(v, 0), obs);
       t.checkInvariants();
       t.close();
+    }
+    c.done();
+  });
+
+  it('MemoryDirectory and FsDirectory: every method and parameter; the files unchanged on refusal', () => {
+    const c = collector();
+    const root = tempDir();
+    for (const h of HOSTILE) {
+      const v = h.make();
+      c.check(`new FsDirectory(v) with ${h.name}`, () => new FsDirectory(h.make() as string).close(), false, () => snapshotFs(root));
+      c.check(`new FsDirectory(root, v) with ${h.name}`, () => new FsDirectory(root, h.make() as never).close(), isOptionsObject(h.name, v), () => snapshotFs(root));
+      // Absent or null: the default, as for every optional setting of the module (Broker.open, OffsetsLog.open, consumers).
+      c.check(`new FsDirectory(root, { maxOpenFiles: v }) with ${h.name}`, () => new FsDirectory(root, { maxOpenFiles: h.make() as number }).close(), v == null || isInt(v, 1, 1_000_000), () => snapshotFs(root));
+      const target = Buffer.alloc(16);
+      const path = isPathName(v);
+      const bytes = h.name === 'Uint8Array';
+      const calls: Array<[string, (d: StorageDirectory & { corrupt?: MemoryDirectory['corrupt'] }) => unknown, boolean]> = [
+        ['list(v)', (d) => d.list(h.make() as string), path || v === ''],
+        ['exists(v)', (d) => d.exists(h.make() as string), path || v === ''],
+        ['mkdir(v)', (d) => d.mkdir(h.make() as string), path],
+        ['size(v)', (d) => d.size(h.make() as string), path],
+        ['read(v, 0, 1)', (d) => d.read(h.make() as string, 0, 1), path],
+        ['read(f, v, 1)', (d) => d.read('f', h.make() as number, 1), isInt(v, 0)],
+        ['read(f, 0, v)', (d) => d.read('f', 0, h.make() as number), isInt(v, 0)],
+        ['readInto(v, 0, 1, target)', (d) => d.readInto(h.make() as string, 0, 1, target), path],
+        ['readInto(f, v, 1, target)', (d) => d.readInto('f', h.make() as number, 1, target), isInt(v, 0)],
+        ['readInto(f, 0, v, target)', (d) => d.readInto('f', 0, h.make() as number, target), isInt(v, 0, target.length)],
+        ['readInto(f, 0, 1, v)', (d) => d.readInto('f', 0, 1, h.make() as Buffer), false],
+        ['append(v, data)', (d) => d.append(h.make() as string, new Uint8Array([1])), path],
+        ['append(f, v)', (d) => d.append('f', h.make() as Uint8Array), bytes],
+        ['sync(v)', (d) => d.sync(h.make() as string), path],
+        ['truncate(v, 0)', (d) => d.truncate(h.make() as string, 0), path],
+        ['truncate(f, v)', (d) => d.truncate('f', h.make() as number), isInt(v, 0)],
+        ['remove(v)', (d) => d.remove(h.make() as string), path],
+        ['removeDir(v)', (d) => d.removeDir(h.make() as string), path],
+        ['writeAtomic(v, data)', (d) => d.writeAtomic(h.make() as string, new Uint8Array([1])), path],
+        ['writeAtomic(f, v)', (d) => d.writeAtomic('f', h.make() as Uint8Array), bytes],
+        ['rename(v, g)', (d) => d.rename(h.make() as string, 'g'), path],
+        ['rename(f, v)', (d) => d.rename('f', h.make() as string), path],
+      ];
+      const memOnly: Array<[string, (d: MemoryDirectory) => unknown, boolean]> = [
+        ['crashed(v)', (d) => d.crashed(h.make() as never), v === undefined || typeof v === 'function'],
+        ['corrupt(v, 0, b)', (d) => d.corrupt(h.make() as string, 0, new Uint8Array([9])), path],
+        ['corrupt(f, v, b)', (d) => d.corrupt('f', h.make() as number, new Uint8Array([9])), isInt(v, 0, 2)],
+        ['corrupt(f, 0, v)', (d) => d.corrupt('f', 0, h.make() as Uint8Array), bytes],
+      ];
+      for (const [label, call, accepted] of calls) {
+        const mem = new MemoryDirectory();
+        mem.append('f', new Uint8Array([1, 2, 3]));
+        mem.mkdir('sub');
+        c.check(`MemoryDirectory.${label} with ${h.name}`, () => call(mem), accepted, () => snapshot(mem));
+        const fsRoot = tempDir();
+        const fsd = new FsDirectory(fsRoot);
+        fsd.append('f', new Uint8Array([1, 2, 3]));
+        fsd.mkdir('sub');
+        c.check(`FsDirectory.${label} with ${h.name}`, () => call(fsd), accepted, () => snapshotFs(fsRoot));
+        fsd.close();
+      }
+      for (const [label, call, accepted] of memOnly) {
+        const mem = new MemoryDirectory();
+        mem.append('f', new Uint8Array([1, 2, 3]));
+        c.check(`MemoryDirectory.${label} with ${h.name}`, () => call(mem), accepted, () => snapshot(mem));
+      }
     }
     c.done();
   });
