@@ -16,6 +16,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StateError } from '../errors.js';
 import { ManualClock } from '../util/clock.js';
 import { expectTypedOrAccepted, hostileValues, isObjectLike, safeIsArray } from '../testing/hostile.js';
 import { checkGroupId, checkTopicName } from './message.js';
@@ -25,9 +26,11 @@ import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { FsDirectory } from './storage/fs-directory.js';
 import { PartitionLog } from './storage/partition-log.js';
 import { partitionConfig } from './storage/partition-config.js';
+import { BatchLocation, RecordBatchView, RecordCursor } from './storage/batch-view.js';
 import { FetchBuffer } from './storage/fetch-buffer.js';
 import { applyRetention, compact } from './storage/cleanup.js';
 import { checkBatch, encodeBatch } from './storage/record-batch.js';
+import { DirectoryLock } from './storage/dir-lock.js';
 import type { RecordInput } from './types.js';
 
 const HOSTILE = hostileValues();
@@ -409,4 +412,108 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
     c.done();
   });
 
+  it('DirectoryLock, FetchBuffer, RecordBatchView and RecordCursor: every parameter; a refused call leaves the window and its views as they were', () => {
+    const c = collector();
+    const { dir, log } = fixtureLog();
+    const seg = log.closedSegments()[0]!;
+    // A segment of more than one 4 KiB window, so a fill starts a read ahead.
+    const bigDir = new MemoryDirectory();
+    const big = PartitionLog.open(bigDir, 'big', partitionConfig({ segmentBytes: 8192 }), new ManualClock(1));
+    for (let i = 0; i < 80; i++) big.append([{ ...rec(), value: new Uint8Array(100).fill(i) }]);
+    const bigSeg = big.closedSegments()[0]!;
+    expect(bigSeg.sizeBytes).toBeGreaterThan(4096);
+    const small = new FetchBuffer(4096);
+    small.fill(bigDir, bigSeg, 0, 1);
+    const smallWindow = (): string => JSON.stringify({ gen: small.generation, bytes: small.buffer.toString('hex') });
+    const lock = DirectoryLock.acquire(tempDir());
+    lock.release();
+    for (const h of HOSTILE) {
+      const v = h.make();
+      c.check(`DirectoryLock.acquire(v) with ${h.name}`, () => DirectoryLock.acquire(h.make() as string).release(), false);
+      c.check(`new FetchBuffer(v) with ${h.name}`, () => new FetchBuffer(h.make() as number), v === undefined || isInt(v, 4096, 256 * 1024 * 1024));
+      c.check(`new FetchBuffer(4096, v) with ${h.name}`, () => new FetchBuffer(4096, h.make() as never), isOptionsObject(h.name, v));
+      c.check(`new FetchBuffer(4096, { readAhead: v }) with ${h.name}`, () => new FetchBuffer(4096, { readAhead: h.make() as boolean }), v === undefined || typeof v === 'boolean');
+      c.check(`new FetchBuffer(4096, { cancelUnstarted: v }) with ${h.name}`, () => new FetchBuffer(4096, { cancelUnstarted: h.make() as boolean }), v === undefined || typeof v === 'boolean');
+      const fetch = new FetchBuffer();
+      const [view] = log.readBatches(0, 10, fetch);
+      if (view === undefined) throw new Error('fixture: no batch read');
+      // The window and its views: a refused call must not refill (bump the generation) or make the view stale.
+      const window = (): string => JSON.stringify({ gen: fetch.generation, fresh: view.fresh, bytes: fetch.buffer.subarray(0, view.sizeBytes).toString('hex') });
+      const other = new FetchBuffer();
+      c.check(`FetchBuffer.covers(v, 0, 1) with ${h.name}`, () => fetch.covers(h.make() as never, 0, 1), true, window);
+      c.check(`FetchBuffer.covers(seg, v, 1) with ${h.name}`, () => fetch.covers(seg, h.make() as number, 1), isInt(v, 0), window);
+      c.check(`FetchBuffer.covers(seg, 0, v) with ${h.name}`, () => fetch.covers(seg, 0, h.make() as number), isInt(v, 0), window);
+      c.check(`FetchBuffer.indexOf(v) with ${h.name}`, () => fetch.indexOf(h.make() as number), isInt(v, 0), window);
+      c.check(`FetchBuffer.reserveIndex(v) with ${h.name}`, () => fetch.reserveIndex(h.make() as number), isInt(v, 0, 2 ** 28), window);
+      // A fill that is refused must leave the window as it was; one that is accepted refills it (making views stale): on a buffer of its own.
+      const fill = (label: string, call: (f: FetchBuffer) => void, accepted: boolean): void => {
+        if (accepted) c.check(`FetchBuffer.fill(${label}) with ${h.name} (own buffer)`, () => call(other), true);
+        else c.check(`FetchBuffer.fill(${label}) with ${h.name}`, () => call(fetch), false, window);
+      };
+      fill('v, seg, 0, 1', (f) => f.fill(h.make() as never, seg, 0, 1), false);
+      // descriptor is optional (absent: no read-ahead); anything else must be a function.
+      fill('{ readInto, descriptor: v }, seg, 0, 1', (f) => f.fill({ readInto: dir.readInto.bind(dir), descriptor: h.make() } as never, seg, 0, 1), v === undefined || typeof v === 'function');
+      // What descriptor answers goes to the read-ahead thread: a file descriptor or refused, before the window changes.
+      if (!isInt(v, 0, 2 ** 31 - 1)) c.check(`FetchBuffer.fill({ readInto, descriptor: () => v }, big, 0, 1) with ${h.name}`, () => small.fill({ readInto: bigDir.readInto.bind(bigDir), descriptor: () => h.make() } as never, bigSeg, 0, 1), false, smallWindow);
+      fill('dir, v, 0, 1', (f) => f.fill(dir, h.make() as never, 0, 1), false);
+      fill('dir, seg, v, 1', (f) => f.fill(dir, seg, h.make() as number, 1), isInt(v, 0, seg.sizeBytes - 1));
+      fill('dir, seg, 0, v', (f) => f.fill(dir, seg, 0, h.make() as number), isInt(v, 0, seg.sizeBytes));
+
+      // The first batch of the fixture: one record, offset 0, at the start of the window.
+      const extent = { batchStart: 0, recordsStart: 35, count: 1, nextOffset: 1, firstOffset: 0 };
+      const where = new BatchLocation(seg.logPath, 0);
+      const views: Array<[string, () => RecordBatchView, boolean]> = [
+        ['new RecordBatchView(v, extent, t, 0, where)', () => new RecordBatchView(h.make() as never, extent, 't', 0, where), false],
+        ['new RecordBatchView(fetch, v, t, 0, where)', () => new RecordBatchView(fetch, h.make() as never, 't', 0, where), false],
+        ['new RecordBatchView(fetch, { batchStart: v }, t, 0, where)', () => new RecordBatchView(fetch, { ...extent, batchStart: h.make() as number }, 't', 0, where), v === 0],
+        ['new RecordBatchView(fetch, { recordsStart: v }, t, 0, where)', () => new RecordBatchView(fetch, { ...extent, recordsStart: h.make() as number }, 't', 0, where), isInt(v, 35, view.sizeBytes)],
+        ['new RecordBatchView(fetch, { count: v }, t, 0, where)', () => new RecordBatchView(fetch, { ...extent, count: h.make() as number }, 't', 0, where), v === 1],
+        ['new RecordBatchView(fetch, { firstOffset: v }, t, 0, where)', () => new RecordBatchView(fetch, { ...extent, firstOffset: h.make() as number }, 't', 0, where), v === 0],
+        ['new RecordBatchView(fetch, { nextOffset: v }, t, 0, where)', () => new RecordBatchView(fetch, { ...extent, nextOffset: h.make() as number }, 't', 0, where), isInt(v, 1)],
+        ['new RecordBatchView(fetch, extent, v, 0, where)', () => new RecordBatchView(fetch, extent, h.make() as string, 0, where), typeof v === 'string'],
+        ['new RecordBatchView(fetch, extent, t, v, where)', () => new RecordBatchView(fetch, extent, 't', h.make() as number, where), isInt(v, 0)],
+        ['new RecordBatchView(fetch, extent, t, 0, v)', () => new RecordBatchView(fetch, extent, 't', 0, h.make() as never), false],
+      ];
+      for (const [label, call, accepted] of views) {
+        const made = c.check(`${label} with ${h.name}`, call, accepted, window);
+        // What was accepted reads as a view of that batch (its one record), or fails typed.
+        if (made instanceof RecordBatchView) c.check(`${label} with ${h.name}: toMessages`, () => made.toMessages(), true);
+      }
+      c.check(`RecordBatchView.open(v) with ${h.name}`, () => view.open(h.make() as never), false, window);
+      c.check(`RecordCursor.reset(v) with ${h.name}`, () => new RecordCursor().reset(h.make() as never), false, window);
+      const attached = view.records();
+      const cursorState = (): string => JSON.stringify({ offset: attached.offset, valueLength: attached.valueLength, key: attached.keyLength, start: attached.recordStart });
+      expect(attached.next()).toBe(true);
+      const s0 = cursorState();
+      c.check(`RecordCursor.attach(v, ...) with ${h.name}`, () => (attached.attach as (...a: unknown[]) => void)(h.make(), fetch, 0, fetch.dataView, 0, new Int32Array(4), 0, 1, 1, where), false, window);
+      expect(cursorState(), `attach with ${h.name} moved the cursor`).toBe(s0);
+      // The view and its cursors still read the batch after every refused call.
+      const cur = view.records();
+      expect(cur.next()).toBe(true);
+      expect(cur.value()).toEqual(Buffer.from([0]));
+      expect(cur.next()).toBe(false);
+    }
+    c.done();
+
+    // A cursor not on a record (never reset, or reset but before next()): next() is false or moves; the readers are StateErrors.
+    const fetch = new FetchBuffer();
+    const [view] = log.readBatches(0, 10, fetch);
+    for (const [name, cur] of [['fresh', new RecordCursor()], ['reset, before next()', view!.records()]] as const) {
+      expect([cur.offset, cur.valueLength, cur.keyLength, cur.recordStart]).toEqual([-1, -1, -1, -1]);
+      for (const [reader, read] of [
+        ['key()', () => cur.key()],
+        ['value()', () => cur.value()],
+        ['headers()', () => cur.headers()],
+        ['timestampMs', () => cur.timestampMs],
+        ['headerCount', () => cur.headerCount],
+      ] as const) {
+        expect(read, `${name} cursor: ${reader}`).toThrow(StateError);
+      }
+    }
+    expect(new RecordCursor().next()).toBe(false);
+    expect(() => new RecordCursor().buffer).toThrow(StateError);
+    small.release();
+    big.close();
+    log.close();
+  });
 });
