@@ -16,11 +16,15 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateError } from '../errors.js';
+import { ShardkitError, StateError } from '../errors.js';
 import { ManualClock } from '../util/clock.js';
 import { expectTypedOrAccepted, hostileValues, isObjectLike, safeIsArray } from '../testing/hostile.js';
 import { checkGroupId, checkTopicName } from './message.js';
-import { OffsetsLog } from './offsets-log.js';
+import { allPartitions, cooperativeStickyAssignor, diffAssignments, emptyAssignment, handovers, intersect, minimumMoves, normalise, rangeAssignor, roundRobinAssignor, stickyAssign, stickyAssignor } from './assignors/index.js';
+import { compareTopicPartitions, tpKey } from './types.js';
+import { DiskFullError } from './storage/disk-full.js';
+import { OffsetsCorruptionError, OffsetsLog } from './offsets-log.js';
+import { SegmentCorruptionError, type Segment } from './storage/segment.js';
 import { Topic, topicConfig } from './topic.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { FsDirectory } from './storage/fs-directory.js';
@@ -129,6 +133,14 @@ function fixtureLog(): { dir: MemoryDirectory; log: PartitionLog; clock: ManualC
   for (let i = 0; i < 8; i++) log.append([rec(i)]);
   return { dir, log, clock };
 }
+
+/** A segment of a partition log, for error constructors that name one. */
+const fixtureSegment = ((): Segment => {
+  const { log } = fixtureLog();
+  const seg = log.closedSegments()[0]!;
+  log.close();
+  return seg;
+})();
 
 /** What a caller can observe of a partition log: offsets, segments, every record, every byte. */
 function observeLog(log: PartitionLog, dir: StorageDirectory): string {
@@ -345,6 +357,87 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
       c.check(`Topic.cleanup(v) with ${h.name}`, () => t.cleanup(h.make() as number), isInt(v, 0), obs);
       t.checkInvariants();
       t.close();
+    }
+    c.done();
+  });
+
+  it('assignors, assignment helpers, topic-partition helpers and error constructors: a typed error or a documented acceptance', () => {
+    const c = collector();
+    const tp = { topic: 't', partition: 0 };
+    const counts = new Map([['t', 2]]);
+    const owned = new Map([['m', [{ topic: 't', partition: 1 }]]]);
+    const members = [{ memberId: 'm', topics: ['t'] }];
+    const input = { members, partitionsPerTopic: counts, previous: owned };
+    const assignors = [rangeAssignor, roundRobinAssignor, stickyAssignor, cooperativeStickyAssignor];
+    for (const h of HOSTILE) {
+      const v = h.make();
+      const isTopicList = safeIsArray(v) && [...(v as unknown[])].every((x) => typeof x === 'string');
+      const calls: Array<[string, () => unknown, boolean]> = [
+        ['tpKey(v, 0)', () => tpKey(h.make() as string, 0), typeof v === 'string'],
+        ['tpKey(t, v)', () => tpKey('t', h.make() as number), isInt(v, 0)],
+        ['compareTopicPartitions(v, tp)', () => compareTopicPartitions(h.make() as never, tp), false],
+        ['compareTopicPartitions(tp, v)', () => compareTopicPartitions(tp, h.make() as never), false],
+        ['compareTopicPartitions({ topic: v }, tp)', () => compareTopicPartitions({ ...tp, topic: h.make() as string }, tp), typeof v === 'string'],
+        ['compareTopicPartitions(tp, { partition: v })', () => compareTopicPartitions(tp, { ...tp, partition: h.make() as number }), isInt(v, 0)],
+        ['allPartitions(v, counts)', () => allPartitions(h.make() as string[], counts), isTopicList],
+        ['allPartitions([t], v)', () => allPartitions(['t'], h.make() as never), false],
+        ['emptyAssignment(v)', () => emptyAssignment(h.make() as never), safeIsArray(v) && (v as unknown[]).length === 0],
+        ['emptyAssignment([v])', () => emptyAssignment([h.make() as never]), false],
+        ['emptyAssignment([{ memberId: v }])', () => emptyAssignment([{ memberId: h.make() as string, topics: [] }]), typeof v === 'string' && v.length > 0],
+        ['normalise(v)', () => normalise(h.make() as never), false],
+        ['normalise(new Map([[m, v]]))', () => normalise(new Map([['m', h.make() as never]])), safeIsArray(v) && (v as unknown[]).length === 0],
+        ['diffAssignments(v, owned)', () => diffAssignments(h.make() as never, owned), false],
+        ['diffAssignments(owned, v)', () => diffAssignments(owned, h.make() as never), false],
+        ['diffAssignments(owned, new Map([[m, [v]]]))', () => diffAssignments(owned, new Map([['m', [h.make() as never]]])), false],
+        ['handovers(v)', () => handovers(h.make() as never), safeIsArray(v) && (v as unknown[]).length === 0],
+        ['handovers([v])', () => handovers([h.make() as never]), false],
+        ['handovers([{ from: v }])', () => handovers([{ ...tp, from: h.make() as string, to: 'm' }]), v === null || typeof v === 'string'],
+        ['intersect(v, owned)', () => intersect(h.make() as never, owned), false],
+        ['intersect(owned, v)', () => intersect(owned, h.make() as never), false],
+        ['minimumMoves(v, counts, owned)', () => minimumMoves(h.make() as never, counts, owned), safeIsArray(v) && (v as unknown[]).length === 0],
+        ['minimumMoves(members, v, owned)', () => minimumMoves(members, h.make() as never, owned), false],
+        ['minimumMoves(members, counts, v)', () => minimumMoves(members, counts, h.make() as never), false],
+        ['minimumMoves([{ topics: v }], counts, owned)', () => minimumMoves([{ memberId: 'm', topics: h.make() as string[] }], counts, owned), isTopicList],
+        ['stickyAssign(v)', () => stickyAssign(h.make() as never), false],
+        ...assignors.flatMap((a): Array<[string, () => unknown, boolean]> => [
+          [`${a.name}.assign(v)`, () => a.assign(h.make() as never), false],
+          [`${a.name}.assign({ members: v })`, () => a.assign({ ...input, members: h.make() as never }), safeIsArray(v) && (v as unknown[]).length === 0],
+          [`${a.name}.assign({ members: [{ memberId: v }] })`, () => a.assign({ ...input, members: [{ memberId: h.make() as string, topics: ['t'] }] }), typeof v === 'string' && v.length > 0],
+          [`${a.name}.assign({ partitionsPerTopic: v })`, () => a.assign({ ...input, partitionsPerTopic: h.make() as never }), false],
+          [`${a.name}.assign({ partitionsPerTopic: new Map([[t, v]]) })`, () => a.assign({ ...input, partitionsPerTopic: new Map([['t', h.make() as number]]) }), isInt(v, 0, 100_000)],
+          [`${a.name}.assign({ previous: v })`, () => a.assign({ ...input, previous: h.make() as never }), false],
+          [`${a.name}.assign({ previous: new Map([[m, [v]]]) })`, () => a.assign({ ...input, previous: new Map([['m', [h.make() as never]]]) }), false],
+        ]),
+      ];
+      for (const [label, call, accepted] of calls) c.check(`${label} with ${h.name}`, call, accepted);
+      // An error's constructor never fails on what it is to describe.
+      const errors: Array<[string, () => Error]> = [
+        ['new DiskFullError(v, 0, p, w, cause)', () => new DiskFullError(h.make() as string, 0, 'p', 'appending', new Error('ENOSPC'))],
+        ['new DiskFullError(t, v, p, w, cause)', () => new DiskFullError('t', h.make() as number, 'p', 'appending', new Error('ENOSPC'))],
+        ['new DiskFullError(t, 0, v, w, cause)', () => new DiskFullError('t', 0, h.make() as string, 'appending', new Error('ENOSPC'))],
+        ['new DiskFullError(t, 0, p, v, cause)', () => new DiskFullError('t', 0, 'p', h.make() as string, new Error('ENOSPC'))],
+        ['new DiskFullError(t, 0, p, w, v)', () => new DiskFullError('t', 0, 'p', 'appending', h.make())],
+        ['new OffsetsCorruptionError(v, 0, r)', () => new OffsetsCorruptionError(h.make() as string, 0, 'bad crc')],
+        ['new OffsetsCorruptionError(f, v, r)', () => new OffsetsCorruptionError('f', h.make() as number, 'bad crc')],
+        ['new OffsetsCorruptionError(f, 0, v)', () => new OffsetsCorruptionError('f', 0, h.make() as string)],
+        ['new SegmentCorruptionError(v, 0, 0, w)', () => new SegmentCorruptionError(h.make() as never, 0, 0, 'bad crc')],
+        ['new SegmentCorruptionError(seg, v, 0, w)', () => new SegmentCorruptionError(fixtureSegment, h.make() as number, 0, 'bad crc')],
+        ['new SegmentCorruptionError(seg, 0, v, w)', () => new SegmentCorruptionError(fixtureSegment, 0, h.make() as number, 'bad crc')],
+        ['new SegmentCorruptionError(seg, 0, 0, v)', () => new SegmentCorruptionError(fixtureSegment, 0, 0, h.make() as string)],
+      ];
+      for (const [label, make] of errors) {
+        // Any throw, typed or not, is a failure here: reported as an untyped error by the collector.
+        c.check(`${label} with ${h.name}`, () => {
+          let e: unknown;
+          try {
+            e = make();
+          } catch (thrown) {
+            throw new Error(`the constructor threw ${thrown instanceof Error ? `${thrown.constructor.name}: ${thrown.message.slice(0, 200)}` : 'a non-error'}`);
+          }
+          if (!(e instanceof ShardkitError) || typeof e.message !== 'string' || e.message.length > 2_000) throw new Error('not a ShardkitError with a short message');
+          return e;
+        }, true);
+      }
     }
     c.done();
   });
