@@ -16,7 +16,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ShardkitError, StateError } from '../errors.js';
+import { InvalidArgumentError, ShardkitError, StateError } from '../errors.js';
 import { ManualClock } from '../util/clock.js';
 import { expectTypedOrAccepted, hostileValues, isObjectLike, safeIsArray } from '../testing/hostile.js';
 import { checkGroupId, checkTopicName } from './message.js';
@@ -25,6 +25,8 @@ import { compareTopicPartitions, tpKey } from './types.js';
 import { DiskFullError } from './storage/disk-full.js';
 import { OffsetsCorruptionError, OffsetsLog } from './offsets-log.js';
 import { SegmentCorruptionError, type Segment } from './storage/segment.js';
+import { GroupCoordinator } from './group/coordinator.js';
+import { LocalGroup, type GroupMemberHandle } from './group/local-group.js';
 import { Topic, topicConfig } from './topic.js';
 import { MemoryDirectory, type StorageDirectory } from './storage/directory.js';
 import { FsDirectory } from './storage/fs-directory.js';
@@ -359,6 +361,146 @@ describe('log low-level exports under hostile values (issue 12 §4)', () => {
       t.close();
     }
     c.done();
+  });
+
+  it('GroupCoordinator and LocalGroup: options and every method; members and generations unchanged on refusal', () => {
+    const c = collector();
+    const base = { groupId: 'g', assignor: rangeAssignor, clock: new ManualClock(1), partitionsOf: () => 2 };
+    const local = { ...base, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000 };
+    const handle = (): GroupMemberHandle => ({ topics: ['orders'], groupInstanceId: null, revokeAll: () => undefined, assigned: () => undefined, evicted: () => undefined });
+    for (const h of HOSTILE) {
+      const v = h.make();
+      for (const [k, ok] of [
+        ['groupId', validGroup(v)],
+        ['assignor', false],
+        ['clock', false],
+        ['partitionsOf', typeof v === 'function'],
+        // Absent or null: the default, as Broker.open documents for the same two timeouts (hostile.test.ts).
+        ['sessionTimeoutMs', v == null || isInt(v, 1)],
+        ['rebalanceTimeoutMs', v == null || isInt(v, 1)],
+        ['historyMax', v == null || isInt(v, 1)],
+      ] as const) {
+        c.check(`new GroupCoordinator({ ${k}: v }) with ${h.name}`, () => new GroupCoordinator({ ...base, [k]: h.make() }), ok);
+        if (k !== 'historyMax') c.check(`new LocalGroup({ ${k}: v }) with ${h.name}`, () => new LocalGroup({ ...local, [k]: h.make() }), ok);
+      }
+      c.check(`new GroupCoordinator(v) with ${h.name}`, () => new GroupCoordinator(h.make() as never), false);
+      c.check(`new LocalGroup(v) with ${h.name}`, () => new LocalGroup(h.make() as never), false);
+      c.check(`new GroupCoordinator({ assignor: { protocol: v } }) with ${h.name}`, () => new GroupCoordinator({ ...base, assignor: { ...rangeAssignor, name: 'range', assign: rangeAssignor.assign, protocol: h.make() as 'eager' } }), false);
+
+      const coord = (): { g: GroupCoordinator; id: string } => {
+        const g = new GroupCoordinator(base);
+        const r = g.join({ memberId: null, topics: ['orders'] });
+        if (!r.ok) throw new Error('join failed');
+        g.sync(r.memberId, r.generation);
+        return { g, id: r.memberId };
+      };
+      const observe = (g: GroupCoordinator): string => JSON.stringify({ gen: g.generation, state: g.state, members: g.memberIds(), assignment: [...g.currentAssignment()], history: g.history.length });
+      const gcalls: Array<[string, (g: GroupCoordinator, id: string) => unknown, boolean]> = [
+        ['join(v)', (g) => g.join(h.make() as never), false],
+        ['join({ memberId: v })', (g) => g.join({ memberId: h.make() as string, topics: ['orders'] }), v == null || typeof v === 'string'],
+        ['join({ groupInstanceId: v })', (g) => g.join({ memberId: null, groupInstanceId: h.make() as string, topics: ['orders'] }), v == null || (typeof v === 'string' && v.length > 0)],
+        ['join({ topics: v })', (g) => g.join({ memberId: null, topics: h.make() as string[] }), safeIsArray(v) && [...(v as unknown[])].every((x) => typeof x === 'string')],
+        ['join({ topics: [v] })', (g) => g.join({ memberId: null, topics: [h.make() as string] }), validTopic(v)],
+        ['sync(v, gen)', (g) => g.sync(h.make() as string, g.generation), typeof v === 'string'],
+        ['sync(id, v)', (g, id) => g.sync(id, h.make() as number), isInt(v, -1)],
+        ['heartbeat(v, gen)', (g) => g.heartbeat(h.make() as string, g.generation), typeof v === 'string'],
+        ['heartbeat(id, v)', (g, id) => g.heartbeat(id, h.make() as number), isInt(v, -1)],
+        ['leave(v)', (g) => g.leave(h.make() as string), typeof v === 'string'],
+        ['commit(v, gen)', (g) => g.commit(h.make() as string, g.generation), v === null || typeof v === 'string'],
+        ['commit(id, v)', (g, id) => g.commit(id, h.make() as number), isInt(v, -1)],
+        ['assignmentOf(v)', (g) => g.assignmentOf(h.make() as string), typeof v === 'string'],
+      ];
+      for (const [label, call, accepted] of gcalls) {
+        const { g, id } = coord();
+        c.check(`GroupCoordinator.${label} with ${h.name}`, () => call(g, id), accepted, () => observe(g));
+        g.checkInvariants();
+      }
+      // partitionsOf is the caller's metadata: an answer that is not a partition count is a typed error at the rebalance.
+      {
+        const g = new GroupCoordinator({ ...base, partitionsOf: () => h.make() as number });
+        c.check(`GroupCoordinator.join with partitionsOf answering ${h.name}`, () => g.join({ memberId: null, topics: ['orders'] }), isInt(v, 0, 100_000), () => observe(g));
+        g.checkInvariants();
+      }
+
+      const lcalls: Array<[string, (l: LocalGroup, id: string) => unknown, boolean]> = [
+        ['join(v)', (l) => l.join(h.make() as never), false],
+        ['join({ topics: v })', (l) => l.join({ ...handle(), topics: h.make() as string[] }), safeIsArray(v) && (v as unknown[]).length > 0 && [...(v as unknown[])].every((x) => typeof x === 'string')],
+        ['join({ groupInstanceId: v })', (l) => l.join({ ...handle(), groupInstanceId: h.make() as string }), v === null || (typeof v === 'string' && v.length > 0)],
+        // assigned is a callback: any function is one.
+        ['join({ assigned: v })', (l) => l.join({ ...handle(), assigned: h.make() as never }), typeof v === 'function'],
+        ['join({ revokeAll: v })', (l) => l.join({ ...handle(), revokeAll: h.make() as never }), typeof v === 'function'],
+        ['join({ evicted: v })', (l) => l.join({ ...handle(), evicted: h.make() as never }), typeof v === 'function'],
+        ['join({ topics: [v] })', (l) => l.join({ ...handle(), topics: [h.make() as string] }), validTopic(v)],
+        ['leave(v)', (l) => l.leave(h.make() as string), typeof v === 'string'],
+        ['detach(v)', (l) => l.detach(h.make() as string), typeof v === 'string'],
+        ['heartbeat(v, gen)', (l) => l.heartbeat(h.make() as string, l.coordinator.generation), typeof v === 'string'],
+        ['heartbeat(id, v)', (l, id) => l.heartbeat(id, h.make() as number), isInt(v, -1)],
+      ];
+      for (const [label, call, accepted] of lcalls) {
+        const l = new LocalGroup(local);
+        const id = l.join(handle());
+        c.check(`LocalGroup.${label} with ${h.name}`, () => call(l, id), accepted, () => observe(l.coordinator));
+        l.coordinator.checkInvariants();
+      }
+    }
+    c.done();
+  });
+
+  it('GroupCoordinator and LocalGroup: a rebalance that fails halfway (metadata, clock, assignor) leaves members and generations as they were', () => {
+    let bad = false;
+    let now = 1;
+    const clock = { now: (): number => (bad && now > 1_000 ? Number.NaN : now) };
+    const observe = (g: GroupCoordinator): string =>
+      JSON.stringify({ gen: g.generation, state: g.state, members: g.memberIds(), assignment: [...g.currentAssignment()], history: g.history.length });
+    const g = new GroupCoordinator({ groupId: 'g', assignor: rangeAssignor, clock, partitionsOf: (t) => (bad && t === 'orders' ? Number.NaN : 2), sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 100 });
+    const a = g.join({ memberId: null, topics: ['orders'] });
+    if (!a.ok) throw new Error('join a');
+    g.sync(a.memberId, a.generation);
+    // b joins: a rebalance starts that a (silent from now on) never rejoins.
+    const b = g.join({ memberId: null, topics: ['orders'] });
+    if (!b.ok) throw new Error('join b');
+    expect(g.state).toBe('rebalancing');
+    bad = true;
+    now = 500;
+    const before = observe(g);
+    // The rebalance timeout removes a and completes with b: the metadata fails, so a is still there.
+    expect(() => g.tick()).toThrow(InvalidArgumentError);
+    expect(observe(g)).toBe(before);
+    // a leaving completes the rebalance with b alone: the same failure, and a is still there.
+    expect(() => g.leave(a.memberId)).toThrow(InvalidArgumentError);
+    expect(observe(g)).toBe(before);
+    expect(() => g.join({ memberId: null, topics: ['orders'] })).toThrow(InvalidArgumentError);
+    expect(observe(g)).toBe(before);
+    g.checkInvariants();
+    // The clock answering NaN: refused before anything changes.
+    now = 2_000;
+    expect(() => g.join({ memberId: b.memberId, topics: ['other'] })).toThrow(InvalidArgumentError);
+    expect(() => g.tick()).toThrow(InvalidArgumentError);
+    expect(observe(g)).toBe(before);
+    bad = false;
+    expect(g.tick().expired).toEqual([a.memberId]);
+    expect(g.memberIds()).toEqual([b.memberId]);
+    g.checkInvariants();
+
+    // An assignor that throws: its error, and the group as it was.
+    const boom = { name: 'boom', protocol: 'eager' as const, assign: (): never => { throw new Error('assignor failed'); } };
+    const g2 = new GroupCoordinator({ groupId: 'g2', assignor: boom, clock: new ManualClock(1), partitionsOf: () => 2 });
+    const empty = observe(g2);
+    expect(() => g2.join({ memberId: null, topics: ['orders'] })).toThrow('assignor failed');
+    expect(observe(g2)).toBe(empty);
+    g2.checkInvariants();
+
+    // LocalGroup, eager: a join refused by the coordinator asks no member to revoke its partitions.
+    const revoked: string[] = [];
+    const l = new LocalGroup({ groupId: 'l', assignor: rangeAssignor, clock: new ManualClock(1), partitionsOf: (t) => (t === 'bad' ? -1 : 2), sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000 });
+    const member = (name: string, topics: string[]): GroupMemberHandle => ({ topics, groupInstanceId: null, revokeAll: () => revoked.push(name), assigned: () => undefined, evicted: () => undefined });
+    l.join(member('first', ['orders']));
+    revoked.length = 0;
+    const settled = observe(l.coordinator);
+    expect(() => l.join(member('second', ['bad']))).toThrow(InvalidArgumentError);
+    expect(revoked).toEqual([]);
+    expect(observe(l.coordinator)).toBe(settled);
+    l.coordinator.checkInvariants();
   });
 
   it('assignors, assignment helpers, topic-partition helpers and error constructors: a typed error or a documented acceptance', () => {
