@@ -135,6 +135,14 @@ export class InvariantError extends ShardkitError {
   }
 }
 
+/**
+ * A name or path for an error message: a string as it is (cut to about 200
+ * characters), anything else its describeValue rendering. Never throws. O(1).
+ */
+export function describeName(value: unknown): string {
+  return typeof value === 'string' ? (value.length > 200 ? `${value.slice(0, 197)}...` : value) : describeValue(value);
+}
+
 /** Array.isArray that answers false for a revoked proxy instead of throwing. O(1). */
 export function isArraySafe(value: unknown): value is readonly unknown[] {
   try {

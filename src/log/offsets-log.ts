@@ -31,7 +31,7 @@
  * commit is a DiskFullError (retriable): the partial record is cut off and the
  * table is unchanged.
  */
-import { CorruptionError, InvalidArgumentError, StateError, asDiskFull, invariant, readArray, readOptions, requireInt } from '../errors.js';
+import { CorruptionError, InvalidArgumentError, StateError, asDiskFull, describeName, describeValue, invariant, readArray, readOptions, requireInt } from '../errors.js';
 import { checkGroupId, checkTopicName, requireMethods } from './message.js';
 import { crc32cBytes as crc32c } from '../hash/crc32c-bytes.js';
 import { loadOffsets } from './log-dir.js';
@@ -47,14 +47,18 @@ const VERSION = 1;
 /** Largest payload a frame may declare. */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
-/** Damage in the offsets log: `file` and the byte `offset` of the bad frame. */
+/**
+ * Damage in the offsets log: `file` and the byte `offset` of the bad frame.
+ * Never throws, whatever it is given: a file that is not a string is kept as
+ * its describeValue rendering, an offset that is not a number as NaN.
+ */
 export class OffsetsCorruptionError extends CorruptionError {
-  constructor(
-    readonly file: string,
-    readonly offset: number,
-    reason: string,
-  ) {
-    super(`${file}: damaged record at byte ${offset}: ${reason}`);
+  readonly file: string;
+  readonly offset: number;
+  constructor(file: string, offset: number, reason: string) {
+    super(`${describeName(file)}: damaged record at byte ${describeValue(offset)}: ${describeName(reason)}`);
+    this.file = typeof file === 'string' ? file : describeValue(file);
+    this.offset = typeof offset === 'number' ? offset : Number.NaN;
   }
 }
 

@@ -3,11 +3,12 @@
  * in directory `<topic>-<partition>`, as Kafka names them) and its settings:
  * storage (segments, fsync) and cleanup (retention, compaction).
  */
-import { InvalidArgumentError, NotFoundError, describeValue, readOptions, requireInt } from '../errors.js';
+import { CorruptionError, InvalidArgumentError, NotFoundError, describeValue, readOptions, requireInt } from '../errors.js';
+import { checkTopicName, requireMethods } from './message.js';
 import type { Clock } from '../util/clock.js';
 import { applyRetention, compact, type CompactionResult } from './storage/cleanup.js';
 import type { StorageDirectory } from './storage/directory.js';
-import { PartitionLog } from './storage/partition-log.js';
+import { PartitionLog, STORAGE_METHODS } from './storage/partition-log.js';
 import { PARTITION_CONFIG_KEYS, partitionConfig, type PartitionLogConfig } from './storage/partition-config.js';
 
 /** Settings of a topic. `null` limits mean "no limit". */
@@ -61,12 +62,46 @@ export class Topic {
   readonly config: TopicConfig;
   private readonly logs: PartitionLog[];
 
-  /** `existing`: the topic is recorded in topics.json, so every partition must already be on disk (CorruptionError otherwise). */
+  /**
+   * Open (or create) the topic's partitions `<name>-0` ... `<name>-<partitions - 1>`.
+   * `existing`: the topic is recorded in topics.json, so every partition must
+   * already be on disk (CorruptionError otherwise). Every argument is checked
+   * before any partition is opened, so a refused call writes nothing: `dir` a
+   * StorageDirectory, `name` a topic name, `partitions` an integer from 1 to
+   * MAX_PARTITIONS, `config` topic settings (read once, as topicConfig does),
+   * `clock` a Clock, `existing` a boolean; InvalidArgumentError otherwise. If
+   * opening one partition fails, the ones opened before it are closed.
+   * O(partitions) opens.
+   */
   constructor(dir: StorageDirectory, name: string, partitions: number, config: TopicConfig, clock: Clock, existing = false) {
+    requireMethods('dir', dir, STORAGE_METHODS, 'a StorageDirectory (FsDirectory, MemoryDirectory or your own)');
+    checkTopicName(name);
+    requireInt('partitions', partitions, 1, MAX_PARTITIONS);
+    const settings = topicConfig(config);
+    requireMethods('clock', clock, ['now'], 'a Clock ({ now(): number })');
+    if (typeof existing !== 'boolean') throw new InvalidArgumentError('existing', existing, 'true or false');
+    if (existing) {
+      // All of them checked first: a missing one found halfway would leave the earlier ones open.
+      for (let p = 0; p < partitions; p++) {
+        const meta = `${name}-${p}/partition.json`;
+        if (!dir.exists(meta)) throw new CorruptionError(`partition ${name}-${p} is recorded in topics.json but ${meta} is missing (its directory was deleted or moved)`);
+      }
+    }
     this.name = name;
-    this.config = config;
+    this.config = settings;
     this.logs = [];
-    for (let p = 0; p < partitions; p++) this.logs.push(PartitionLog.open(dir, `${name}-${p}`, config, clock, { topic: name, partition: p }, { mustExist: existing }));
+    try {
+      for (let p = 0; p < partitions; p++) this.logs.push(PartitionLog.open(dir, `${name}-${p}`, settings, clock, { topic: name, partition: p }, { mustExist: existing }));
+    } catch (e) {
+      for (const l of this.logs) {
+        try {
+          l.close();
+        } catch {
+          // The open failure is the one to report.
+        }
+      }
+      throw e;
+    }
   }
 
   get partitionCount(): number {
@@ -81,8 +116,10 @@ export class Topic {
     return this.logs[partition] as PartitionLog;
   }
 
-  /** Apply the topic's cleanup policy to every partition at `nowMs`. O(segments + compacted bytes). */
+  /** Apply the topic's cleanup policy to every partition at `nowMs` (an integer ≥ 0; InvalidArgumentError before anything is deleted otherwise). O(segments + compacted bytes). */
   cleanup(nowMs: number): CleanupResult {
+    // Checked once before any partition is cleaned (not by the first partition's pass).
+    requireInt('nowMs', nowMs, 0);
     let segmentsDeleted = 0;
     let compaction: CompactionResult | null = null;
     for (const log of this.logs) {

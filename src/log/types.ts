@@ -3,6 +3,7 @@
  * consumer receives, and the names of topics and partitions (Kafka's words,
  * ARCHITECTURE.md vocabulary).
  */
+import { InvalidArgumentError, isArraySafe, readOptions, requireInt } from '../errors.js';
 
 /** Bytes or text (stored as UTF-8). */
 export type Bytes = string | Uint8Array;
@@ -60,12 +61,30 @@ export interface TopicPartition {
 /** When appended batches are made durable. */
 export type FsyncPolicy = 'always' | 'interval' | 'never';
 
-/** `topic/partition`, the canonical string form of a TopicPartition. */
+/** `topic/partition`, the canonical string form of a TopicPartition. `topic` a string, `partition` an integer ≥ 0; InvalidArgumentError otherwise. O(1). */
 export function tpKey(topic: string, partition: number): string {
+  if (typeof topic !== 'string') throw new InvalidArgumentError('topic', topic, 'a topic name (a string)');
+  requireInt('partition', partition, 0);
   return `${topic}/${partition}`;
 }
 
-/** Order topic-partitions by topic name, then partition number. */
+const TP_ALLOWED = 'a topic-partition { topic: a string, partition: an integer ≥ 0 }';
+
+/** The fields of a topic-partition from outside, each read once (InvalidArgumentError naming `parameter` otherwise). */
+function tpFields(parameter: string, v: unknown): [string, number] {
+  if (v === null || typeof v !== 'object' || isArraySafe(v)) throw new InvalidArgumentError(parameter, v, TP_ALLOWED);
+  const o = readOptions(parameter, v as TopicPartition, ['topic', 'partition'], TP_ALLOWED);
+  if (typeof o.topic !== 'string') throw new InvalidArgumentError(`${parameter}.topic`, o.topic, 'a topic name (a string)');
+  return [o.topic, requireInt(`${parameter}.partition`, o.partition, 0)];
+}
+
+/**
+ * Order topic-partitions by topic name, then partition number. Each a
+ * { topic: string, partition: integer ≥ 0 } (fields read once);
+ * InvalidArgumentError otherwise. O(1).
+ */
 export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
-  return a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
+  const [at, ap] = tpFields('a', a);
+  const [bt, bp] = tpFields('b', b);
+  return at < bt ? -1 : at > bt ? 1 : ap - bp;
 }

@@ -5,7 +5,9 @@
  * input; callers never switch on an assignor's name (ARCHITECTURE.md,
  * principle 2) — they look one up with `assignorByName`.
  */
-import { compareTopicPartitions, type TopicPartition } from '../types.js';
+import { InvalidArgumentError, describeThrown } from '../../errors.js';
+import type { TopicPartition } from '../types.js';
+import { allPartitionsOf, byTopicPartition, diffOf, emptyAssignmentOf, handoversOf, readCounts, readMembers, readMoves, readOwnership, readTopicList } from './core.js';
 
 /** A member and the topics it subscribes to. */
 export interface MemberSubscription {
@@ -48,57 +50,46 @@ export interface PartitionMove {
   to: string | null;
 }
 
-/** Every topic-partition of `topics`, sorted. O(partitions). */
+/**
+ * Every topic-partition of `topics` (an array or Set of topic names), sorted,
+ * with the counts of `partitionsPerTopic` (a Map of topic → count; a topic
+ * it lacks has none). InvalidArgumentError on anything else. O(partitions).
+ */
 export function allPartitions(topics: Iterable<string>, partitionsPerTopic: ReadonlyMap<string, number>): TopicPartition[] {
-  const out: TopicPartition[] = [];
-  for (const topic of [...new Set(topics)].sort()) {
-    const n = partitionsPerTopic.get(topic) ?? 0;
-    for (let p = 0; p < n; p++) out.push({ topic, partition: p });
-  }
-  return out;
+  return allPartitionsOf(readTopicList('topics', topics), readCounts('partitionsPerTopic', partitionsPerTopic));
 }
 
-/** An assignment with an empty list for each member. */
+/** An assignment with an empty list for each of `members` (an array of { memberId, topics }). InvalidArgumentError otherwise. */
 export function emptyAssignment(members: readonly MemberSubscription[]): Assignment {
-  const a: Assignment = new Map();
-  for (const m of [...members].sort((x, y) => (x.memberId < y.memberId ? -1 : x.memberId > y.memberId ? 1 : 0))) a.set(m.memberId, []);
-  return a;
-}
-
-/** Sort each member's list in place; returns `a`. */
-export function normalise(a: Assignment): Assignment {
-  for (const list of a.values()) list.sort(compareTopicPartitions);
-  return a;
-}
-
-function ownerMap(a: ReadonlyMap<string, readonly TopicPartition[]>): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const [member, list] of a) for (const tp of list) m.set(`${tp.topic}/${tp.partition}`, member);
-  return m;
+  return emptyAssignmentOf(readMembers('members', members));
 }
 
 /**
- * The partitions whose owner differs between `before` and `after`, sorted.
- * A partition owned before and after by different members, or owned only on
- * one side, is listed. O(partitions).
+ * Sort each member's list of `a` (a Map of member id → topic-partitions):
+ * each is replaced in `a` by a sorted copy; returns `a`. InvalidArgumentError,
+ * and `a` unchanged, unless every entry is well-formed. O(P log P).
  */
-export function diffAssignments(before: ReadonlyMap<string, readonly TopicPartition[]>, after: ReadonlyMap<string, readonly TopicPartition[]>): PartitionMove[] {
-  const b = ownerMap(before);
-  const a = ownerMap(after);
-  const keys = new Set([...b.keys(), ...a.keys()]);
-  const out: PartitionMove[] = [];
-  for (const k of keys) {
-    const from = b.get(k) ?? null;
-    const to = a.get(k) ?? null;
-    if (from !== to) {
-      const i = k.lastIndexOf('/');
-      out.push({ topic: k.slice(0, i), partition: Number(k.slice(i + 1)), from, to });
-    }
+export function normalise(a: Assignment): Assignment {
+  const checked = readOwnership('assignment', a);
+  try {
+    for (const [member, list] of checked) a.set(member, list.sort(byTopicPartition));
+  } catch (e) {
+    throw new InvalidArgumentError('assignment', a, `a Map that can be written (setting an entry threw: ${describeThrown(e)})`);
   }
-  return out.sort(compareTopicPartitions);
+  return a;
 }
 
-/** Moves that take a partition away from an owner it had (the ones that cost a handover). */
+/**
+ * The partitions whose owner differs between `before` and `after` (Maps of
+ * member id → topic-partitions), sorted. A partition owned before and after by
+ * different members, or owned only on one side, is listed.
+ * InvalidArgumentError on anything else. O(partitions).
+ */
+export function diffAssignments(before: ReadonlyMap<string, readonly TopicPartition[]>, after: ReadonlyMap<string, readonly TopicPartition[]>): PartitionMove[] {
+  return diffOf(readOwnership('before', before), readOwnership('after', after));
+}
+
+/** Moves (an array of { topic, partition, from, to }) that take a partition away from an owner it had (the ones that cost a handover). */
 export function handovers(moves: readonly PartitionMove[]): PartitionMove[] {
-  return moves.filter((m) => m.from !== null);
+  return handoversOf(readMoves('moves', moves));
 }

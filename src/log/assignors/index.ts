@@ -3,9 +3,10 @@
  * to measure partitions moved per membership change.
  */
 import { InvalidArgumentError, NotFoundError, describeThrown, isArraySafe, isInstance, readArray, readOptions, requireInt } from '../../errors.js';
-import { compareTopicPartitions, type TopicPartition } from '../types.js';
+import type { TopicPartition } from '../types.js';
 import { readTopicPartitions } from '../message.js';
-import { diffAssignments, handovers, type Assignment, type Assignor, type MemberSubscription, type PartitionMove } from './assignor.js';
+import type { Assignment, Assignor, MemberSubscription, PartitionMove } from './assignor.js';
+import { MAX_ASSIGN_PARTITIONS, diffOf, handoversOf, intersectOf, minimumMovesOf, readCounts, readMembers, readOwnership } from './core.js';
 import { rangeAssignor } from './range.js';
 import { roundRobinAssignor } from './round-robin.js';
 import { cooperativeStickyAssignor, stickyAssignor } from './sticky.js';
@@ -23,7 +24,7 @@ const registry = new Map<string, Assignor>([rangeAssignor, roundRobinAssignor, s
  * goes this far); an unbounded count such as 2^31 would build that many
  * partitions and run out of memory.
  */
-export const MAX_ASSIGN_PARTITIONS = 100_000;
+export { MAX_ASSIGN_PARTITIONS };
 
 /** Names of the built-in assignors. */
 export const assignorNames: readonly string[] = [...registry.keys()];
@@ -107,18 +108,17 @@ export function assign(
   if (new Set(subs.map((s) => s.memberId)).size !== subs.length) throw new InvalidArgumentError('members', members, 'distinct member ids');
   const assignment = assignor.assign({ members: subs, partitionsPerTopic: perTopic, previous });
   let revokeRound: Assignment | null = null;
-  if (assignor.protocol === 'cooperative') revokeRound = intersect(previous, assignment);
-  return { assignment, revokeRound, moved: handovers(diffAssignments(previous, assignment)), minimumMoves: minimumMoves(subs, perTopic, previous) };
+  if (assignor.protocol === 'cooperative') revokeRound = intersectOf(previous, assignment);
+  return { assignment, revokeRound, moved: handoversOf(diffOf(previous, assignment)), minimumMoves: minimumMovesOf(subs, perTopic, previous) };
 }
 
-/** For each member of `target`, what it owned before and keeps. */
+/**
+ * For each member of `target`, what it owned in `previous` and keeps (both
+ * Maps of member id → topic-partitions; InvalidArgumentError otherwise).
+ * O(partitions).
+ */
 export function intersect(previous: ReadonlyMap<string, readonly TopicPartition[]>, target: Assignment): Assignment {
-  const out: Assignment = new Map();
-  for (const [member, list] of target) {
-    const before = new Set((previous.get(member) ?? []).map((tp) => `${tp.topic}/${tp.partition}`));
-    out.set(member, list.filter((tp) => before.has(`${tp.topic}/${tp.partition}`)).sort(compareTopicPartitions));
-  }
-  return out;
+  return intersectOf(readOwnership('previous', previous), readOwnership('target', target));
 }
 
 /**
@@ -126,28 +126,11 @@ export function intersect(previous: ReadonlyMap<string, readonly TopicPartition[
  * assignment balanced within one, when every member subscribes to the same
  * topics (else `null`): the previously owned count minus the most that can
  * stay, where each surviving member keeps at most its quota and the larger
- * quotas go to the members that owned the most. O(M log M + P).
+ * quotas go to the members that owned the most. `members` an array of
+ * { memberId, topics }, `partitionsPerTopic` a Map of topic → count,
+ * `previous` a Map of member id → topic-partitions; InvalidArgumentError
+ * otherwise. O(M log M + P).
  */
 export function minimumMoves(members: readonly MemberSubscription[], partitionsPerTopic: ReadonlyMap<string, number>, previous: ReadonlyMap<string, readonly TopicPartition[]>): number | null {
-  const key = (m: MemberSubscription) => [...new Set(m.topics)].sort().join('\0');
-  if (members.length === 0) return null;
-  if (!members.every((m) => key(m) === key(members[0]!))) return null;
-  const topics = new Set(members[0]!.topics);
-  const exists = (tp: TopicPartition) => topics.has(tp.topic) && tp.partition < (partitionsPerTopic.get(tp.topic) ?? 0);
-  let total = 0;
-  for (const t of topics) total += partitionsPerTopic.get(t) ?? 0;
-  const present = new Set(members.map((m) => m.memberId));
-  let owned = 0;
-  const counts: number[] = [];
-  for (const [member, list] of previous) {
-    const c = list.filter(exists).length;
-    owned += c;
-    if (present.has(member)) counts.push(c);
-  }
-  counts.sort((a, b) => b - a);
-  const q = Math.floor(total / members.length);
-  const big = total % members.length;
-  let kept = 0;
-  counts.forEach((c, i) => (kept += Math.min(c, q + (i < big ? 1 : 0))));
-  return owned - kept;
+  return minimumMovesOf(readMembers('members', members), readCounts('partitionsPerTopic', partitionsPerTopic), readOwnership('previous', previous));
 }

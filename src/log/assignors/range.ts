@@ -4,14 +4,17 @@
  * one more. O(partitions + members log members). Eager. It ignores who owned
  * what, so membership changes move many partitions.
  */
-import { emptyAssignment, type Assignment, type Assignor, type AssignorInput } from './assignor.js';
+import type { Assignment, Assignor, AssignorInput } from './assignor.js';
+import { emptyAssignmentOf, readAssignorInput } from './core.js';
 
 /** Kafka's RangeAssignor (eager): contiguous ranges per topic. */
 export const rangeAssignor: Assignor = {
   name: 'range',
   protocol: 'eager',
-  assign(input: AssignorInput): Assignment {
-    const out = emptyAssignment(input.members);
+  /** `input` checked and copied first (InvalidArgumentError naming the field). */
+  assign(given: AssignorInput): Assignment {
+    const input = readAssignorInput(given);
+    const out = emptyAssignmentOf(input.members);
     const topics = [...new Set(input.members.flatMap((m) => m.topics))].sort();
     for (const topic of topics) {
       const subs = input.members.filter((m) => m.topics.includes(topic)).map((m) => m.memberId).sort();

@@ -12,8 +12,9 @@
  * partitions from the most- to the least-loaded eligible member until no such
  * move narrows the gap. O(P log P + P × M) for the greedy pass.
  */
-import { compareTopicPartitions, type TopicPartition } from '../types.js';
-import { allPartitions, emptyAssignment, normalise, type Assignment, type Assignor, type AssignorInput } from './assignor.js';
+import type { TopicPartition } from '../types.js';
+import type { Assignment, Assignor, AssignorInput } from './assignor.js';
+import { allPartitionsOf, byTopicPartition, emptyAssignmentOf, normaliseInPlace, readAssignorInput } from './core.js';
 
 const tpId = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
 
@@ -26,7 +27,7 @@ function validPrevious(input: AssignorInput): Map<string, TopicPartition[]> {
     const topics = subs.get(memberId);
     if (topics === undefined) continue;
     const kept: TopicPartition[] = [];
-    for (const tp of [...(input.previous.get(memberId) ?? [])].sort(compareTopicPartitions)) {
+    for (const tp of [...(input.previous.get(memberId) ?? [])].sort(byTopicPartition)) {
       const n = input.partitionsPerTopic.get(tp.topic) ?? 0;
       if (!topics.has(tp.topic) || tp.partition >= n || claimed.has(tpId(tp))) continue;
       claimed.add(tpId(tp));
@@ -46,8 +47,8 @@ function sameSubscriptions(input: AssignorInput): boolean {
 
 /** Equal subscriptions: quota-based, minimal movement. */
 function assignByQuota(input: AssignorInput, prev: Map<string, TopicPartition[]>): Assignment {
-  const out = emptyAssignment(input.members);
-  const partitions = allPartitions(input.members[0]?.topics ?? [], input.partitionsPerTopic);
+  const out = emptyAssignmentOf(input.members);
+  const partitions = allPartitionsOf(input.members[0]?.topics ?? [], input.partitionsPerTopic);
   const m = out.size;
   if (m === 0) return out;
   const q = Math.floor(partitions.length / m);
@@ -74,12 +75,12 @@ function assignByQuota(input: AssignorInput, prev: Map<string, TopicPartition[]>
     while ((out.get(order[i % m]!)!.length >= quota.get(order[i % m]!)!)) i++;
     out.get(order[i % m]!)!.push(tp);
   }
-  return normalise(out);
+  return normaliseInPlace(out);
 }
 
 /** Unequal subscriptions: keep, place orphans on the least loaded, then narrow gaps one partition at a time. */
 function assignGreedy(input: AssignorInput, prev: Map<string, TopicPartition[]>): Assignment {
-  const out = emptyAssignment(input.members);
+  const out = emptyAssignmentOf(input.members);
   const subs = new Map(input.members.map((m) => [m.memberId, new Set(m.topics)]));
   const taken = new Set<string>();
   for (const [id, list] of prev) {
@@ -95,7 +96,7 @@ function assignGreedy(input: AssignorInput, prev: Map<string, TopicPartition[]>)
     }
     return best;
   };
-  for (const tp of allPartitions(input.members.flatMap((m) => m.topics), input.partitionsPerTopic)) {
+  for (const tp of allPartitionsOf(input.members.flatMap((m) => m.topics), input.partitionsPerTopic)) {
     if (taken.has(tpId(tp))) continue;
     const to = leastLoaded(tp.topic);
     if (to !== undefined) out.get(to)!.push(tp);
@@ -120,11 +121,12 @@ function assignGreedy(input: AssignorInput, prev: Map<string, TopicPartition[]>)
     }
     if (!moved) break;
   }
-  return normalise(out);
+  return normaliseInPlace(out);
 }
 
-/** The sticky target assignment (shared by `sticky` and `cooperative-sticky`). */
-export function stickyAssign(input: AssignorInput): Assignment {
+/** The sticky target assignment (shared by `sticky` and `cooperative-sticky`). `input` checked and copied first (InvalidArgumentError naming the field). */
+export function stickyAssign(given: AssignorInput): Assignment {
+  const input = readAssignorInput(given);
   const prev = validPrevious(input);
   return sameSubscriptions(input) ? assignByQuota(input, prev) : assignGreedy(input, prev);
 }

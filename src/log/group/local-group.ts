@@ -5,7 +5,7 @@
  * generation's assignment back to them. A network server would do the same
  * with messages; the coordinator does not know the difference.
  */
-import { StateError } from '../../errors.js';
+import { InvalidArgumentError, StateError, readArray, readOptions, requireInt } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { Assignor } from '../assignors/assignor.js';
 import type { TopicPartition } from '../types.js';
@@ -33,6 +33,14 @@ export interface LocalGroupOptions {
   rebalanceTimeoutMs: number;
 }
 
+const HANDLE_ALLOWED = 'a group member handle { topics, groupInstanceId, revokeAll(), assigned(), evicted() }';
+
+/** A member id from outside: a string; InvalidArgumentError otherwise. O(1). */
+function checkMemberId(v: unknown): string {
+  if (typeof v !== 'string') throw new InvalidArgumentError('memberId', v, 'a member id (a string)');
+  return v;
+}
+
 /** Rounds one `drive()` may run before leaving the rest to later heartbeats (a retry budget). */
 const DRIVE_ROUNDS_MAX = 16;
 
@@ -42,6 +50,7 @@ export class LocalGroup {
   private readonly handles = new Map<string, GroupMemberHandle>();
   private readonly delivered = new Map<string, number>();
 
+  /** `options` as for GroupCoordinator (checked there: InvalidArgumentError naming the field). */
   constructor(options: LocalGroupOptions) {
     this.coordinator = new GroupCoordinator(options);
   }
@@ -51,39 +60,61 @@ export class LocalGroup {
     return this.coordinator.history;
   }
 
-  /** Join `handle` as a new member (or a returning static member); runs the rebalance. Returns its member id. */
+  /**
+   * Join `handle` as a new member (or a returning static member); runs the
+   * rebalance. Returns its member id. The handle is checked before anything
+   * changes (its fields read once): `topics` a non-empty array of topic names
+   * (StateError when empty), `groupInstanceId` null or a non-empty string,
+   * `revokeAll`, `assigned` and `evicted` functions; InvalidArgumentError
+   * otherwise. A join the coordinator refuses changes nothing, and no member
+   * is asked to revoke.
+   */
   join(handle: GroupMemberHandle): string {
-    if (handle.topics.length === 0) throw new StateError('a group member must subscribe to at least one topic');
-    if (this.coordinator.assignor.protocol === 'eager' && this.coordinator.memberIds().length > 0) {
-      // Eager: everyone gives up everything before the new round.
-      for (const h of this.handles.values()) h.revokeAll();
-    }
-    const r = this.coordinator.join({ memberId: null, groupInstanceId: handle.groupInstanceId, topics: handle.topics });
+    if (handle === null || typeof handle !== 'object') throw new InvalidArgumentError('handle', handle, HANDLE_ALLOWED);
+    const f = readOptions('handle', handle, ['topics', 'groupInstanceId', 'revokeAll', 'assigned', 'evicted'], HANDLE_ALLOWED);
+    const topics = readArray('handle.topics', f.topics, 'a non-empty array of topic names') as string[];
+    if (topics.length === 0) throw new StateError('a group member must subscribe to at least one topic');
+    const instanceId: unknown = f.groupInstanceId;
+    if (instanceId !== null && (typeof instanceId !== 'string' || instanceId === '')) throw new InvalidArgumentError('handle.groupInstanceId', instanceId, 'a non-empty string, or null for a dynamic member');
+    for (const m of ['revokeAll', 'assigned', 'evicted'] as const) if (typeof f[m] !== 'function') throw new InvalidArgumentError(`handle.${m}`, f[m], 'a function');
+    const revokeFirst = this.coordinator.protocol === 'eager' && this.coordinator.memberIds().length > 0;
+    // Topics and instance id checked by the coordinator (with the topics' partition counts) before it changes anything.
+    const r = this.coordinator.join({ memberId: null, groupInstanceId: instanceId, topics });
     if (!r.ok) throw new StateError(`join to group ${JSON.stringify(this.coordinator.groupId)} rejected: ${r.error}`, { code: r.error });
+    // Eager: everyone gives up everything before the new round (which the others' rejoins in drive() complete).
+    if (revokeFirst) for (const h of this.handles.values()) h.revokeAll();
     this.handles.set(r.memberId, handle);
     this.drive();
     return r.memberId;
   }
 
-  /** A member leaves for good: the others rebalance. */
+  /** A member (a member id: a string, InvalidArgumentError otherwise) leaves for good: the others rebalance. */
   leave(memberId: string): void {
+    checkMemberId(memberId);
     this.handles.delete(memberId);
     this.delivered.delete(memberId);
     if (this.coordinator.memberIds().includes(memberId)) {
-      if (this.coordinator.assignor.protocol === 'eager') for (const h of this.handles.values()) h.revokeAll();
+      if (this.coordinator.protocol === 'eager') for (const h of this.handles.values()) h.revokeAll();
       this.coordinator.leave(memberId);
     }
     this.drive();
   }
 
-  /** A static member's process goes away without leaving: it keeps its place until its session expires. */
+  /** A static member's process goes away without leaving: it keeps its place until its session expires. `memberId` a string. */
   detach(memberId: string): void {
+    checkMemberId(memberId);
     this.handles.delete(memberId);
     this.delivered.delete(memberId);
   }
 
-  /** A member's liveness signal (each poll): advances the coordinator's clock and completes pending rounds. */
+  /**
+   * A member's liveness signal (each poll): advances the coordinator's clock
+   * and completes pending rounds. `memberId` a string and `generation` an
+   * integer ≥ −1, else InvalidArgumentError before anything changes.
+   */
   heartbeat(memberId: string, generation: number): void {
+    checkMemberId(memberId);
+    requireInt('generation', generation, -1);
     this.coordinator.tick();
     const r = this.coordinator.heartbeat(memberId, generation);
     if (!r.ok && r.error === 'UNKNOWN_MEMBER_ID') {
@@ -115,7 +146,7 @@ export class LocalGroup {
             h.evicted();
             continue;
           }
-          if (c.assignor.protocol === 'eager') h.revokeAll();
+          if (c.protocol === 'eager') h.revokeAll();
           c.join({ memberId: id, groupInstanceId: h.groupInstanceId, topics: h.topics });
         }
         if (rebalancing()) return;

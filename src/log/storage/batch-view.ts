@@ -12,11 +12,11 @@
  * view or cursor used after that throws StateError (STALE_BATCH). Copy what
  * must outlive the poll (`toMessages()` copies).
  */
-import { CorruptionError, StateError } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, StateError, isInstance, readOptions, requireInt } from '../../errors.js';
 import type { StoredRecord } from '../types.js';
 import { BATCH_HEADER_BYTES } from './record-batch.js';
 import { SCAN_STRIDE, scanRecords } from './record-scan.js';
-import type { FetchBuffer } from './fetch-buffer.js';
+import { FetchBuffer } from './fetch-buffer.js';
 
 const EMPTY_HEADERS: Readonly<Record<string, Buffer>> = Object.freeze(Object.create(null) as Record<string, Buffer>);
 
@@ -37,6 +37,37 @@ export class BatchLocation {
 }
 
 const NOWHERE = new BatchLocation('(no batch)', -1);
+/** Passed by RecordBatchView.open to RecordCursor.attach: nothing else can attach a cursor. */
+const ATTACH: unique symbol = Symbol('RecordCursor.attach');
+/** Smallest bytes a record takes (record-scan.ts): bounds the record count a batch of some size can hold. */
+const MIN_RECORD_BYTES = 28;
+const EXTENT_KEYS = ['batchStart', 'recordsStart', 'count', 'nextOffset', 'firstOffset'] as const;
+const EXTENT_ALLOWED = 'a batch extent { batchStart, recordsStart, count, nextOffset, firstOffset } of a batch in the fetch buffer';
+
+/**
+ * A copy of `extent` (each field read once), checked against the batch it
+ * points at in `fetch`'s buffer: integers, the batch header and the whole
+ * batch inside the buffer, the first record after the header and inside the
+ * batch, 1 ≤ count ≤ the header's record count and what the bytes from the
+ * first record can hold, offsets
+ * 0 ≤ firstOffset < nextOffset. InvalidArgumentError otherwise. O(1).
+ */
+function checkExtent(fetch: FetchBuffer, extent: unknown): BatchExtent {
+  if (extent === null || typeof extent !== 'object') throw new InvalidArgumentError('extent', extent, EXTENT_ALLOWED);
+  const e = readOptions('extent', extent as BatchExtent, EXTENT_KEYS, EXTENT_ALLOWED);
+  const buf = fetch.buffer;
+  const batchStart = requireInt('extent.batchStart', e.batchStart, 0, Math.max(0, buf.length - BATCH_HEADER_BYTES));
+  if (buf.length < BATCH_HEADER_BYTES) throw new InvalidArgumentError('extent.batchStart', batchStart, 'a position in a fetch buffer holding a batch (this one holds none)');
+  const size = buf.readUInt32LE(batchStart + 8) + 12;
+  if (size < BATCH_HEADER_BYTES || batchStart + size > buf.length) throw new InvalidArgumentError('extent.batchStart', batchStart, 'the start of a whole batch in the fetch buffer');
+  const recordsStart = requireInt('extent.recordsStart', e.recordsStart, batchStart + BATCH_HEADER_BYTES, batchStart + size);
+  // At most the records the batch header counts (as batchExtent shows), and no more than its bytes can hold.
+  const total = buf.readUInt32LE(batchStart + 31);
+  const count = requireInt('extent.count', e.count, 1, Math.max(1, Math.min(total, Math.floor((batchStart + size - recordsStart) / MIN_RECORD_BYTES))));
+  const firstOffset = requireInt('extent.firstOffset', e.firstOffset, 0);
+  const nextOffset = requireInt('extent.nextOffset', e.nextOffset, firstOffset + 1);
+  return { batchStart, recordsStart, count, nextOffset, firstOffset };
+}
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 const EMPTY_INDEX = new Int32Array(0);
 
@@ -119,7 +150,19 @@ export class RecordBatchView {
   /** Records whose framing the scan accepted (< count: the next one is damaged). */
   private scanned = 0;
 
+  /**
+   * A view of the batch `extent` locates in `fetch`'s current window (what
+   * the batch read path makes for each batch it hands out). Every argument
+   * checked, InvalidArgumentError otherwise: `fetch` a FetchBuffer, `extent`
+   * inside its buffer (see checkExtent), `topic` a string, `partition` an
+   * integer ≥ 0, `where` a BatchLocation. O(1).
+   */
   constructor(fetch: FetchBuffer, extent: BatchExtent, topic: string, partition: number, where: BatchLocation) {
+    if (!isInstance(fetch, FetchBuffer)) throw new InvalidArgumentError('fetch', fetch, 'a FetchBuffer');
+    extent = checkExtent(fetch, extent);
+    if (typeof topic !== 'string') throw new InvalidArgumentError('topic', topic, 'a topic name (a string)');
+    requireInt('partition', partition, 0);
+    if (!isInstance(where, BatchLocation)) throw new InvalidArgumentError('where', where, 'a BatchLocation');
     this.fetch = fetch;
     this.generation = fetch.generation;
     this.extent = extent;
@@ -159,8 +202,9 @@ export class RecordBatchView {
     return c;
   }
 
-  /** @internal Cursor set-up: the buffer, the record index (scanned on first use), the generation. */
+  /** @internal Cursor set-up: the buffer, the record index (scanned on first use), the generation. `c` a RecordCursor (InvalidArgumentError otherwise). */
   open(c: RecordCursor): void {
+    if (!isInstance(c, RecordCursor)) throw new InvalidArgumentError('cursor', c, 'a RecordCursor');
     this.checkFresh();
     if (this.index === null) {
       const { index, at } = this.fetch.reserveIndex(this.count * SCAN_STRIDE);
@@ -169,7 +213,7 @@ export class RecordBatchView {
       this.index = index;
       this.indexAt = at;
     }
-    c.attach(this.fetch, this.generation, this.fetch.dataView, this.fetch.dataView.getFloat64(this.extent.batchStart, true), this.index, this.indexAt, this.scanned, this.count, this.where);
+    c.attach(ATTACH, this.fetch, this.generation, this.fetch.dataView, this.fetch.dataView.getFloat64(this.extent.batchStart, true), this.index, this.indexAt, this.scanned, this.count, this.where);
   }
 
   /**
@@ -239,13 +283,19 @@ export class RecordCursor {
   private end = 0;
   private where: BatchLocation = NOWHERE;
 
-  /** Point this cursor before the first record of `view`. O(1) (the view's first cursor: O(records)). */
+  /**
+   * Point this cursor before the first record of `view` (a RecordBatchView:
+   * InvalidArgumentError otherwise, and the cursor is unchanged). O(1) (the
+   * view's first cursor: O(records)).
+   */
   reset(view: RecordBatchView): void {
+    if (!isInstance(view, RecordBatchView)) throw new InvalidArgumentError('view', view, 'a RecordBatchView');
     view.open(this);
   }
 
-  /** @internal Called by `RecordBatchView.open`. */
-  attach(fetch: FetchBuffer, generation: number, dv: DataView, base: number, index: Int32Array, at: number, scanned: number, count: number, where: BatchLocation): void {
+  /** @internal Called by `RecordBatchView.open` (with its token; anything else is a StateError and changes nothing). */
+  attach(token: typeof ATTACH, fetch: FetchBuffer, generation: number, dv: DataView, base: number, index: Int32Array, at: number, scanned: number, count: number, where: BatchLocation): void {
+    if (token !== ATTACH) throw new StateError('RecordCursor.attach is called by RecordBatchView.open only: use cursor.reset(view)', { code: 'INTERNAL_CALL' });
     this.fetch = fetch;
     this.generation = generation;
     this.dv = dv;
@@ -298,9 +348,10 @@ export class RecordCursor {
     return this.index[this.current + 2] as number;
   }
 
-  /** The bytes the indexes refer to (the fetch buffer; valid until the next poll). */
+  /** The bytes the indexes refer to (the fetch buffer; valid until the next poll). StateError (NO_RECORD) on a cursor not reset to a view. */
   get buffer(): Buffer {
-    return (this.fetch as FetchBuffer).buffer;
+    if (this.fetch === null) throw noRecord();
+    return this.fetch.buffer;
   }
 
   /** StateError (STALE_BATCH) once a later poll refilled the buffer this cursor reads. O(1). */
@@ -308,9 +359,15 @@ export class RecordCursor {
     if ((this.fetch as FetchBuffer).generation !== this.generation) throw new StateError('a record cursor was used after a later poll reused its buffer', { code: 'STALE_BATCH' });
   }
 
+  /** checkFresh, and StateError (NO_RECORD) unless the cursor is on a record (a `next()` returned true). O(1). */
+  private checkRecord(): void {
+    if (this.current < 0) throw noRecord();
+    this.checkFresh();
+  }
+
   /** How many headers the current record has; they start at `headersStart`. O(1). */
   get headerCount(): number {
-    this.checkFresh();
+    this.checkRecord();
     return this.dv.getUint32(this.headersStart - 4, true);
   }
 
@@ -331,25 +388,30 @@ export class RecordCursor {
 
   /** Timestamp of the current record (CreateTime, ms). O(1). */
   get timestampMs(): number {
-    this.checkFresh();
+    this.checkRecord();
     return this.dv.getFloat64(this.recordStart + 8, true);
   }
 
-  /** The key as a view into the fetch buffer, or null. Allocates one Buffer view. */
+  /** The key as a view into the fetch buffer, or null. Allocates one Buffer view. StateError (NO_RECORD) before the first record. */
   key(): Buffer | null {
-    this.checkFresh();
+    this.checkRecord();
     return this.keyLength < 0 ? null : this.buffer.subarray(this.keyStart, this.keyStart + this.keyLength);
   }
 
-  /** The value as a view into the fetch buffer, or null (tombstone). Allocates one Buffer view. */
+  /** The value as a view into the fetch buffer, or null (tombstone). Allocates one Buffer view. StateError (NO_RECORD) before the first record. */
   value(): Buffer | null {
-    this.checkFresh();
+    this.checkRecord();
     return this.valueLength < 0 ? null : this.buffer.subarray(this.valueStart, this.valueStart + this.valueLength);
   }
 
-  /** Header name → value view. O(headers). */
+  /** Header name → value view. O(headers). StateError (NO_RECORD) before the first record. */
   headers(): Readonly<Record<string, Buffer>> {
-    this.checkFresh();
+    this.checkRecord();
     return this.headerCount === 0 ? EMPTY_HEADERS : headersOf(this.buffer, this.headersStart, this.headerCount);
   }
+}
+
+/** The error of a reader called on a cursor that is not on a record. */
+function noRecord(): StateError {
+  return new StateError('the record cursor is not on a record: reset it to a batch view and call next() first', { code: 'NO_RECORD' });
 }

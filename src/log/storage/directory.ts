@@ -16,7 +16,11 @@ export interface StorageDirectory {
   list(dir: string): string[];
   /** True when `path` is an existing file or directory. O(1). */
   exists(path: string): boolean;
-  /** Create `path` and its parents as directories (no-op if present). */
+  /**
+   * Create `path` and its parents as directories (no-op if present). `path`
+   * names a directory, not the root `''` (which always exists), as for
+   * `removeDir`.
+   */
   mkdir(path: string): void;
   /** Size of the file in bytes. */
   size(path: string): number;
@@ -144,7 +148,11 @@ export class MemoryDirectory implements StorageDirectory {
   }
 
   mkdir(path: string): void {
-    checkPath(path);
+    this.ensureDir(checkFilePath(path));
+  }
+
+  /** `path` (a checked path; `''` is the root, always there) and its parents as directories. */
+  private ensureDir(path: string): void {
     let p = path;
     while (p !== '') {
       this.dirs.add(p);
@@ -187,7 +195,7 @@ export class MemoryDirectory implements StorageDirectory {
     checkData('data', data);
     let f = this.files.get(checkFilePath(path));
     if (f === undefined) {
-      this.mkdir(parentOf(path));
+      this.ensureDir(parentOf(path));
       f = { chunks: [], length: 0, syncedLength: 0 };
       this.files.set(path, f);
     }
@@ -223,7 +231,7 @@ export class MemoryDirectory implements StorageDirectory {
   writeAtomic(path: string, data: Uint8Array): void {
     checkFilePath(path);
     checkData('data', data);
-    this.mkdir(parentOf(path));
+    this.ensureDir(parentOf(path));
     this.files.set(path, { chunks: [Buffer.from(data)], length: data.length, syncedLength: data.length });
   }
 

@@ -22,11 +22,15 @@
  * older generation refuse to be read (StateError), so a view kept past the
  * next poll fails loudly instead of showing another batch's bytes.
  */
-import { InvalidArgumentError, requireInt } from '../../errors.js';
+import { InvalidArgumentError, isInstance, readOptions, requireInt } from '../../errors.js';
 import { native } from '../../native.js';
+import { requireMethods } from '../message.js';
 import type { StorageDirectory } from './directory.js';
 import { BATCH_HEADER_BYTES } from './record-batch.js';
-import type { Segment } from './segment.js';
+import { Segment } from './segment.js';
+
+/** Most Int32 slots `reserveIndex` hands out at once (a 1 GiB arena). */
+const MAX_INDEX_SLOTS = 2 ** 28;
 
 /**
  * Default window size: Kafka's default `max.partition.fetch.bytes` (1 MiB),
@@ -87,12 +91,17 @@ export class FetchBuffer {
   private indexArena: Int32Array = new Int32Array(0);
   private indexUsed = 0;
 
+  /**
+   * `capacityBytes` an integer from 4096 to 256 MiB; `options` read once
+   * (each field true, false or absent). InvalidArgumentError otherwise.
+   */
   constructor(capacityBytes: number = DEFAULT_FETCH_BUFFER_BYTES, options: FetchBufferOptions = {}) {
     this.capacityBytes = requireInt('fetchBufferBytes', capacityBytes, 4096, 256 * 1024 * 1024);
-    if (options.readAhead !== undefined && typeof options.readAhead !== 'boolean') throw new InvalidArgumentError('readAhead', options.readAhead, 'true or false');
-    this.readAhead = (options.readAhead ?? true) && native !== null;
-    if (options.cancelUnstarted !== undefined && typeof options.cancelUnstarted !== 'boolean') throw new InvalidArgumentError('cancelUnstarted', options.cancelUnstarted, 'true or false');
-    this.cancelUnstarted = options.cancelUnstarted ?? true;
+    const o = readOptions('options', options, ['readAhead', 'cancelUnstarted'], 'fetch buffer options { readAhead?, cancelUnstarted? }');
+    if (o.readAhead !== undefined && typeof o.readAhead !== 'boolean') throw new InvalidArgumentError('readAhead', o.readAhead, 'true or false');
+    this.readAhead = (o.readAhead ?? true) && native !== null;
+    if (o.cancelUnstarted !== undefined && typeof o.cancelUnstarted !== 'boolean') throw new InvalidArgumentError('cancelUnstarted', o.cancelUnstarted, 'true or false');
+    this.cancelUnstarted = o.cancelUnstarted ?? true;
     this.bytes = Buffer.allocUnsafe(0);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, 0);
   }
@@ -107,14 +116,20 @@ export class FetchBuffer {
     return this.view;
   }
 
-  /** True when bytes [pos, pos + n) of `seg` are in the window. O(1). */
+  /**
+   * True when bytes [pos, pos + n) of `seg` are in the window (false for
+   * anything that is not the windowed segment). `pos` and `n` integers ≥ 0,
+   * InvalidArgumentError otherwise. O(1).
+   */
   covers(seg: Segment, pos: number, n: number): boolean {
-    return this.seg === seg && this.segVersion === seg.version && pos >= this.filePos && pos + n <= this.filePos + this.length;
+    requireInt('position', pos, 0);
+    requireInt('length', n, 0);
+    return this.seg !== null && this.seg === seg && this.segVersion === seg.version && pos >= this.filePos && pos + n <= this.filePos + this.length;
   }
 
-  /** Index in `buffer` of byte `pos` of the windowed segment (only after `covers` said yes). */
+  /** Index in `buffer` of byte `pos` (an integer ≥ 0) of the windowed segment (only after `covers` said yes). */
   indexOf(pos: number): number {
-    return pos - this.filePos;
+    return requireInt('position', pos, 0) - this.filePos;
   }
 
   /**
@@ -122,10 +137,25 @@ export class FetchBuffer {
    * must hold them: `pos + n ≤ seg.sizeBytes`), up to `capacityBytes` or the
    * end of the segment. Invalidates every view of the previous generation.
    * One read call, or none when the window was read ahead. O(bytes read).
+   * `dir` a StorageDirectory (its `descriptor`, if any, a function), `seg` a
+   * Segment, `pos` and `n` integers ≥ 0 within it; InvalidArgumentError
+   * otherwise, before the window or its views change.
    */
   fill(dir: StorageDirectory, seg: Segment, pos: number, n: number): void {
+    requireMethods('dir', dir, ['readInto'], 'a StorageDirectory');
+    const descriptor: unknown = readOptions('dir', dir, ['descriptor'], 'a StorageDirectory').descriptor;
+    if (descriptor !== undefined && typeof descriptor !== 'function') throw new InvalidArgumentError('dir.descriptor', descriptor, 'a function (path) => file descriptor, or absent');
+    if (!isInstance(seg, Segment)) throw new InvalidArgumentError('segment', seg, 'a Segment of a partition log');
+    requireInt('position', pos, 0, seg.sizeBytes);
+    requireInt('fetch length', n, 0);
     const want = Math.min(seg.sizeBytes - pos, Math.max(n, this.capacityBytes));
     if (want < n) throw new InvalidArgumentError('fetch length', n, `at most ${seg.sizeBytes - pos} (the rest of ${seg.logPath})`);
+    // The read-ahead's descriptor, asked for (and checked) before the window changes.
+    let fd: number | undefined;
+    if (this.readAhead && descriptor !== undefined) {
+      const answer: unknown = (descriptor as (path: string) => unknown).call(dir, seg.logPath);
+      fd = requireInt(`dir.descriptor(${JSON.stringify(seg.logPath)})`, answer, 0, 2 ** 31 - 1);
+    }
     this.generation++;
     this.indexUsed = 0;
     if (!this.takeAhead(seg, pos, n)) {
@@ -139,7 +169,7 @@ export class FetchBuffer {
       this.length = 0;
       this.length = dir.readInto(seg.logPath, pos, want, this.bytes);
     }
-    if (this.readAhead) this.startAhead(dir, seg);
+    if (fd !== undefined) this.startAhead(fd, seg);
   }
 
   /** Use the window read ahead if it is the one asked for; drop it otherwise. */
@@ -173,9 +203,7 @@ export class FetchBuffer {
   }
 
   /** Start reading the window that follows the whole batches of this one, if it is in the same segment. */
-  private startAhead(dir: StorageDirectory, seg: Segment): void {
-    const fd = dir.descriptor?.(seg.logPath);
-    if (fd === undefined) return;
+  private startAhead(fd: number, seg: Segment): void {
     // Where the next fill will start: after the last whole batch in the window.
     const dv = this.view;
     let p = 0;
@@ -200,9 +228,10 @@ export class FetchBuffer {
    * from one arena reused by every generation, so walking batches allocates
    * nothing once the arena has grown to the largest fill; a view of an older
    * generation is stale anyway, so its slots can be reused. O(1), or
-   * O(slots) when the arena grows.
+   * O(slots) when the arena grows. `slots` an integer from 0 to 2^28.
    */
   reserveIndex(slots: number): { index: Int32Array; at: number } {
+    requireInt('slots', slots, 0, MAX_INDEX_SLOTS);
     if (this.indexUsed + slots > this.indexArena.length) {
       // A new arena: views of this generation that reserved earlier keep the old one.
       this.indexArena = new Int32Array(Math.max(slots, 2 * this.indexArena.length, 4096));

@@ -41,7 +41,7 @@ function onPath<T>(path: string, fn: () => T): T {
 
 /** Options for `FsDirectory`. */
 export interface FsDirectoryOptions {
-  /** Open descriptors kept for reuse (default 128). */
+  /** Open descriptors kept for reuse: an integer from 1 to 1,000,000 (absent or null: 128). */
   maxOpenFiles?: number;
 }
 
@@ -113,7 +113,7 @@ export class FsDirectory implements StorageDirectory {
   }
 
   mkdir(path: string): void {
-    onPath(path, () => fs.mkdirSync(this.abs(checkPath(path)), { recursive: true }));
+    onPath(path, () => fs.mkdirSync(this.abs(checkFilePath(path)), { recursive: true }));
   }
 
   size(path: string): number {
@@ -196,7 +196,8 @@ export class FsDirectory implements StorageDirectory {
     const tmp = checkFilePath(`${path}.tmp`);
     if (fs.existsSync(this.abs(path)) && fs.statSync(this.abs(path)).isDirectory()) throw new InvalidArgumentError('path', path, 'the path of a file (this one names a directory)');
     this.drop(path);
-    this.mkdir(parentOf(path));
+    const parent = parentOf(path);
+    if (parent !== '') this.mkdir(parent);
     const fd = onPath(path, () => fs.openSync(this.abs(tmp), 'w'));
     try {
       try {

@@ -24,7 +24,8 @@ import type { Clock } from '../../util/clock.js';
 import type { RecordInput, StoredRecord } from '../types.js';
 import { encodeMeta, parseMeta, partitionConfig, type PartitionLogConfig, type PartitionMeta } from './partition-config.js';
 
-const STORAGE_METHODS = ['list', 'exists', 'mkdir', 'size', 'read', 'readInto', 'append', 'sync', 'truncate', 'remove', 'removeDir', 'writeAtomic', 'rename', 'lock', 'close'];
+/** The methods a StorageDirectory must have (checked where one is passed in). */
+export const STORAGE_METHODS = ['list', 'exists', 'mkdir', 'size', 'read', 'readInto', 'append', 'sync', 'truncate', 'remove', 'removeDir', 'writeAtomic', 'rename', 'lock', 'close'];
 import type { StorageDirectory } from './directory.js';
 import { readSegmentBatches } from './batch-read.js';
 import type { RecordBatchView } from './batch-view.js';

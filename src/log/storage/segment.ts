@@ -6,7 +6,7 @@
  * offset of that batch). The layout and the names are Kafka's (the log
  * section of Kafka's design docs; DDIA ch. 11, "Log-based message brokers").
  */
-import { CorruptionError, InvalidArgumentError, invariant, requireInt } from '../../errors.js';
+import { CorruptionError, InvalidArgumentError, describeName, describeValue, invariant, isInstance, requireInt } from '../../errors.js';
 import type { StorageDirectory } from './directory.js';
 import { crc32cRange } from '../../hash/crc32c-bytes.js';
 import type { BatchHeader } from './record-batch.js';
@@ -269,7 +269,12 @@ export class Segment {
   }
 }
 
-/** Stored data in a segment failed validation: names the file, the byte position and the offset reached. */
+/**
+ * Stored data in a segment failed validation: names the file, the byte
+ * position and the offset reached. Never throws, whatever it is given: a
+ * segment that is not a Segment is named by its describeValue rendering, a
+ * position or offset that is not a number is NaN.
+ */
 export class SegmentCorruptionError extends CorruptionError {
   /** Path of the segment file (relative to the data directory). */
   readonly segment: string;
@@ -278,9 +283,10 @@ export class SegmentCorruptionError extends CorruptionError {
   /** The first offset that cannot be read (the last good offset + 1). */
   readonly offset: number;
   constructor(seg: Segment, position: number, offset: number, what: string) {
-    super(`${what} in segment ${seg.logPath} at byte ${position}, offset ${offset}; the log cannot be read past it`);
-    this.segment = seg.logPath;
-    this.position = position;
-    this.offset = offset;
+    const path = isInstance(seg, Segment) ? seg.logPath : describeValue(seg);
+    super(`${describeName(what)} in segment ${path} at byte ${describeValue(position)}, offset ${describeValue(offset)}; the log cannot be read past it`);
+    this.segment = path;
+    this.position = typeof position === 'number' ? position : Number.NaN;
+    this.offset = typeof offset === 'number' ? offset : Number.NaN;
   }
 }
