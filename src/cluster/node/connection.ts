@@ -15,7 +15,7 @@ import { dispatch } from './command-table.js';
 import type { NodeContext, Session } from './context.js';
 import { newSession } from './context.js';
 import type { NodeLimits } from './limits.js';
-import { FORWARD_RETRIES, FORWARD_RETRY_DELAY_MS, type Forwarder, isEpochAheadRefusal } from './forward.js';
+import { type Forwarder, isEpochAheadRefusal } from './forward.js';
 import type { MapNode } from '../map.js';
 import { judgeForwardReply } from './ownership.js';
 
@@ -150,11 +150,11 @@ export class Connection {
       (this.forwarder as Forwarder).forward(target, args, protocol, onReply);
     };
     const onReply = (reply: Buffer): void => {
-      if (isEpochAheadRefusal(reply) && retries < FORWARD_RETRIES && !this.socket.destroyed) {
+      if (isEpochAheadRefusal(reply) && retries < this.limits.forwardRetries && !this.socket.destroyed) {
         // The owner has not learned the map this node forwarded under yet: it will within moments.
         retries++;
         this.ctx.counters.forwardRetries++;
-        setTimeout(send, FORWARD_RETRY_DELAY_MS);
+        setTimeout(send, this.limits.forwardRetryDelayMs);
         return;
       }
       const judged = judgeForwardReply(reply, this.ctx.ownership());

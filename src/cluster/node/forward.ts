@@ -24,12 +24,11 @@ import type { NodeLimits } from './limits.js';
 /**
  * The owner's refusal of a forwarded request routed under a newer map than
  * its own (see commands/forwarded.ts): it learns that map within moments, so
- * the forwarding node retries, every FORWARD_RETRY_DELAY_MS up to
- * FORWARD_RETRIES times, before relaying the refusal to the client.
+ * the forwarding node retries, every `forwardRetryDelayMs` up to
+ * `forwardRetries` times (NodeLimits: 10 ms, 10), before relaying the
+ * refusal to the client.
  */
 export const EPOCH_AHEAD_REFUSAL = 'TRYAGAIN request routed under map epoch';
-export const FORWARD_RETRY_DELAY_MS = 10;
-export const FORWARD_RETRIES = 10;
 
 /** True when `reply` (RESP bytes) is the owner's EPOCH_AHEAD_REFUSAL. O(1). */
 export function isEpochAheadRefusal(reply: Buffer): boolean {

@@ -20,6 +20,10 @@ export interface NodeLimits {
   readonly maxForwardInFlight: number;
   /** A forwarded request unanswered for this long fails with an error reply. */
   readonly forwardTimeoutMs: number;
+  /** Times a forward refused by an owner on an older map (TRYAGAIN) is sent again before the refusal is relayed. */
+  readonly forwardRetries: number;
+  /** Wait before each of those. */
+  readonly forwardRetryDelayMs: number;
   /** On SIGTERM, how long in-flight requests may take before connections are cut. */
   readonly shutdownGraceMs: number;
 }
@@ -32,5 +36,7 @@ export const DEFAULT_NODE_LIMITS: NodeLimits = Object.freeze({
   maxClients: 10000,
   maxForwardInFlight: 4096,
   forwardTimeoutMs: 5000,
+  forwardRetries: 10,
+  forwardRetryDelayMs: 10,
   shutdownGraceMs: 5000,
 });

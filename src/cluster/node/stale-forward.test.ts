@@ -21,6 +21,7 @@ import { RespErrorReply } from '../resp/reply-parser.js';
 import { RequestParser } from '../resp/request-parser.js';
 import { freePorts } from '../testing/harness.js';
 import { RespClient } from '../testing/resp-client.js';
+import type { NodeLimits } from './limits.js';
 import type { MapSource } from './map-source.js';
 import { startNode, type RunningNode } from './node.js';
 import { Ownership, judgeForwardReply } from './ownership.js';
@@ -57,7 +58,7 @@ function infoField(info: string, field: string): number {
   return m === null ? Number.NaN : Number(m[1]);
 }
 
-async function cluster(n: number): Promise<{ specs: MapNode[]; map1: ClusterMap; sources: ManualMapSource[]; nodes: RunningNode[] }> {
+async function cluster(n: number, limits: Partial<NodeLimits> = {}): Promise<{ specs: MapNode[]; map1: ClusterMap; sources: ManualMapSource[]; nodes: RunningNode[] }> {
   const ports = await freePorts(n);
   const specs: MapNode[] = ports.map((port, i) => ({ id: `n${i + 1}`, weight: 1, host: '127.0.0.1', port }));
   const map1 = initialMap('redis-slots', {}, specs);
@@ -66,7 +67,7 @@ async function cluster(n: number): Promise<{ specs: MapNode[]; map1: ClusterMap;
   const sources = specs.map(() => new ManualMapSource(map1));
   const nodes: RunningNode[] = [];
   for (const [i, spec] of specs.entries()) {
-    const node = await startNode({ id: spec.id, host: spec.host, port: spec.port, dataDir: path.join(dir, spec.id), maps: sources[i] as ManualMapSource, clock: systemClock, fsync: 'never', forward: true });
+    const node = await startNode({ id: spec.id, host: spec.host, port: spec.port, dataDir: path.join(dir, spec.id), maps: sources[i] as ManualMapSource, clock: systemClock, fsync: 'never', forward: true, limits });
     nodes.push(node);
     cleanups.push(() => node.close());
   }
@@ -74,8 +75,8 @@ async function cluster(n: number): Promise<{ specs: MapNode[]; map1: ClusterMap;
 }
 
 /** Two nodes (n1: slots 0 … 8191, n2: 8192 … 16383) and map 2, in which they swap halves. */
-async function twoNodes(): Promise<{ specs: MapNode[]; map2: ClusterMap; sources: ManualMapSource[]; nodes: RunningNode[] }> {
-  const c = await cluster(2);
+async function twoNodes(limits: Partial<NodeLimits> = {}): Promise<{ specs: MapNode[]; map2: ClusterMap; sources: ManualMapSource[]; nodes: RunningNode[] }> {
+  const c = await cluster(2, limits);
   const map2: ClusterMap = { ...c.map1, epoch: 2, owners: [{ first: 0, last: 8191, node: 1 }, { first: 8192, last: 16383, node: 0 }] };
   return { ...c, map2 };
 }
@@ -151,15 +152,21 @@ describe('a forwarding node whose map is older than the owner it forwards to', (
   }, 30_000);
 
   it('a forward refused because the owner has not learned the newer map yet is sent again until it has, and the client gets the answer', async () => {
-    const { specs, map2, sources, nodes } = await twoNodes();
+    // A retry budget of 5 s, so that the map is delivered (below) well within it however slow the machine.
+    const { specs, map2, sources, nodes } = await twoNodes({ forwardRetries: 500 });
     (sources[0] as ManualMapSource).deliver(map2); // n1 on map 2; n2 still on map 1
     const key = keyIn(0, 8191); // n2's under map 2
     const c = await RespClient.connect(specs[0]?.port as number);
-    cleanups.push(() => c.close());
-    setTimeout(() => (sources[1] as ManualMapSource).deliver(map2), 35);
-    expect(await c.call('SET', key, 'v')).toBe('OK');
+    const probe = await RespClient.connect(specs[0]?.port as number);
+    cleanups.push(() => c.close(), () => probe.close());
+    const reply = c.call('SET', key, 'v');
+    // n2 learns map 2 only once n1 has been refused and has sent the forward again.
+    const deadline = Date.now() + 5000;
+    while (infoField(String(await probe.call('INFO', 'shardkit')), 'forward_retries') < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(infoField(String(await probe.call('INFO', 'shardkit')), 'forward_retries')).toBeGreaterThanOrEqual(1);
+    (sources[1] as ManualMapSource).deliver(map2);
+    expect(await reply).toBe('OK');
     expect(nodes[1]?.epoch()).toBe(2);
-    expect(infoField(String(await c.call('INFO', 'shardkit')), 'forward_retries')).toBeGreaterThanOrEqual(1);
     expect(String(await c.call('GET', key))).toBe('v');
   }, 30_000);
 

@@ -23,7 +23,7 @@
 import type { ChartSpec, Check, Experiment, ExperimentContext, ExperimentOutput, Table } from '../experiment.js';
 import { RedirectBudget, RefreshGate, RoutingTable } from '../../cluster/client/routing.js';
 import { type ClusterMap, type MapNode, initialMap, withPartitionsMoved } from '../../cluster/map.js';
-import { FORWARD_RETRIES, FORWARD_RETRY_DELAY_MS } from '../../cluster/node/forward.js';
+import { DEFAULT_NODE_LIMITS } from '../../cluster/node/limits.js';
 import { Ownership } from '../../cluster/node/ownership.js';
 import { EventQueue } from '../../util/event-queue.js';
 import { ManualClock } from '../../util/clock.js';
@@ -227,10 +227,10 @@ class SimNode {
       this.world.hop(() =>
         to.routed(op, sentEpoch, (r) =>
           this.world.hop(() => {
-            if (r.kind === 'tryagain' && retries < FORWARD_RETRIES) {
+            if (r.kind === 'tryagain' && retries < DEFAULT_NODE_LIMITS.forwardRetries) {
               retries++;
               this.counters.forwardRetries++;
-              return this.world.at(this.world.now + FORWARD_RETRY_DELAY_MS, send);
+              return this.world.at(this.world.now + DEFAULT_NODE_LIMITS.forwardRetryDelayMs, send);
             }
             if (r.kind === 'moved' && r.node.id === this.id) {
               // Reload; under a newer map run it here (never forwarded again), else TRYAGAIN.
