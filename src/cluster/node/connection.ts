@@ -143,6 +143,7 @@ export class Connection {
     let target = to;
     let retries = 0;
     let followed = false;
+    let rerouted = false;
     let sentEpoch = 0;
     const send = (): void => {
       // The epoch the forward names (the forwarder reads the same map).
@@ -167,9 +168,16 @@ export class Connection {
         send();
         return;
       }
-      if (judged.kind === 'stale') {
-        this.ctx.counters.forwardStale++;
-        return this.runUnderNewerMap(seg, args, protocol, target, sentEpoch);
+      if ((judged.kind === 'stale' || (judged.kind === 'follow' && followed)) && !rerouted) {
+        // The owner gives the key to this node, or a second owner disagrees too: this node's map is old.
+        // Under a newer one, run the request here, or forward it once more to the owner that map names.
+        rerouted = true;
+        if (judged.kind === 'stale') this.ctx.counters.forwardStale++;
+        else this.ctx.counters.forwardRerouted++;
+        return this.runUnderNewerMap(seg, args, protocol, sentEpoch, (node) => {
+          target = node;
+          send();
+        });
       }
       this.settle(seg, reply, 0);
     };
@@ -177,24 +185,28 @@ export class Connection {
   }
 
   /**
-   * The owner said this node owns the key under a map newer than `sentEpoch`,
-   * the one the request was forwarded under. Once this node has a newer map
-   * (it may have arrived meanwhile; else it is loaded now), the request runs
-   * here as a forwarded request: served, or answered MOVED under that map,
-   * never forwarded again. When the load brings none, TRYAGAIN.
+   * The owners' answers say this node's map is older than theirs, and than
+   * `sentEpoch`, the one the request was forwarded under. Once this node has
+   * a newer map (it may have arrived meanwhile; else it is loaded now), the
+   * request runs here as a forwarded request: served, or, when that map
+   * names another owner, handed to `forwardTo` for one more forward. When
+   * the load brings no newer map, TRYAGAIN.
    */
-  private runUnderNewerMap(seg: Segment, args: Buffer[], protocol: Protocol, owner: MapNode, sentEpoch: number): void {
+  private runUnderNewerMap(seg: Segment, args: Buffer[], protocol: Protocol, sentEpoch: number, forwardTo: (node: MapNode) => void): void {
     const run = (): void => {
-      const epoch = this.ctx.ownership().epoch;
-      if (epoch <= sentEpoch || this.socket.destroyed) {
-        return this.settle(seg, Buffer.from(`-TRYAGAIN ${owner.id} owns this key under a newer map than this node's (epoch ${epoch}); retry\r\n`), 0);
+      const own = this.ctx.ownership();
+      if (own.epoch <= sentEpoch || this.socket.destroyed) {
+        return this.settle(seg, Buffer.from(`-TRYAGAIN the owners of this key answer under a newer map than this node's (epoch ${own.epoch}); retry\r\n`), 0);
       }
       const w = new ReplyWriter(protocol);
       const store = this.ctx.store;
       store.resetObserved();
       const outcome = dispatch(this.ctx, { ...this.session, protocol, asking: false, forwarded: true }, args, w);
       if (outcome !== undefined && outcome !== 'close') w.error('ERR forwarding loop');
-      this.settle(seg, w.take(), store.observedSeq);
+      const bytes = w.take();
+      const judged = judgeForwardReply(bytes, own);
+      if (judged.kind === 'follow') return forwardTo(judged.node);
+      this.settle(seg, bytes, store.observedSeq);
     };
     if (this.ctx.ownership().epoch > sentEpoch) return run();
     void this.ctx.refreshMap(true).then(run);

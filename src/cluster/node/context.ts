@@ -26,6 +26,8 @@ export interface NodeCounters {
   forwardStale: number;
   /** Forwards sent on to the node the owner named in MOVED (the owner's map was newer). */
   forwardFollowed: number;
+  /** Forwards routed again under a reloaded map after a second owner also answered MOVED. */
+  forwardRerouted: number;
   /** Forwards sent again because the owner's map was older than this node's (it refused with TRYAGAIN). */
   forwardRetries: number;
 }

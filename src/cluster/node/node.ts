@@ -62,7 +62,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       process.exit(70);
     });
   const store = NodeStore.open({ path: o.dataDir, fsync: o.fsync, onFailure: onFatal });
-  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0, fencedWrites: 0, forwardStale: 0, forwardRetries: 0, forwardFollowed: 0 };
+  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0, fencedWrites: 0, forwardStale: 0, forwardRetries: 0, forwardFollowed: 0, forwardRerouted: 0 };
   const connections = new Set<Connection>();
   const forwarder = o.forward ? new Forwarder(() => ownership.epoch, limits, counters, () => o.clock.now()) : undefined;
   const ctx: NodeContext = {

@@ -145,7 +145,7 @@ describe('a forwarding node whose map is older than the owner it forwards to', (
     cleanups.push(() => c.close());
     const reply = await c.call('SET', keyIn(0, 8191), 'v');
     expect(reply).toBeInstanceOf(RespErrorReply);
-    expect((reply as RespErrorReply).message).toMatch(/^TRYAGAIN n1 owns this key under a newer map/);
+    expect((reply as RespErrorReply).message).toMatch(/^TRYAGAIN the owners of this key answer under a newer map/);
     expect(nodes[1]?.epoch()).toBe(1);
     // And the connection keeps serving, in order.
     expect(await c.call('SET', keyIn(8192, 16383), 'w')).toBe('OK');
@@ -206,6 +206,33 @@ describe('a forwarding node whose map is older than the owner it forwards to', (
     const deadline = Date.now() + 5000;
     while (nodes[2]?.epoch() !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(nodes[2]?.epoch()).toBe(2); // reloaded, though its watch never delivered
+  }, 30_000);
+
+  it('when the node it followed to disagrees as well, it reloads its map and forwards once more to the owner that map names', async () => {
+    const { specs, map1, sources, nodes } = await cluster(3, { forwardRetries: 500 });
+    const map2 = withPartitionsMoved(map1, [
+      { first: 0, last: 999, node: 1 },
+      { first: 5461, last: 6460, node: 0 },
+    ]);
+    for (const s of sources) s.server = map2;
+    (sources[0] as ManualMapSource).deliver(map2); // only n1 has map 2
+    const key = keyIn(0, 999); // n1's under map 1, n2's under map 2
+    const c = await RespClient.connect(specs[2]?.port as number);
+    const probe = await RespClient.connect(specs[2]?.port as number);
+    cleanups.push(() => c.close(), () => probe.close());
+    // n3 → n1: MOVED n2; n3 → n2 (map 1): MOVED n1; n3 reloads map 2 and forwards to n2 under epoch 2, which n2 refuses until it has map 2.
+    const reply = c.call('SET', key, 'v');
+    const deadline = Date.now() + 5000;
+    while (infoField(String(await probe.call('INFO', 'shardkit')), 'forward_retries') < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    (sources[1] as ManualMapSource).deliver(map2);
+    expect(await reply).toBe('OK');
+    const info = String(await probe.call('INFO', 'shardkit'));
+    expect(infoField(info, 'forward_followed')).toBe(1);
+    expect(infoField(info, 'forward_rerouted')).toBe(1);
+    expect(nodes[2]?.epoch()).toBe(2);
+    const d = await RespClient.connect(specs[1]?.port as number);
+    cleanups.push(() => d.close());
+    expect(String(await d.call('GET', key))).toBe('v');
   }, 30_000);
 
   it('judgeForwardReply: stale for a MOVED naming this node, follow for one naming another node of the map, relay for anything else', () => {

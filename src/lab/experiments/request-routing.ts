@@ -105,6 +105,8 @@ interface Counters {
   forwardStale: number;
   /** Forwards sent on to the node an owner with a newer map named in MOVED. */
   forwardFollowed: number;
+  /** Forwards routed again under a reloaded map after a second owner also answered MOVED. */
+  forwardRerouted: number;
   /** Forwards sent again because the owner refused a newer epoch than its own (TRYAGAIN). */
   forwardRetries: number;
   /** MOVED replies leading back to a node the request had been sent to: settled, not followed at once. */
@@ -186,9 +188,11 @@ class Meta {
  * A shardkit node: serves what it owns, forwards the rest, answers SK.FWD by
  * the epoch rule; judges the owner's reply as the real node does
  * (`judgeForwardReply`, and the retry of an epoch-ahead refusal): a MOVED
- * naming itself → reload, and run the request here under the newer map (or
- * TRYAGAIN when the reload brought none); a MOVED naming another node →
- * forward there once and reload; TRYAGAIN for a newer epoch → send again.
+ * naming itself, or a second MOVED after following one → reload, and under
+ * the newer map run the request here or forward it once more to the owner
+ * it names (TRYAGAIN when the reload brought none); a first MOVED naming
+ * another node → forward there and reload; TRYAGAIN for a newer epoch →
+ * send again.
  */
 class SimNode {
   readonly cpu = new Cpu();
@@ -221,6 +225,7 @@ class SimNode {
     let to = this.all.get(route.node.id) as SimNode;
     let retries = 0;
     let followed = false;
+    let rerouted = false;
     let sentEpoch = 0;
     const send = (): void => {
       sentEpoch = this.ownership.epoch;
@@ -232,10 +237,19 @@ class SimNode {
               this.counters.forwardRetries++;
               return this.world.at(this.world.now + DEFAULT_NODE_LIMITS.forwardRetryDelayMs, send);
             }
-            if (r.kind === 'moved' && r.node.id === this.id) {
-              // Reload; under a newer map run it here (never forwarded again), else TRYAGAIN.
-              this.counters.forwardStale++;
-              const run = (): void => (this.ownership.epoch <= sentEpoch ? reply({ kind: 'tryagain' }) : this.routed(op, this.ownership.epoch, reply));
+            if (r.kind === 'moved' && !rerouted && (r.node.id === this.id || followed)) {
+              // This node's map is old: under a newer one (reloaded unless it came meanwhile) serve here,
+              // or forward once more to the owner it names; TRYAGAIN when the reload brings none.
+              rerouted = true;
+              if (r.node.id === this.id) this.counters.forwardStale++;
+              else this.counters.forwardRerouted++;
+              const run = (): void => {
+                if (this.ownership.epoch <= sentEpoch) return reply({ kind: 'tryagain' });
+                const again = this.ownership.route(op.key, false, () => true);
+                if (again.kind === 'local') return this.cpu.take(this.world, op.write ? WRITE_MS : READ_MS, () => reply({ kind: 'ok' }));
+                to = this.all.get(again.node.id) as SimNode;
+                send();
+              };
               if (this.ownership.epoch > sentEpoch) return run();
               return this.world.when(this.gate.request(this.ownership.epoch, this.ownership.epoch, true), run);
             }
@@ -368,7 +382,7 @@ async function runStyle(style: Style, ops: OpStream, count: number, changes: num
   const nodeSpecs: MapNode[] = Array.from({ length: NODES }, (_, i) => ({ id: `n${i + 1}`, weight: 1, host: `10.0.0.${i + 1}`, port: 6379 }));
   const original = initialMap('redis-slots', {}, nodeSpecs);
   const meta = new Meta(world, original);
-  const counters: Counters = { moved: 0, tryAgain: 0, forwardStale: 0, forwardRetries: 0, forwardFollowed: 0, movedBack: 0, redirectsFollowed: 0, failed: 0 };
+  const counters: Counters = { moved: 0, tryAgain: 0, forwardStale: 0, forwardRetries: 0, forwardFollowed: 0, forwardRerouted: 0, movedBack: 0, redirectsFollowed: 0, failed: 0 };
   const nodes = new Map<string, SimNode>();
   for (const n of nodeSpecs) nodes.set(n.id, new SimNode(world, nodes, () => meta.current, n.id, original, counters));
   meta.nodeWatchers.push(...nodes.values());
@@ -622,6 +636,7 @@ export const requestRouting: Experiment = {
           { label: 'forwards retried', format: 'int' },
           { label: 'forwards followed', format: 'int' },
           { label: 'stale forwards', format: 'int' },
+          { label: 'forwards rerouted', format: 'int' },
           { label: 'redirects followed', format: 'int' },
           { label: 'MOVED back settled', format: 'int' },
           { label: 'refreshes', format: 'int' },
@@ -629,7 +644,7 @@ export const requestRouting: Experiment = {
         ],
         rows: STYLES.map((s) => {
           const r = ch(s);
-          return [STYLE_LABEL[s], r.learners, round(quantile(r.propagationMs, 0.5), 3), round(Math.max(...r.propagationMs), 3), r.counters.moved, r.counters.tryAgain, r.counters.forwardRetries, r.counters.forwardFollowed, r.counters.forwardStale, r.counters.redirectsFollowed, r.counters.movedBack, r.refreshes, r.counters.failed];
+          return [STYLE_LABEL[s], r.learners, round(quantile(r.propagationMs, 0.5), 3), round(Math.max(...r.propagationMs), 3), r.counters.moved, r.counters.tryAgain, r.counters.forwardRetries, r.counters.forwardFollowed, r.counters.forwardStale, r.counters.forwardRerouted, r.counters.redirectsFollowed, r.counters.movedBack, r.refreshes, r.counters.failed];
         }),
       },
     ];

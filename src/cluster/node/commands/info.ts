@@ -48,6 +48,7 @@ function sections(ctx: NodeContext): Section[] {
         `forward_stale:${ctx.counters.forwardStale}`,
         `forward_retries:${ctx.counters.forwardRetries}`,
         `forward_followed:${ctx.counters.forwardFollowed}`,
+        `forward_rerouted:${ctx.counters.forwardRerouted}`,
         `fenced:${ctx.writable() ? 0 : 1}`,
         `fenced_writes:${ctx.counters.fencedWrites}`,
         ...ctx.infoExtra(),
