@@ -201,6 +201,24 @@ describe('ClusterClient', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(50);
   }, 30_000);
 
+  it('a metadata service that stops answering does not hold a request between two nodes that disagree: each settle waits at most the TRYAGAIN delay', async () => {
+    const t0 = Date.now();
+    let bPort = 0;
+    const a = await fakeNode(() => `-MOVED 866 127.0.0.1:${bPort}\r\n`);
+    const b = await fakeNode(() => (Date.now() - t0 < 50 ? `-MOVED 866 127.0.0.1:${a.port}\r\n` : '+OK\r\n'));
+    bPort = b.port;
+    const store = new MemoryMetaStore();
+    cleanups.push(() => store.close());
+    const map = initialMap('redis-slots', {}, [{ id: 'a', weight: 1, host: '127.0.0.1', port: a.port }]);
+    await store.put(`${PREFIX}map`, encodeMap(map), { ifModRevision: 0 });
+    const c = await client(store, { watchMap: false, redirectsMax: 5, tryAgainDelayMs: 20, refreshMinIntervalMs: 0 });
+    // From now on every map read hangs.
+    store.get = () => new Promise(() => undefined);
+    expect(await c.set('k', 'v')).toBe('OK');
+    expect(c.stats().movedBack).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  }, 10_000);
+
   it('rejects bad options with typed errors', async () => {
     await expect(ClusterClient.connect({} as never)).rejects.toThrow(/meta/);
     const map = initialMap('redis-slots', {}, [{ id: 'a', weight: 1, host: '127.0.0.1', port: 1 }]);

@@ -334,14 +334,19 @@ export class ClusterClient {
         const refreshed = this.gate.request(routed.epoch, this.table.epoch);
         if (key !== undefined && budget.onMoved(`${redirect.host}:${redirect.port}`) === 'settle') {
           this.counters.movedBack++;
-          await refreshed;
+          // Wait for the refresh, but never longer than the TRYAGAIN delay: a metadata service
+          // that does not answer must not hold the request.
+          let timer: NodeJS.Timeout | undefined;
+          const slept = new Promise<'slept'>((r) => (timer = setTimeout(() => r('slept'), this.tryAgainDelayMs)));
+          const first = await Promise.race([refreshed.then(() => 'refreshed' as const), slept]);
           if (this.table.epoch > routed.epoch) {
+            clearTimeout(timer);
             routed = this.table;
             request = this.encodeFor(args, routed.epoch, rawProtocol ?? 2);
             target = routed.ownerOf(key);
             continue;
           }
-          await new Promise((r) => setTimeout(r, this.tryAgainDelayMs));
+          if (first === 'refreshed') await slept;
         }
       }
       target = { host: redirect.host, port: redirect.port };

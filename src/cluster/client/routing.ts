@@ -62,9 +62,9 @@ export class RoutingTable {
  * nodes' maps disagree (one has not learned the newest map yet): following
  * it at once would bounce the request between them until the budget is
  * spent, within a millisecond or two. Such a MOVED "settles" instead: the
- * client waits for its refresh and re-routes by its newest map when that is
- * newer than the one the request was routed under; otherwise it waits the
- * TRYAGAIN delay and then follows the MOVED. The budget then covers
+ * client waits for its refresh (at most the TRYAGAIN delay) and re-routes by
+ * its newest map when that is newer than the one the request was routed
+ * under; otherwise it waits out the TRYAGAIN delay and then follows the MOVED. The budget then covers
  * `max` × that delay of disagreement, not `max` round trips.
  */
 export class RedirectBudget {
