@@ -173,6 +173,9 @@ describe('shardkit cluster up | status | down (real processes)', () => {
     // The real n1 lost its pid file to the forgery: stop it by its own record (with the
     // metadata service gone its clean stop may outlast the grace period, hence killed).
     expect(['stopped', 'killed']).toContain(await stopChild(dir, realNode, 3000));
+    // stopChild reports it stopped once its command line is gone; the kernel may take a moment
+    // more to turn it into a zombie or remove it, which isSameProcess waits for.
+    for (let i = 0; i < 500 && isSameProcess(realNode.pid, realNode.startTime); i++) await new Promise((r) => setTimeout(r, 10));
     expect(isSameProcess(realNode.pid, realNode.startTime)).toBe(false);
   }, 60_000);
 
