@@ -72,11 +72,6 @@ export class RedirectBudget {
   private used = 0;
   constructor(readonly max: number) {}
 
-  /** Redirects taken so far. */
-  get redirects(): number {
-    return this.used;
-  }
-
   /** The request is being sent to `address` (host:port). */
   visit(address: string): void {
     this.visited.add(address);
