@@ -88,9 +88,19 @@ describe('cluster map', () => {
     expect(JSON.stringify(m)).toBe(before);
   });
 
+  it('withPartitionsMoved accepts a table off quota: a plan executes move by move, so a node may hold more or fewer partitions than its share in between', () => {
+    const m = initialMap('redis-slots', {}, nodes);
+    const next = withPartitionsMoved(m, [{ first: 0, last: 99, node: 1 }]);
+    expect(next.epoch).toBe(m.epoch + 1);
+    const placement = placementOf(next);
+    const low = Array.from({ length: 2000 }, (_, i) => `k${i}`).find((k) => redisKeySlot(k) <= 99) as string;
+    expect(placement.locate(low)).toBe(nodes[1]?.id);
+    expect(decodeMap(encodeMap(next))).toEqual(next);
+  });
+
   it('withPartitionsMoved refuses a move outside the partitions or the nodes, and an unpartitioned map', () => {
     const m = initialMap('redis-slots', {}, nodes);
-    for (const bad of [{ first: 0, last: 99, node: 1 }, { first: -1, last: 3, node: 0 }, { first: 5, last: 4, node: 0 }, { first: 0, last: 16384, node: 0 }, { first: 0, last: 1, node: 3 }, { first: 0.5, last: 1, node: 0 }, null]) {
+    for (const bad of [{ first: -1, last: 3, node: 0 }, { first: 5, last: 4, node: 0 }, { first: 0, last: 16384, node: 0 }, { first: 0, last: 1, node: 3 }, { first: 0.5, last: 1, node: 0 }, null]) {
       expect(() => withPartitionsMoved(m, [bad as never])).toThrow(InvalidArgumentError);
     }
     expect(() => withPartitionsMoved(m, 'x' as never)).toThrow(InvalidArgumentError);

@@ -141,9 +141,10 @@ function buildPlacement(map: ClusterMap): Placement {
   }
   const fresh = createPlacement(map.strategy, { ...map.options, nodes: specs }) as SlotPlacement;
   const owners = ownersArray(map.owners, fresh.partitionCount, map.nodes.length);
-  if (map.strategy === 'redis-slots') return new RedisSlotPlacement(specs, owners);
+  // A running cluster's table is state, not a function of the node list: part way through a rebalancing plan it need not be within quota.
+  if (map.strategy === 'redis-slots') return new RedisSlotPlacement(specs, owners, 'any');
   const hash = map.options.hash === undefined || map.options.hash === 'murmur3-x86-32' ? undefined : hash32ByName(map.options.hash);
-  return new SlotPlacement(specs, { partitions: fresh.partitionCount, hash }, owners);
+  return new SlotPlacement(specs, { partitions: fresh.partitionCount, hash }, owners, 'any');
 }
 
 function ownersArray(ranges: readonly OwnerRange[], partitions: number, nodeCount: number): Int32Array {
@@ -192,9 +193,8 @@ function rangesOf(table: Int32Array): OwnerRange[] {
  * The next map of a partitioned cluster (`slots`, `redis-slots`) with each
  * range `first … last` of `moves` given to `nodes[node]`, later moves
  * overriding earlier ones; same nodes, epoch + 1. The table after the moves
- * must be one the strategy accepts (slot placements keep every node within
- * one partition of its share, so moves between nodes come in balanced
- * pairs). Moving ownership only:
+ * must be total; it need not be within quota (a plan executes move by
+ * move). Moving ownership only:
  * the data of the moved partitions is not this function's business.
  * InvalidArgumentError, naming the bad move, when the map is not
  * partitioned or a move is outside its partitions or nodes; the map given

@@ -80,6 +80,12 @@ export class SlotPlacement implements PartitionedPlacement {
   private readonly weights: readonly number[];
   /** owners[p]: index into nodeIds of the owner of partition p. */
   protected readonly owners: Int32Array;
+  /**
+   * True when built with quota `any`: a restored table that need not be
+   * within ±1 of every share (a running cluster's map while a rebalancing
+   * plan executes move by move). Joins and leaves rebalance it to quota.
+   */
+  private readonly anyTable: boolean = false;
   /** nextOther[p]: the next partition after p (wrapping) with a different owner, −1 when one node owns all. */
   private readonly nextOther: Int32Array;
   private readonly hash: Hash32;
@@ -89,13 +95,14 @@ export class SlotPlacement implements PartitionedPlacement {
   /**
    * A placement of `nodes` (non-empty, distinct ids, weights > 0). With
    * `owners` (partition → index into `nodes`, e.g. restored from metadata) the
-   * assignment is taken as given and must be total and within quota;
-   * otherwise `hash` mode grows it one node at a time in list order
+   * assignment is taken as given and must be total and, unless `quota` is
+   * `any` (a running cluster's table part way through a rebalancing plan),
+   * within quota; otherwise `hash` mode grows it one node at a time in list order
    * (`growAssignment`: O(P + n² log n + P·ln n); 1,000 nodes over 16,384
    * partitions build in about 0.3 s, 5,000 in about 2.5 s) and `redis` mode
    * takes redis-cli's initial ranges (O(16384 + n)).
    */
-  constructor(nodes: readonly (NodeSpec | string)[], given?: SlotOptions, owners?: Int32Array) {
+  constructor(nodes: readonly (NodeSpec | string)[], given?: SlotOptions, owners?: Int32Array, quota: 'within-quota' | 'any' = 'within-quota') {
     const specs = normalizeNodes(nodes);
     const options = readOptions(given);
     const mode = options.mode ?? 'hash';
@@ -120,10 +127,13 @@ export class SlotPlacement implements PartitionedPlacement {
     } else {
       if (!isInstance(owners, Int32Array) || owners.length !== P) throw new InvalidArgumentError('owners', owners, `an Int32Array of length ${P} (partition → node index)`);
       this.owners = Int32Array.from(owners);
+      if (quota !== 'within-quota' && quota !== 'any') throw new InvalidArgumentError('quota', quota, '"within-quota" or "any"');
+      this.anyTable = quota === 'any';
       try {
-        checkAssignment(this.owners, this.weights);
+        checkAssignment(this.owners, this.weights, this.anyTable);
       } catch (e) {
-        throw new InvalidArgumentError('owners', owners, `a total assignment within ±1 partition of each node's share (${(e as Error).message})`);
+        const what = this.anyTable ? 'a total assignment (every partition owned by a node of the list)' : "a total assignment within ±1 partition of each node's share";
+        throw new InvalidArgumentError('owners', owners, `${what} (${(e as Error).message})`);
       }
     }
     this.nextOther = nextOtherOwner(this.owners);
@@ -311,7 +321,7 @@ export class SlotPlacement implements PartitionedPlacement {
   checkInvariants(): void {
     invariant(new Set(this.nodeIds).size === this.nodeIds.length, `${this.strategy}: duplicate node ids`);
     invariant(this.owners.length === this.partitionCount, `${this.strategy}: assignment length ${this.owners.length} ≠ ${this.partitionCount}`);
-    checkAssignment(this.owners, this.weights);
+    checkAssignment(this.owners, this.weights, this.anyTable);
     const again = nextOtherOwner(this.owners);
     for (let p = 0; p < this.partitionCount; p++) invariant(again[p] === this.nextOther[p], `${this.strategy}: stale successor table at partition ${p}`);
   }
@@ -334,8 +344,8 @@ export class SlotPlacement implements PartitionedPlacement {
  */
 export class RedisSlotPlacement extends SlotPlacement {
   /** Nodes as for SlotPlacement; `owners` (slot → node index) restores an assignment. O(16384 + n log n). */
-  constructor(nodes: readonly (NodeSpec | string)[], owners?: Int32Array) {
-    super(nodes, { mode: 'redis' }, owners);
+  constructor(nodes: readonly (NodeSpec | string)[], owners?: Int32Array, quota: 'within-quota' | 'any' = 'within-quota') {
+    super(nodes, { mode: 'redis' }, owners, quota);
   }
 
   /** The Redis Cluster slot of `key`. O(|key|), allocation-free. */
