@@ -144,7 +144,13 @@ describe('shardkit rebalance against a running cluster', () => {
     expect(json).toEqual({ plan, journal });
   });
 
-  it('cancel ends a plan; a final plan cannot change any more; then another can be approved', async () => {
+  it('pause (the active plan by default) and resume --no-run; cancel ends a plan, and a final plan cannot change any more', async () => {
+    const pause = await runCli('rebalance', 'pause', '--dir', dir);
+    expect(pause.code).toBe(0);
+    expect(pause.stdout).toContain(`plan ${addId} is paused`);
+    const resumed = await runCli('rebalance', 'resume', addId, '--dir', dir, '--no-run');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`plan ${addId} is approved`);
     const r = await runCli('rebalance', 'cancel', addId, '--dir', dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`plan ${addId} is cancelled`);
@@ -154,6 +160,9 @@ describe('shardkit rebalance against a running cluster', () => {
     const resume = await runCli('rebalance', 'resume', addId, '--dir', dir, '--no-run');
     expect(resume.code).toBe(2);
     expect(resume.stderr).toContain('only a paused plan can be resumed');
+    const none = await runCli('rebalance', 'pause', '--dir', dir);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no plan is approved, running or paused: nothing to pause');
   });
 
   it('refuses bad requests with one clear line and a non-zero exit, storing nothing', async () => {
