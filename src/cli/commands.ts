@@ -17,6 +17,7 @@ import { register as log } from './log-command.js';
 import { register as meta } from './meta-command.js';
 import { register as node } from './node-command.js';
 import { register as plan } from './plan-command.js';
+import { register as rebalance } from './rebalance-command.js';
 import { register as router } from './router-command.js';
 
-export const commands: ReadonlyArray<(program: Command) => void> = [cluster, demo, handoff, hash, lab, locate, log, meta, node, plan, router, secondaryIndex];
+export const commands: ReadonlyArray<(program: Command) => void> = [cluster, demo, handoff, hash, lab, locate, log, meta, node, plan, rebalance, router, secondaryIndex];

@@ -24,6 +24,7 @@ import './commands/keys.js';
 import './commands/server.js';
 import './commands/cluster.js';
 import './commands/forwarded.js';
+import './commands/partstats.js';
 
 /** Options of a node. */
 export interface NodeOptions {
