@@ -36,6 +36,20 @@ export interface ClusterMap {
   readonly nodes: readonly MapNode[];
   /** Partition owners for partitioned strategies, as contiguous ranges covering every partition. */
   readonly owners?: readonly OwnerRange[];
+  /**
+   * Partitions whose writes are fenced: a move is switching them to another
+   * node (../rebalance/move-core.ts). Their owner serves reads and answers
+   * writes TRYAGAIN until a later map commits the move or lifts the fence.
+   * Kept in the map so the fence and the commit are each one
+   * compare-and-set of one value, and a restarted owner is fenced at once.
+   */
+  readonly fences?: readonly PartitionRange[];
+}
+
+/** Partitions first … last (inclusive). */
+export interface PartitionRange {
+  readonly first: number;
+  readonly last: number;
 }
 
 import { CorruptionError, InvalidArgumentError } from '../errors.js';
@@ -109,6 +123,13 @@ export function validateMap(value: unknown): ClusterMap {
     bad((e as Error).message);
   }
   if (map.owners !== undefined && !Array.isArray(map.owners)) bad('owners must be an array of ranges');
+  if (map.fences !== undefined) {
+    if (!Array.isArray(map.fences) || map.owners === undefined) bad('fences must be an array of ranges, in the map of a partitioned strategy');
+    for (const f of map.fences) {
+      const ok = f !== null && typeof f === 'object' && Number.isInteger(f.first) && Number.isInteger(f.last) && f.first >= 0 && f.last >= f.first;
+      if (!ok) bad(`fence ${JSON.stringify(f)} is not a range {first, last} with 0 ≤ first ≤ last`);
+    }
+  }
   try {
     buildPlacement(map);
   } catch (e) {

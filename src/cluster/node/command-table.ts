@@ -113,7 +113,7 @@ export function dispatch(ctx: NodeContext, session: Session, args: Buffer[], w: 
   }
   if (spec.firstKey > 0) {
     const keys = keysOf(spec, args);
-    const blocked = checkKeys(ctx, session, keys, asking, w);
+    const blocked = checkKeys(ctx, session, keys, asking, w, WRITES.has(spec));
     if (blocked !== false) return blocked;
   }
   if (WRITES.has(spec) && !ctx.writable()) {
@@ -125,7 +125,7 @@ export function dispatch(ctx: NodeContext, session: Session, args: Buffer[], w: 
 }
 
 /** The cluster checks on a command's keys: false to go on, else the outcome (reply written unless forwarding). */
-function checkKeys(ctx: NodeContext, session: Session, keys: Buffer[], asking: boolean, w: ReplyWriter): Outcome | false {
+function checkKeys(ctx: NodeContext, session: Session, keys: Buffer[], asking: boolean, w: ReplyWriter, writes: boolean): Outcome | false {
   if (keys.length === 0) return false;
   const own = ctx.ownership();
   const first = keys[0] as Buffer;
@@ -141,7 +141,14 @@ function checkKeys(ctx: NodeContext, session: Session, keys: Buffer[], asking: b
     }
   }
   const route = own.route(first, asking, () => ctx.store.get(storeKey(own.partitionOf(first), first)) !== undefined);
-  if (route.kind === 'local') return false;
+  if (route.kind === 'local') {
+    if (writes && own.hasFences && own.fenced(own.partitionOf(first))) {
+      ctx.counters.movingWrites++;
+      w.error(`TRYAGAIN partition ${own.partitionOf(first)} is switching to another node (a rebalancing move); retry in a few milliseconds`);
+      return undefined;
+    }
+    return false;
+  }
   if (route.kind === 'moved' && ctx.forward && !session.forwarded) {
     ctx.counters.forwarded++;
     return { forwardTo: route.node };

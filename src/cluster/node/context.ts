@@ -8,6 +8,7 @@
 import type { Clock } from '../../util/clock.js';
 import type { FsyncMode, NodeStore } from './store.js';
 import type { Ownership } from './ownership.js';
+import type { MoveSessions } from './move-sessions.js';
 import type { Protocol } from '../resp/reply-writer.js';
 
 /** Counters of a node (INFO shardkit). */
@@ -30,6 +31,8 @@ export interface NodeCounters {
   forwardRerouted: number;
   /** Forwards sent again because the owner's map was older than this node's (it refused with TRYAGAIN). */
   forwardRetries: number;
+  /** Writes answered TRYAGAIN because their partition's move was switching (the map fences it). */
+  movingWrites: number;
 }
 
 /** The node as handlers see it. */
@@ -42,6 +45,8 @@ export interface NodeContext {
   readonly startedAtMs: number;
   readonly version: string;
   readonly counters: NodeCounters;
+  /** Moves out of this node in progress: their change streams (SK.MOVE.*). */
+  readonly moves: MoveSessions;
   /** Ownership under the current map (replaced when a newer epoch arrives). */
   ownership(): Ownership;
   /** Connected clients now. */

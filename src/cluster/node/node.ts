@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as fs from 'node:fs';
 import { StateError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
-import type { ClusterMap } from '../map.js';
+import { type ClusterMap, mapNode } from '../map.js';
 import { RefreshGate } from '../client/routing.js';
 import { monotonicMs } from '../meta/fence.js';
 import { Connection } from './connection.js';
@@ -25,6 +25,8 @@ import './commands/server.js';
 import './commands/cluster.js';
 import './commands/forwarded.js';
 import './commands/partstats.js';
+import './commands/move.js';
+import { MoveSessions } from './move-sessions.js';
 
 /** Options of a node. */
 export interface NodeOptions {
@@ -55,7 +57,7 @@ export interface RunningNode {
 export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const limits: NodeLimits = { ...DEFAULT_NODE_LIMITS, ...o.limits };
   fs.mkdirSync(o.dataDir, { recursive: true });
-  let ownership = new Ownership(await o.maps.load(), o.id);
+  let ownership = new Ownership(await mapNaming(o), o.id);
   const onFatal =
     o.onFatal ??
     ((e: Error) => {
@@ -63,7 +65,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
       process.exit(70);
     });
   const store = NodeStore.open({ path: o.dataDir, fsync: o.fsync, onFailure: onFatal });
-  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0, fencedWrites: 0, forwardStale: 0, forwardRetries: 0, forwardFollowed: 0, forwardRerouted: 0 };
+  store.writeTap = (key, value) => moves.record(key, value);
+  const counters: NodeCounters = { commands: 0, connectionsTotal: 0, connectionsRejected: 0, protocolErrors: 0, moved: 0, forwarded: 0, forwardErrors: 0, forwardedIn: 0, fencedWrites: 0, forwardStale: 0, forwardRetries: 0, forwardFollowed: 0, forwardRerouted: 0, movingWrites: 0 };
+  const moves = new MoveSessions();
   const connections = new Set<Connection>();
   const forwarder = o.forward ? new Forwarder(() => ownership.epoch, limits, counters, () => o.clock.now()) : undefined;
   const ctx: NodeContext = {
@@ -75,6 +79,7 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     startedAtMs: o.clock.now(),
     version: o.version ?? '0',
     counters,
+    moves,
     ownership: () => ownership,
     clients: () => connections.size,
     writable: () => o.maps.writableUntilMs === undefined || o.maps.writableUntilMs() > monotonicMs(),
@@ -82,7 +87,9 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     refreshMap: (force = false) => mapRefresh.request(ownership.epoch, ownership.epoch, force),
   };
   const adopt = (map: ClusterMap): void => {
-    if (map.epoch > ownership.epoch) ownership = new Ownership(map, o.id);
+    if (map.epoch <= ownership.epoch) return;
+    // A map without this node (a rebalancing plan removed it once it owned nothing): keep the last map naming it, whose owners answer MOVED.
+    if (mapNode(map, o.id) !== undefined) ownership = new Ownership(map, o.id);
   };
   // A reload asked for by a stale forward: at most one in flight, and one per 100 ms unless forced by an owner that says this node's map is older.
   const mapRefresh = new RefreshGate(o.clock, 100, () => o.maps.load().then(adopt));
@@ -147,6 +154,29 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
     await o.maps.close();
   }
 }
+
+/**
+ * The map, once it names node `o.id`. A node started before a rebalancing
+ * plan adds it (`shardkit rebalance plan --add`) waits, polling every
+ * JOIN_POLL_MS, and says so once; it owns nothing until the plan moves
+ * partitions to it. A fixed map file (no `writableUntilMs`, no waiting
+ * possible) that lacks the node is the usual StateError.
+ */
+async function mapNaming(o: NodeOptions): Promise<ClusterMap> {
+  let said = false;
+  for (;;) {
+    const map = await o.maps.load();
+    if (mapNode(map, o.id) !== undefined || o.maps.describe().startsWith('file')) return map;
+    if (!said) {
+      process.stderr.write(`shardkit node ${o.id}: not in the cluster map (epoch ${map.epoch}) yet; waiting for a rebalancing plan to add it\n`);
+      said = true;
+    }
+    await new Promise((r) => setTimeout(r, JOIN_POLL_MS));
+  }
+}
+
+/** How often a node not yet in the map looks again, ms. */
+const JOIN_POLL_MS = 250;
 
 /** Throw unless `id` is a usable node id. */
 export function checkNodeId(id: string): string {

@@ -71,6 +71,8 @@ export class Ownership {
   /** Partitions being moved here (the rebalancing issue fills this). */
   readonly importing = new Set<number>();
   private readonly byId: ReadonlyMap<string, MapNode>;
+  /** The map's write fences (moves switching), as sorted disjoint ranges; usually empty. */
+  private readonly fenceRanges: readonly { first: number; last: number }[];
 
   constructor(
     readonly map: ClusterMap,
@@ -82,6 +84,36 @@ export class Ownership {
     this.placement = placementOf(map);
     this.partitionIsSlot = map.strategy === 'redis-slots' || !isPartitioned(this.placement);
     this.byId = new Map(map.nodes.map((n) => [n.id, n]));
+    this.fenceRanges = [...(map.fences ?? [])].sort((a, b) => a.first - b.first);
+  }
+
+  /** True when writes to storage partition `p` are fenced (a move of it is switching). O(fences). */
+  fenced(p: number): boolean {
+    for (const f of this.fenceRanges) {
+      if (p < f.first) return false;
+      if (p <= f.last) return true;
+    }
+    return false;
+  }
+
+  /** True when the map fences any partition. */
+  get hasFences(): boolean {
+    return this.fenceRanges.length > 0;
+  }
+
+  /** True when this node owns every partition of first … last. O(last − first). */
+  ownsAll(first: number, last: number): boolean {
+    return this.ownedIn(first, last) === last - first + 1;
+  }
+
+  /** How many partitions of first … last this node owns. O(last − first). */
+  ownedIn(first: number, last: number): number {
+    const p = this.placement;
+    if (!isPartitioned(p)) return 0;
+    let n = 0;
+    const end = Math.min(last, p.partitionCount - 1);
+    for (let i = Math.max(0, first); i <= end; i++) if (p.ownerOf(i) === this.self.id) n++;
+    return n;
   }
 
   get epoch(): number {

@@ -243,6 +243,12 @@ function fsyncDir(dir: string): void {
 
 /** The store of one node. Single-threaded use from the node's event loop. */
 export class NodeStore {
+  /**
+   * Called with every write as it is queued (before it is durable), in
+   * order: the change streams of moves out of this node (./move-sessions.ts).
+   * Must not throw or write.
+   */
+  writeTap: ((key: Buffer, value: Buffer | null) => void) | undefined;
   private readonly overlay = new Map<string, Pending>();
   private frame = new FrameBuffer();
   private flushScheduled = false;
@@ -393,6 +399,7 @@ export class NodeStore {
     this.frame.add(key, value);
     this.unsynced.push(p);
     this.observed = seq;
+    this.writeTap?.(key, value);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushLog());

@@ -49,6 +49,8 @@ function sections(ctx: NodeContext): Section[] {
         `forward_retries:${ctx.counters.forwardRetries}`,
         `forward_followed:${ctx.counters.forwardFollowed}`,
         `forward_rerouted:${ctx.counters.forwardRerouted}`,
+        `moving_writes:${ctx.counters.movingWrites}`,
+        `move_sessions:${ctx.moves.size}`,
         `fenced:${ctx.writable() ? 0 : 1}`,
         `fenced_writes:${ctx.counters.fencedWrites}`,
         ...ctx.infoExtra(),
